@@ -1,0 +1,67 @@
+/** The tenant's database users, as oidc-provider accounts and as Auth0 profile claims. */
+import type { Account, FindAccount } from 'oidc-provider';
+
+import type { TenantUser } from './tenant.ts';
+
+/** Which profile claims each OIDC scope releases, as Auth0 does for ID tokens and /userinfo. */
+export const SCOPE_CLAIMS = {
+  openid: ['sub'],
+  profile: ['name', 'nickname', 'picture', 'updated_at', 'given_name', 'family_name'],
+  email: ['email', 'email_verified'],
+} as const;
+
+export class Accounts {
+  readonly #users: TenantUser[];
+
+  constructor(users: TenantUser[]) {
+    this.#users = users;
+  }
+
+  get all(): readonly TenantUser[] {
+    return this.#users;
+  }
+
+  byId(userId: string): TenantUser | undefined {
+    return this.#users.find((u) => u.user_id === userId);
+  }
+
+  byEmail(email: string): TenantUser | undefined {
+    const wanted = email.trim().toLowerCase();
+    return this.#users.find((u) => u.email.toLowerCase() === wanted);
+  }
+
+  /** The user with these credentials, or undefined (Auth0 answers both a wrong email and a wrong password alike). */
+  authenticate(email: string, password: string): TenantUser | undefined {
+    const user = this.byEmail(email);
+    return user && user.password === password ? user : undefined;
+  }
+
+  /** oidc-provider's findAccount: every profile claim; oidc-provider masks them by scope. */
+  readonly findAccount: FindAccount = (_ctx, sub) => {
+    const user = this.byId(sub);
+    if (!user) return undefined;
+    const account: Account = { accountId: user.user_id, claims: () => profileClaims(user) };
+    return account;
+  };
+}
+
+export function profileClaims(user: TenantUser): { sub: string; [claim: string]: unknown } {
+  return {
+    sub: user.user_id,
+    name: user.name,
+    nickname: user.nickname,
+    picture: user.picture,
+    updated_at: user.updated_at,
+    given_name: user.given_name,
+    family_name: user.family_name,
+    email: user.email,
+    email_verified: user.email_verified,
+  };
+}
+
+/** The claims `scope` releases, for /userinfo. */
+export function claimsForScope(user: TenantUser, scope: string): Record<string, unknown> {
+  const all = profileClaims(user);
+  const released = scope.split(' ').flatMap((s) => (s in SCOPE_CLAIMS ? SCOPE_CLAIMS[s as keyof typeof SCOPE_CLAIMS] : []));
+  return Object.fromEntries(released.filter((claim) => all[claim] !== undefined).map((claim) => [claim, all[claim]]));
+}

@@ -1,0 +1,78 @@
+/**
+ * Auth0's surface, as one object: its fixed paths, its discovery document, and how its error answers differ
+ * from oidc-provider's (reference auth0-and-mock-idps.md §2.1–2.4, §6).
+ */
+import type { KoaContextWithOIDC } from 'oidc-provider';
+
+import { Auth0Error } from './errors.ts';
+
+/** oidc-provider route name → Auth0's path. */
+export const AUTH0_ROUTES = {
+  authorization: '/authorize',
+  token: '/oauth/token',
+  userinfo: '/userinfo',
+  jwks: '/.well-known/jwks.json',
+  revocation: '/oauth/revoke',
+  end_session: '/oidc/logout',
+} as const;
+
+/** The discovery document of a real tenant (§2.4), for this issuer. */
+export function discoveryDocument(issuer: string, withEndSession: boolean): Record<string, unknown> {
+  const at = (path: string) => `${issuer}${path.slice(1)}`;
+  return {
+    issuer,
+    authorization_endpoint: at(AUTH0_ROUTES.authorization),
+    token_endpoint: at(AUTH0_ROUTES.token),
+    device_authorization_endpoint: at('/oauth/device/code'),
+    userinfo_endpoint: at(AUTH0_ROUTES.userinfo),
+    mfa_challenge_endpoint: at('/mfa/challenge'),
+    jwks_uri: at(AUTH0_ROUTES.jwks),
+    registration_endpoint: at('/oidc/register'),
+    revocation_endpoint: at(AUTH0_ROUTES.revocation),
+    scopes_supported: [
+      'openid', 'profile', 'offline_access', 'name', 'given_name', 'family_name', 'nickname', 'email',
+      'email_verified', 'picture', 'created_at', 'identities', 'phone', 'address',
+    ],
+    response_types_supported: ['code', 'token', 'id_token', 'code token', 'code id_token', 'token id_token', 'code token id_token'],
+    code_challenge_methods_supported: ['S256', 'plain'],
+    response_modes_supported: ['query', 'fragment', 'form_post'],
+    subject_types_supported: ['public'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    token_endpoint_auth_signing_alg_values_supported: ['RS256', 'RS384', 'PS256'],
+    claims_supported: [
+      'aud', 'auth_time', 'created_at', 'email', 'email_verified', 'exp', 'family_name', 'given_name', 'iat',
+      'identities', 'iss', 'name', 'nickname', 'phone_number', 'picture', 'sub',
+    ],
+    request_uri_parameter_supported: false,
+    request_parameter_supported: false,
+    id_token_signing_alg_values_supported: ['HS256', 'RS256', 'PS256'],
+    ...(withEndSession ? { end_session_endpoint: at(AUTH0_ROUTES.end_session) } : {}),
+    global_token_revocation_endpoint: at('/oauth/global-token-revocation/connection/{connectionName}'),
+    global_token_revocation_endpoint_auth_methods_supported: ['global-token-revocation+jwt'],
+    dpop_signing_alg_values_supported: ['ES256'],
+  };
+}
+
+/**
+ * Auth0's answer for an error oidc-provider raised at the token endpoint, where the two differ; undefined
+ * keeps oidc-provider's. Captured Auth0 bodies back each line (see the note on issue 2).
+ */
+export function auth0TokenError(error: { message?: string; error_detail?: string; error_description?: string }, ctx: KoaContextWithOIDC): Auth0Error | undefined {
+  const detail = error.error_detail ?? '';
+  const grantType = String(ctx.oidc?.params?.grant_type ?? '');
+  switch (error.message) {
+    case 'invalid_client':
+      return new Auth0Error(401, 'access_denied', 'Unauthorized');
+    case 'invalid_grant':
+      if (/PKCE/i.test(detail)) return new Auth0Error(403, 'invalid_grant', 'Failed to verify code verifier');
+      if (grantType === 'refresh_token') return new Auth0Error(403, 'invalid_grant', 'Unknown or invalid refresh token.');
+      // Unknown, expired, already used, or bound to another redirect_uri: Auth0 says the same for all four.
+      return new Auth0Error(403, 'invalid_grant', 'Invalid authorization code');
+    case 'unauthorized_client':
+      return new Auth0Error(403, 'unauthorized_client', `Grant type '${grantType}' not allowed for the client.`);
+    case 'invalid_target':
+      return new Auth0Error(403, 'access_denied', `Service not found: ${String(ctx.oidc?.params?.resource ?? '')}`);
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * Errors in Auth0's wire format, `{error, error_description}` with Auth0's status. oidc-provider's error
+ * handler renders any error that carries `statusCode`, `expose`, `message` (the code) and
+ * `error_description`, so these pass through it unchanged.
+ */
+export class Auth0Error extends Error {
+  readonly statusCode: number;
+  readonly status: number;
+  readonly expose = true;
+  readonly error_description: string;
+  /** Marks errors already in Auth0's dialect, so the translator in auth0-dialect.ts leaves them alone. */
+  readonly auth0 = true;
+
+  constructor(statusCode: number, error: string, description: string) {
+    super(error);
+    this.name = 'Auth0Error';
+    this.statusCode = statusCode;
+    this.status = statusCode;
+    this.error_description = description;
+  }
+
+  get body(): { error: string; error_description: string } {
+    return { error: this.message, error_description: this.error_description };
+  }
+}
+
+/** An Action called api.access.deny(), threw, or ran out of time: Auth0 reports all three as access_denied. */
+export class AccessDenied extends Auth0Error {
+  constructor(description: string) {
+    super(403, 'access_denied', description);
+  }
+}
+
+export const wrongEmailOrPassword = (): Auth0Error => new Auth0Error(403, 'invalid_grant', 'Wrong email or password.');

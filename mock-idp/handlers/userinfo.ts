@@ -1,0 +1,41 @@
+/**
+ * GET/POST /userinfo. Auth0 accepts a JWT access token whose `aud` includes `<issuer>userinfo` (asked with
+ * `openid` and an API) and the opaque token issued without an audience; oidc-provider's own endpoint refuses
+ * any token with an API audience (reference §6, row 6), so this one replaces it.
+ */
+import type { Request, Response } from 'express';
+import { jwtVerify } from 'jose';
+import type Provider from 'oidc-provider';
+
+import { claimsForScope, type Accounts } from '../accounts.ts';
+import type { SigningKeys } from '../keys.ts';
+
+export function userinfoHandler(provider: Provider, issuer: string, keys: SigningKeys, accounts: Accounts) {
+  const verifyJwt = async (token: string) => {
+    const key = [keys.current, keys.next].find((k) => k.kid === JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid);
+    if (!key) return undefined;
+    const { payload } = await jwtVerify(token, key.privateKey, { issuer, audience: `${issuer}userinfo`, algorithms: ['RS256'] });
+    return { sub: String(payload.sub), scope: String(payload.scope ?? '') };
+  };
+  const findOpaque = async (token: string) => {
+    const at = await provider.AccessToken.find(token);
+    return at && !at.isExpired && at.accountId ? { sub: at.accountId, scope: at.scope ?? '' } : undefined;
+  };
+
+  return async function userinfo(req: Request, res: Response): Promise<void> {
+    const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    let subject: { sub: string; scope: string } | undefined;
+    try {
+      subject = token ? await (token.split('.').length === 3 ? verifyJwt(token) : findOpaque(token)) : undefined;
+    } catch {
+      subject = undefined;
+    }
+    const user = subject && accounts.byId(subject.sub);
+    if (!user) {
+      // Auth0 answers a bad token with a bare 401 and the reason in WWW-Authenticate.
+      res.status(401).set('WWW-Authenticate', 'Bearer realm="sandbox", error="invalid_token", error_description="Invalid token"').send('Unauthorized');
+      return;
+    }
+    res.json({ ...claimsForScope(user, subject!.scope), sub: user.user_id });
+  };
+}

@@ -1,0 +1,19 @@
+/** The discovery document and the JWKS, served as Auth0 serves them (reference §2.4, §2.5). */
+import type { Request, Response } from 'express';
+
+import { discoveryDocument } from '../auth0.ts';
+import type { SigningKeys } from '../keys.ts';
+import type { Tenant } from '../tenant.ts';
+
+export function discoveryHandler(issuer: string, tenant: Tenant) {
+  const document = discoveryDocument(issuer, tenant.end_session_endpoint_discovery);
+  return function discovery(_req: Request, res: Response): void {
+    res.set('Cache-Control', 'public, max-age=15').json(document);
+  };
+}
+
+export function jwksHandler(keys: SigningKeys) {
+  return function jwks(_req: Request, res: Response): void {
+    res.set('Cache-Control', 'public, max-age=15').json({ keys: [keys.current.publicJwk, keys.next.publicJwk] });
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * createIdp: the Auth0-compatible identity provider for one tenant, on HTTP and HTTPS at once, with the same
+ * endpoints and the same issuer (`https://<domain>/`) on both.
+ */
+import { once } from 'node:events';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+
+import { createLogger, type Logger } from '../common/log.ts';
+import { Accounts } from './accounts.ts';
+import { ActionRunner } from './actions/action-runner.ts';
+import { DEFAULT_ACTION_TIMEOUT_MS, PostLoginTrigger } from './actions/post-login.ts';
+import { IDP_DEFAULTS } from './defaults.ts';
+import { loadOrCreateSigningKeys, type SigningKeys } from './keys.ts';
+import { MemoryStore } from './memory-adapter.ts';
+import { createProvider } from './provider.ts';
+import { createRoutes } from './routes.ts';
+import type { Tenant } from './tenant.ts';
+import { loadOrCreateTls } from './tls.ts';
+
+export interface IdpOptions {
+  tenant: Tenant;
+  /** Where the CA, the HTTPS certificate and the signing keys are kept. */
+  stateDir?: string;
+  host?: string;
+  /** 0 picks a free port. */
+  httpPort?: number;
+  httpsPort?: number;
+  /** Time limit of one Post-Login flow. */
+  actionTimeoutMs?: number;
+  log?: Logger;
+}
+
+export interface Idp extends AsyncDisposable {
+  /** `https://<domain>/`, with the trailing slash, as Auth0's. */
+  readonly issuer: string;
+  readonly httpUrl: string;
+  readonly httpsUrl: string;
+  /** The CA that signed the HTTPS certificate: trust it with NODE_EXTRA_CA_CERTS. */
+  readonly caFile: string;
+  readonly keys: SigningKeys;
+  readonly accounts: Accounts;
+  stop(): Promise<void>;
+}
+
+export async function createIdp(options: IdpOptions): Promise<Idp> {
+  const { tenant } = options;
+  const stateDir = resolve(options.stateDir ?? IDP_DEFAULTS.stateDir);
+  const host = options.host ?? IDP_DEFAULTS.host;
+  const log = options.log ?? createLogger('mock-idp');
+  const tls = loadOrCreateTls(stateDir, tenant.domain ? [tenant.domain] : []);
+
+  // Listen first: the default domain, and so the issuer, carries the HTTPS port actually bound.
+  let app: http.RequestListener = (_req, res) => res.writeHead(503).end();
+  const httpServer = http.createServer((req, res) => app(req, res));
+  const httpsServer = https.createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => app(req, res));
+  await Promise.all([
+    once(httpServer.listen(options.httpPort ?? IDP_DEFAULTS.httpPort, host), 'listening'),
+    once(httpsServer.listen(options.httpsPort ?? IDP_DEFAULTS.httpsPort, host), 'listening'),
+  ]);
+  const httpsPort = (httpsServer.address() as AddressInfo).port;
+  const domain = tenant.domain ?? `localhost:${httpsPort}`;
+  const issuer = `https://${domain}/`;
+
+  const keys = loadOrCreateSigningKeys(stateDir, domain);
+  const accounts = new Accounts(tenant.users);
+  const runner = new ActionRunner();
+  const trigger = new PostLoginTrigger(tenant.post_login_actions, runner, options.actionTimeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS, log);
+  const { provider } = createProvider({ tenant, issuer, keys, accounts, trigger, store: new MemoryStore(), log });
+  app = createRoutes({ provider, tenant, issuer, keys, accounts });
+
+  const stop = async () => {
+    httpServer.closeAllConnections();
+    httpsServer.closeAllConnections();
+    await Promise.all([closeServer(httpServer), closeServer(httpsServer), runner.close()]);
+  };
+  return {
+    issuer,
+    httpUrl: urlOf(httpServer, 'http'),
+    httpsUrl: urlOf(httpsServer, 'https'),
+    caFile: tls.caFile,
+    keys,
+    accounts,
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}
+
+function urlOf(server: http.Server | https.Server, scheme: string): string {
+  const { address, port } = server.address() as AddressInfo;
+  return `${scheme}://${address.includes(':') ? `[${address}]` : address}:${port}`;
+}
+
+function closeServer(server: http.Server | https.Server): Promise<void> {
+  return new Promise((done) => server.close(() => done()));
+}

@@ -1,0 +1,72 @@
+/**
+ * Turns Auth0-style requests into the ones oidc-provider understands, before it sees them
+ * (reference auth0-and-mock-idps.md §6, rows 3 and 7):
+ * - `audience` becomes RFC 8707 `resource` (oidc-provider reads only the latter);
+ * - JSON bodies on /oauth/token and /oauth/revoke become form bodies (Auth0 takes both);
+ * - HTTP Basic client credentials move into the body, since Auth0 takes either method from any client;
+ * - a client_credentials request without `scope` asks for every scope of the client grant, as Auth0 grants.
+ */
+import express, { type NextFunction, type Request, type Response } from 'express';
+
+import { Auth0Error } from './errors.ts';
+import type { Tenant } from './tenant.ts';
+
+const parseJson = express.json({ limit: '56kb', strict: false, type: 'application/json' });
+const parseForm = express.urlencoded({ extended: false, limit: '56kb' });
+
+export function authorizeShim(req: Request, _res: Response, next: NextFunction): void {
+  const url = new URL(req.url, 'http://localhost');
+  const audience = url.searchParams.get('audience');
+  if (audience !== null) {
+    url.searchParams.delete('audience');
+    if (!url.searchParams.has('resource') && audience) url.searchParams.set('resource', audience);
+    req.url = `${url.pathname}${url.search}`;
+  }
+  next();
+}
+
+export function tokenRequestShim(tenant: Tenant) {
+  return [parseJson, parseForm, function toAuth0Form(req: Request, res: Response, next: NextFunction): void {
+    const body: Record<string, string> = {};
+    for (const [key, value] of Object.entries((req.body ?? {}) as Record<string, unknown>)) {
+      if (value !== undefined && value !== null) body[key] = typeof value === 'string' ? value : Array.isArray(value) ? value.join(' ') : String(value);
+    }
+    const basic = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? '');
+    if (basic) {
+      const [id, secret = ''] = Buffer.from(basic[1]!, 'base64').toString().split(':').map(decodeURIComponent);
+      body.client_id ??= id!;
+      body.client_secret ??= secret;
+      delete req.headers.authorization;
+    }
+    if ('audience' in body) {
+      if (body.audience && !body.resource) body.resource = body.audience;
+      delete body.audience;
+    }
+    if (body.grant_type === 'client_credentials' && body.scope === undefined && body.resource) {
+      const grant = tenant.client_grants.find((g) => g.client_id === body.client_id && g.audience === body.resource);
+      if (grant?.scope.length) body.scope = grant.scope.join(' ');
+    }
+    if (body.grant_type === 'client_credentials' && !body.resource && !tenant.default_audience) {
+      sendAuth0Error(res, new Auth0Error(403, 'access_denied', 'No audience parameter was provided, and no default audience has been configured'));
+      return;
+    }
+    req.body = new URLSearchParams(body).toString();
+    req.headers['content-type'] = 'application/x-www-form-urlencoded';
+    next();
+  }];
+}
+
+/** express's parser errors (a body that is not JSON, too large) in Auth0's error shape. */
+export function bodyErrorHandler(error: Error & { type?: string; status?: number }, _req: Request, res: Response, next: NextFunction): void {
+  if (error.type === 'entity.parse.failed') {
+    sendAuth0Error(res, new Auth0Error(400, 'invalid_request', 'Invalid request payload JSON format'));
+  } else if (error.type === 'entity.too.large') {
+    sendAuth0Error(res, new Auth0Error(413, 'invalid_request', 'Payload content length greater than maximum allowed: 56320'));
+  } else {
+    next(error);
+  }
+}
+
+export function sendAuth0Error(res: Response, error: Auth0Error): void {
+  res.status(error.statusCode).set('Cache-Control', 'no-store').json(error.body);
+}

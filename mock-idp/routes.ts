@@ -1,0 +1,58 @@
+/** mock-idp's routes, in the order a request meets them: the table of contents of the IdP. */
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type Provider from 'oidc-provider';
+
+import type { Accounts } from './accounts.ts';
+import { v2LogoutHandler } from './handlers/v2-logout.ts';
+import { userinfoHandler } from './handlers/userinfo.ts';
+import { discoveryHandler, jwksHandler } from './handlers/well-known.ts';
+import type { SigningKeys } from './keys.ts';
+import { loginRoutes } from './login/login-routes.ts';
+import { authorizeShim, bodyErrorHandler, tokenRequestShim } from './request-shim.ts';
+import type { Tenant } from './tenant.ts';
+
+export interface RouteDeps {
+  provider: Provider;
+  tenant: Tenant;
+  issuer: string;
+  keys: SigningKeys;
+  accounts: Accounts;
+}
+
+/** Paths oidc-provider answers itself (the resume and logout-confirm steps live below them). */
+const PROVIDER_PATHS = /^\/(authorize|oauth\/token|oauth\/revoke|oidc\/logout)(\/[^?]*)?(\?.*)?$/;
+
+export function createRoutes({ provider, tenant, issuer, keys, accounts }: RouteDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(collapseLeadingSlashes);
+
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/.well-known/openid-configuration', discoveryHandler(issuer, tenant));
+  app.get('/.well-known/jwks.json', jwksHandler(keys));
+  app.get('/authorize', authorizeShim);
+  app.post(['/oauth/token', '/oauth/revoke'], ...tokenRequestShim(tenant));
+  app.all('/userinfo', userinfoHandler(provider, issuer, keys, accounts));
+  app.get('/v2/logout', v2LogoutHandler(provider, tenant));
+  app.use(loginRoutes(provider, tenant, accounts));
+  app.use(bodyErrorHandler);
+  const oidc = provider.callback();
+  app.all(PROVIDER_PATHS, (req, res) => void oidc(req, res));
+  app.use(notServed);
+  return app;
+}
+
+/** next-auth asks `${issuer}/.well-known/…` and so gets a double slash; Auth0 serves it anyway. */
+function collapseLeadingSlashes(req: Request, _res: Response, next: NextFunction): void {
+  if (req.url.startsWith('//')) req.url = req.url.replace(/^\/+/, '/');
+  next();
+}
+
+/** Offline by design: anything the sandbox does not serve fails loudly, naming what was asked. */
+function notServed(req: Request, res: Response): void {
+  res.status(404).json({
+    error: 'not_found',
+    error_description: `mock-idp does not serve ${req.method} ${req.path}. See the README for the Auth0 endpoints it emulates.`,
+  });
+}

@@ -1,0 +1,87 @@
+/**
+ * The Auth0 tenant as mock-idp sees it: resolved and cross-checked by sandbox/load-tenant.ts from a Deploy CLI
+ * style tenant.yaml, with Action code already read. Field names follow Auth0's (snake_case) so that the YAML,
+ * the Management API and this type read alike.
+ */
+
+export interface Tenant {
+  /** Host (and port) of the tenant; the issuer is `https://<domain>/`. Undefined: `localhost:<https port>`. */
+  domain?: string;
+  friendly_name?: string;
+  /** Auth0's tenant "Default Audience": used when a token request names no audience. */
+  default_audience?: string;
+  /** Tenant-level Allowed Logout URLs, used by /v2/logout without a client_id. */
+  allowed_logout_urls: string[];
+  /** Auth0's "RP-Initiated Logout End Session Endpoint Discovery" toggle. */
+  end_session_endpoint_discovery: boolean;
+  clients: TenantClient[];
+  resource_servers: ResourceServer[];
+  client_grants: ClientGrant[];
+  roles: Role[];
+  users: TenantUser[];
+  /** The Post-Login trigger's Actions, in binding order. */
+  post_login_actions: Action[];
+}
+
+export type AppType = 'regular_web' | 'spa' | 'native' | 'non_interactive';
+
+export interface TenantClient {
+  name: string;
+  client_id: string;
+  client_secret?: string;
+  app_type: AppType;
+  callbacks: string[];
+  allowed_logout_urls: string[];
+  web_origins: string[];
+  grant_types: string[];
+  token_endpoint_auth_method: 'client_secret_post' | 'client_secret_basic' | 'none';
+  /** Lifetime of ID tokens for this application, in seconds. */
+  id_token_lifetime: number;
+}
+
+export interface ResourceServer {
+  name: string;
+  identifier: string;
+  scopes: string[];
+  /** Access-token lifetime in seconds. */
+  token_lifetime: number;
+  allow_offline_access: boolean;
+}
+
+export interface ClientGrant {
+  client_id: string;
+  audience: string;
+  scope: string[];
+}
+
+export interface Role {
+  id: string;
+  name: string;
+  description?: string;
+}
+
+export interface TenantUser {
+  user_id: string;
+  email: string;
+  password: string;
+  email_verified: boolean;
+  name: string;
+  nickname: string;
+  picture: string;
+  given_name?: string;
+  family_name?: string;
+  created_at: string;
+  updated_at: string;
+  app_metadata: Record<string, unknown>;
+  user_metadata: Record<string, unknown>;
+  /** Role names. */
+  roles: string[];
+}
+
+export interface Action {
+  name: string;
+  /** Where the code came from, for log lines. */
+  file: string;
+  code: string;
+  secrets: Record<string, string>;
+}

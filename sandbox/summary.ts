@@ -1,0 +1,34 @@
+/** What `dial-sandbox up` prints once everything listens: what runs where, and how to use it. */
+import { relative } from 'node:path';
+
+import type { Idp } from '../mock-idp/idp.ts';
+import type { Environment } from './environment.ts';
+
+export function printSummary({ environment, idp, startedInMs }: { environment: Environment; idp: Idp; startedInMs: number }): void {
+  const { tenant } = environment;
+  const show = (path: string) => relative(process.cwd(), path) || '.';
+  const lines = [
+    `dial-auth-sandbox: ${show(environment.dir)} is up (${startedInMs} ms)`,
+    '',
+    'mock-idp (Auth0-compatible)',
+    `  issuer     ${idp.issuer}`,
+    `  https      ${idp.httpsUrl}    http ${idp.httpUrl}`,
+    `  discovery  ${idp.httpsUrl}/.well-known/openid-configuration`,
+    `  apis       ${tenant.resource_servers.map((r) => r.identifier).join(', ') || 'none'}${tenant.default_audience ? ` (default audience ${tenant.default_audience})` : ''}`,
+    `  clients    ${tenant.clients.map((c) => `${c.client_id} (${c.grant_types.join(', ')})`).join('; ')}`,
+    `  actions    post-login: ${tenant.post_login_actions.map((a) => a.name).join(' → ') || 'none'}`,
+    '',
+    'users',
+    ...tenant.users.map((u) => `  ${u.email.padEnd(24)} password ${u.password.padEnd(10)} roles ${u.roles.join(', ') || '(none)'}`),
+    '',
+    'trust the sandbox CA (Auth0 SDKs require HTTPS):',
+    `  export NODE_EXTRA_CA_CERTS=${idp.caFile}`,
+    '',
+    'try:',
+    `  curl -s ${idp.httpUrl}/oauth/token -H 'content-type: application/json' \\`,
+    `    -d '{"grant_type":"password","client_id":"${tenant.clients[0]?.client_id ?? 'CLIENT'}","client_secret":"${tenant.clients[0]?.client_secret ?? 'SECRET'}","username":"${tenant.users[0]?.email ?? 'EMAIL'}","password":"${tenant.users[0]?.password ?? 'PASSWORD'}","audience":"${tenant.resource_servers[0]?.identifier ?? 'API'}"}'`,
+    '',
+    'Ctrl-C stops.',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
