@@ -68,6 +68,9 @@ export function auth0TokenError(error: { message?: string; error_detail?: string
       if (grantType === 'refresh_token') return new Auth0Error(403, 'invalid_grant', 'Unknown or invalid refresh token.');
       // Unknown, expired, already used, or bound to another redirect_uri: Auth0 says the same for all four.
       return new Auth0Error(403, 'invalid_grant', 'Invalid authorization code');
+    case 'invalid_request':
+      if (error.error_description !== 'requested grant type is not allowed for this client') return undefined;
+    // falls through: Auth0 calls it unauthorized_client
     case 'unauthorized_client':
       return new Auth0Error(403, 'unauthorized_client', `Grant type '${grantType}' not allowed for the client.`);
     case 'invalid_target':

@@ -5,7 +5,7 @@ import type { ResourceServer } from './tenant.ts';
 
 export function resourceServerInfo(api: ResourceServer, signingKid: string): OidcResourceServer {
   return {
-    scope: api.scopes.join(' ') || undefined,
+    scope: api.scopes.join(' '),
     audience: api.identifier,
     accessTokenTTL: api.token_lifetime,
     accessTokenFormat: 'jwt',

@@ -55,7 +55,8 @@ async function passwordGrant(ctx: KoaContextWithOIDC, deps: ProviderDeps, outcom
   outcomes.remember(grantId, outcome);
   outcomes.setForRequest(ctx, outcome);
 
-  const at = new provider.AccessToken({ accountId: user.user_id, client, grantId, gty: 'password', scope: apiScopes.join(' ') || undefined });
+  // An API token carries the API's scopes; the opaque one (no API) the OIDC scopes it is good for at /userinfo.
+  const at = new provider.AccessToken({ accountId: user.user_id, client, grantId, gty: 'password', scope: (api ? apiScopes : oidcScopes).join(' ') || undefined });
   if (api) at.resourceServer = new provider.ResourceServer(api.identifier, resourceServerInfo(api, deps.keys.current.kid));
   const accessToken = await at.save();
 
