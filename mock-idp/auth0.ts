@@ -16,6 +16,20 @@ export const AUTH0_ROUTES = {
   end_session: '/oidc/logout',
 } as const;
 
+/**
+ * Auth0 API identifiers may be any string (`dial-api`); RFC 8707 resource indicators, which oidc-provider
+ * takes, must be absolute URIs. Identifiers that are not are carried through oidc-provider as a URN.
+ */
+const AUDIENCE_URN = 'urn:dial-sandbox:audience:';
+
+export function audienceToResource(audience: string): string {
+  return URL.canParse(audience) && !audience.includes('#') ? audience : `${AUDIENCE_URN}${encodeURIComponent(audience)}`;
+}
+
+export function resourceToAudience(resource: string): string {
+  return resource.startsWith(AUDIENCE_URN) ? decodeURIComponent(resource.slice(AUDIENCE_URN.length)) : resource;
+}
+
 /** The discovery document of a real tenant (§2.4), for this issuer. */
 export function discoveryDocument(issuer: string, withEndSession: boolean): Record<string, unknown> {
   const at = (path: string) => `${issuer}${path.slice(1)}`;
@@ -68,14 +82,16 @@ export function auth0TokenError(error: { message?: string; error_detail?: string
       if (grantType === 'refresh_token') return new Auth0Error(403, 'invalid_grant', 'Unknown or invalid refresh token.');
       // Unknown, expired, already used, or bound to another redirect_uri: Auth0 says the same for all four.
       return new Auth0Error(403, 'invalid_grant', 'Invalid authorization code');
-    case 'invalid_request':
-      if (error.error_description !== 'requested grant type is not allowed for this client') return undefined;
-    // falls through: Auth0 calls it unauthorized_client
     case 'unauthorized_client':
-      return new Auth0Error(403, 'unauthorized_client', `Grant type '${grantType}' not allowed for the client.`);
+      return grantTypeNotAllowed(grantType);
+    case 'invalid_request':
+      // oidc-provider's words for a grant type the client lacks; Auth0 calls it unauthorized_client.
+      return error.error_description === 'requested grant type is not allowed for this client' ? grantTypeNotAllowed(grantType) : undefined;
     case 'invalid_target':
-      return new Auth0Error(403, 'access_denied', `Service not found: ${String(ctx.oidc?.params?.resource ?? '')}`);
+      return new Auth0Error(403, 'access_denied', `Service not found: ${resourceToAudience(String(ctx.oidc?.params?.resource ?? ''))}`);
     default:
       return undefined;
   }
 }
+
+const grantTypeNotAllowed = (grantType: string) => new Auth0Error(403, 'unauthorized_client', `Grant type '${grantType}' not allowed for the client.`);

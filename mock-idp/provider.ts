@@ -8,7 +8,7 @@ import Provider, { type ClientMetadata, type Configuration, type KoaContextWithO
 import type { Logger } from '../common/log.ts';
 import { Accounts, SCOPE_CLAIMS } from './accounts.ts';
 import type { PostLoginOutcome, PostLoginTrigger } from './actions/post-login.ts';
-import { AUTH0_ROUTES, auth0TokenError } from './auth0.ts';
+import { AUTH0_ROUTES, audienceToResource, auth0TokenError, resourceToAudience } from './auth0.ts';
 import { Auth0Error } from './errors.ts';
 import type { SigningKeys } from './keys.ts';
 import { renderErrorPage } from './login/login-page.ts';
@@ -92,12 +92,12 @@ export function createProvider(deps: ProviderDeps): { provider: Provider; outcom
       resourceIndicators: {
         enabled: true,
         // Auth0's "Default Audience": a request that names no API gets a token for it, or an opaque one.
-        defaultResource: (_ctx, _client, oneOf) => oneOf ?? tenant.default_audience ?? (undefined as never),
+        defaultResource: (_ctx, _client, oneOf) => oneOf ?? (tenant.default_audience ? audienceToResource(tenant.default_audience) : (undefined as never)),
         // Auth0 issues the API token at the code exchange from the audience of /authorize, even with openid.
         useGrantedResource: () => true,
         getResourceServerInfo: (ctx, resource, client) => {
-          const api = apiFor(resource);
-          if (!api) throw new Auth0Error(403, 'access_denied', `Service not found: ${resource}`);
+          const api = apiFor(resourceToAudience(resource));
+          if (!api) throw new Auth0Error(403, 'access_denied', `Service not found: ${resourceToAudience(resource)}`);
           if (ctx.oidc.params?.grant_type === 'client_credentials') checkClientGrant(tenant, client.clientId, api.identifier);
           return resourceServerInfo(api, keys.current.kid);
         },
@@ -105,7 +105,7 @@ export function createProvider(deps: ProviderDeps): { provider: Provider; outcom
     },
     loadExistingGrant: (ctx) => runTriggerOnAuthorize(ctx, deps, outcomes),
     issueRefreshToken: async (_ctx, client, code) => {
-      const api = code.resource ? apiFor(String(code.resource)) : undefined;
+      const api = code.resource ? apiFor(resourceToAudience(String(code.resource))) : undefined;
       // Auth0 issues refresh tokens for an API only when the API allows offline access.
       return client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access') && (!api || api.allow_offline_access);
     },
@@ -166,7 +166,7 @@ async function runTriggerOnAuthorize(ctx: KoaContextWithOIDC, deps: ProviderDeps
   if (!user || !ctx.oidc.client) return undefined;
   const params = ctx.oidc.params as Record<string, string | undefined>;
   const scopes = (params.scope ?? '').split(' ').filter(Boolean);
-  const audience = params.resource ?? deps.tenant.default_audience;
+  const audience = params.resource ? resourceToAudience(params.resource) : deps.tenant.default_audience;
   const outcome = await deps.trigger.run({
     user,
     client: deps.tenant.clients.find((c) => c.client_id === ctx.oidc.client!.clientId)!,
@@ -179,7 +179,7 @@ async function runTriggerOnAuthorize(ctx: KoaContextWithOIDC, deps: ProviderDeps
   const grant = new ctx.oidc.provider.Grant({ accountId, clientId: ctx.oidc.client.clientId });
   grant.addOIDCScope(scopes.filter((s) => OIDC_SCOPES.has(s)).join(' '));
   grant.addOIDCClaims(Object.values(SCOPE_CLAIMS).flat());
-  if (audience) grant.addResourceScope(audience, scopes.filter((s) => !OIDC_SCOPES.has(s)).join(' '));
+  if (audience) grant.addResourceScope(audienceToResource(audience), scopes.filter((s) => !OIDC_SCOPES.has(s)).join(' '));
   const grantId = await grant.save();
   outcomes.remember(grantId, outcome);
   return grant;

@@ -8,6 +8,7 @@
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 
+import { audienceToResource } from './auth0.ts';
 import { Auth0Error } from './errors.ts';
 import type { Tenant } from './tenant.ts';
 
@@ -19,7 +20,7 @@ export function authorizeShim(req: Request, _res: Response, next: NextFunction):
   const audience = url.searchParams.get('audience');
   if (audience !== null) {
     url.searchParams.delete('audience');
-    if (!url.searchParams.has('resource') && audience) url.searchParams.set('resource', audience);
+    if (!url.searchParams.has('resource') && audience) url.searchParams.set('resource', audienceToResource(audience));
     req.url = `${url.pathname}${url.search}`;
   }
   next();
@@ -38,12 +39,13 @@ export function tokenRequestShim(tenant: Tenant) {
       body.client_secret ??= secret;
       delete req.headers.authorization;
     }
+    const audience = body.audience;
     if ('audience' in body) {
-      if (body.audience && !body.resource) body.resource = body.audience;
+      if (audience && !body.resource) body.resource = audienceToResource(audience);
       delete body.audience;
     }
-    if (body.grant_type === 'client_credentials' && body.scope === undefined && body.resource) {
-      const grant = tenant.client_grants.find((g) => g.client_id === body.client_id && g.audience === body.resource);
+    if (body.grant_type === 'client_credentials' && body.scope === undefined && audience) {
+      const grant = tenant.client_grants.find((g) => g.client_id === body.client_id && g.audience === audience);
       if (grant?.scope.length) body.scope = grant.scope.join(' ');
     }
     if (body.grant_type === 'client_credentials' && !body.resource && !tenant.default_audience) {

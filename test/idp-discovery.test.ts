@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startTestIdp, type TestIdp } from './support/idp.ts';
+import { getJson, startTestIdp, type TestIdp } from './support/idp.ts';
 
 describe('mock-idp discovery and keys', () => {
   let idp: TestIdp;
@@ -10,8 +10,8 @@ describe('mock-idp discovery and keys', () => {
   afterAll(() => idp.stop());
 
   it('serves the same discovery document with the https issuer and its trailing slash on HTTP and HTTPS', async () => {
-    const viaHttp = await (await fetch(`${idp.httpUrl}/.well-known/openid-configuration`)).json();
-    const viaHttps = await (await fetch(`${idp.httpsUrl}/.well-known/openid-configuration`)).json();
+    const viaHttp = await getJson(`${idp.httpUrl}/.well-known/openid-configuration`);
+    const viaHttps = await getJson(`${idp.httpsUrl}/.well-known/openid-configuration`);
     expect(viaHttp).toEqual(viaHttps);
     expect(viaHttps.issuer).toBe(idp.issuer);
     expect(idp.issuer).toMatch(/^https:\/\/localhost:\d+\/$/);
@@ -30,11 +30,11 @@ describe('mock-idp discovery and keys', () => {
   it('answers the double-slash discovery path next-auth asks for when the issuer ends with a slash', async () => {
     const response = await fetch(`${idp.httpsUrl}//.well-known/openid-configuration`);
     expect(response.status).toBe(200);
-    expect((await response.json()).issuer).toBe(idp.issuer);
+    expect(((await response.json()) as { issuer: string }).issuer).toBe(idp.issuer);
   });
 
   it('publishes the current and the next RS256 key, each with kid, x5t and x5c', async () => {
-    const { keys } = await (await fetch(`${idp.httpsUrl}/.well-known/jwks.json`)).json();
+    const { keys } = await getJson(`${idp.httpsUrl}/.well-known/jwks.json`);
     expect(keys).toHaveLength(2);
     expect(keys.map((k: { kid: string }) => k.kid)).toEqual([idp.keys.current.kid, idp.keys.next.kid]);
     for (const key of keys) {
@@ -57,6 +57,6 @@ describe('mock-idp discovery and keys', () => {
   it('names the method and path of a request it does not serve', async () => {
     const response = await fetch(`${idp.httpUrl}/api/v3/nothing`, { method: 'DELETE' });
     expect(response.status).toBe(404);
-    expect((await response.json()).error_description).toContain('DELETE /api/v3/nothing');
+    expect(((await response.json()) as { error_description: string }).error_description).toContain('DELETE /api/v3/nothing');
   });
 });

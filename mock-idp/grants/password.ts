@@ -11,6 +11,7 @@ import { profileClaims } from '../accounts.ts';
 import { Auth0Error, wrongEmailOrPassword } from '../errors.ts';
 import { OIDC_SCOPES, requestOf, type Outcomes, type ProviderDeps } from '../provider.ts';
 import { resourceServerInfo } from '../resource-servers.ts';
+import { audienceToResource, resourceToAudience } from '../auth0.ts';
 
 export const PASSWORD_REALM_GRANT = 'http://auth0.com/oauth/grant-type/password-realm';
 const PARAMETERS = ['username', 'password', 'scope', 'resource', 'realm'];
@@ -31,7 +32,7 @@ async function passwordGrant(ctx: KoaContextWithOIDC, deps: ProviderDeps, outcom
   const user = deps.accounts.authenticate(params.username, params.password);
   if (!user) throw wrongEmailOrPassword();
 
-  const audience = params.resource ?? deps.tenant.default_audience;
+  const audience = params.resource ? resourceToAudience(params.resource) : deps.tenant.default_audience;
   const api = audience ? deps.tenant.resource_servers.find((r) => r.identifier === audience) : undefined;
   if (audience && !api) throw new Auth0Error(403, 'access_denied', `Service not found: ${audience}`);
   const requested = (params.scope ?? '').split(' ').filter(Boolean);
@@ -50,20 +51,20 @@ async function passwordGrant(ctx: KoaContextWithOIDC, deps: ProviderDeps, outcom
 
   const grant = new provider.Grant({ accountId: user.user_id, clientId: client.clientId });
   grant.addOIDCScope(oidcScopes.join(' '));
-  if (api) grant.addResourceScope(api.identifier, apiScopes.join(' '));
+  if (api) grant.addResourceScope(audienceToResource(api.identifier), apiScopes.join(' '));
   const grantId = await grant.save();
   outcomes.remember(grantId, outcome);
   outcomes.setForRequest(ctx, outcome);
 
   // An API token carries the API's scopes; the opaque one (no API) the OIDC scopes it is good for at /userinfo.
   const at = new provider.AccessToken({ accountId: user.user_id, client, grantId, gty: 'password', scope: (api ? apiScopes : oidcScopes).join(' ') || undefined });
-  if (api) at.resourceServer = new provider.ResourceServer(api.identifier, resourceServerInfo(api, deps.keys.current.kid));
+  if (api) at.resourceServer = new provider.ResourceServer(audienceToResource(api.identifier), resourceServerInfo(api, deps.keys.current.kid));
   const accessToken = await at.save();
 
   let refreshToken: string | undefined;
   if (oidcScopes.includes('offline_access') && client.grantTypeAllowed('refresh_token') && (!api || api.allow_offline_access)) {
     const rt = new provider.RefreshToken({
-      accountId: user.user_id, client, grantId, gty: 'password', scope: [...oidcScopes, ...apiScopes].join(' '), resource: api?.identifier, rotations: 0,
+      accountId: user.user_id, client, grantId, gty: 'password', scope: [...oidcScopes, ...apiScopes].join(' '), resource: api && audienceToResource(api.identifier), rotations: 0,
     } as never);
     refreshToken = await rt.save();
   }

@@ -39,7 +39,7 @@ export async function loginThroughBrowser(authorizeUrl: URL, as: LoginAs, callba
     }
     const html = await response.text();
     if (response.status === 200 && new URL(url).pathname === '/u/login') {
-      const form = as.userId ? { user_id: as.userId } : { username: as.email ?? '', password: as.password ?? '' };
+      const form: Record<string, string> = as.userId ? { user_id: as.userId } : { username: as.email ?? '', password: as.password ?? '' };
       init = { method: 'POST', body: new URLSearchParams(form).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } };
       continue;
     }

@@ -63,6 +63,11 @@ export async function startTestIdp(options: { tenant?: Tenant; actionTimeoutMs?:
   });
 }
 
+/** GET a URL and parse its JSON body (tests assert on its shape). */
+export async function getJson(url: string, init?: RequestInit): Promise<any> {
+  return (await fetch(url, init)).json();
+}
+
 export const alice = { username: 'alice@example.com', password: 'alice' };
 export const bob = { username: 'bob@example.com', password: 'bob' };
 export const dialChat = { client_id: 'dial-chat', client_secret: 'dial-chat-secret' };
