@@ -30,6 +30,13 @@ export function resourceToAudience(resource: string): string {
   return resource.startsWith(AUDIENCE_URN) ? decodeURIComponent(resource.slice(AUDIENCE_URN.length)) : resource;
 }
 
+/**
+ * oidc-provider drops `offline_access` from an authorization request without `prompt=consent`; Auth0 keeps
+ * it, and DIAL Chat relies on that for refresh tokens. The shim copies the scope the client asked for into
+ * this parameter, and the grant made at login takes it from there.
+ */
+export const REQUESTED_SCOPE_PARAM = 'sandbox_requested_scope';
+
 /** The discovery document of a real tenant (§2.4), for this issuer. */
 export function discoveryDocument(issuer: string, withEndSession: boolean): Record<string, unknown> {
   const at = (path: string) => `${issuer}${path.slice(1)}`;
@@ -71,14 +78,14 @@ export function discoveryDocument(issuer: string, withEndSession: boolean): Reco
  * Auth0's answer for an error oidc-provider raised at the token endpoint, where the two differ; undefined
  * keeps oidc-provider's. Captured Auth0 bodies back each line (see the note on issue 2).
  */
-export function auth0TokenError(error: { message?: string; error_detail?: string; error_description?: string }, ctx: KoaContextWithOIDC): Auth0Error | undefined {
-  const detail = error.error_detail ?? '';
+export function auth0TokenError(error: { message?: string; error_detail?: string; error_description?: string; cause?: unknown }, ctx: KoaContextWithOIDC): Auth0Error | undefined {
+  const detail = error.error_detail ?? (error.cause as Error | undefined)?.message ?? '';
   const grantType = String(ctx.oidc?.params?.grant_type ?? '');
   switch (error.message) {
     case 'invalid_client':
       return new Auth0Error(401, 'access_denied', 'Unauthorized');
     case 'invalid_grant':
-      if (/PKCE/i.test(detail)) return new Auth0Error(403, 'invalid_grant', 'Failed to verify code verifier');
+      if (/PKCE|code_verifier/i.test(detail)) return new Auth0Error(403, 'invalid_grant', 'Failed to verify code verifier');
       if (grantType === 'refresh_token') return new Auth0Error(403, 'invalid_grant', 'Unknown or invalid refresh token.');
       // Unknown, expired, already used, or bound to another redirect_uri: Auth0 says the same for all four.
       return new Auth0Error(403, 'invalid_grant', 'Invalid authorization code');

@@ -8,7 +8,7 @@ import Provider, { type ClientMetadata, type Configuration, type KoaContextWithO
 import type { Logger } from '../common/log.ts';
 import { Accounts, SCOPE_CLAIMS } from './accounts.ts';
 import type { PostLoginOutcome, PostLoginTrigger } from './actions/post-login.ts';
-import { AUTH0_ROUTES, audienceToResource, auth0TokenError, resourceToAudience } from './auth0.ts';
+import { AUTH0_ROUTES, REQUESTED_SCOPE_PARAM, audienceToResource, auth0TokenError, resourceToAudience } from './auth0.ts';
 import { Auth0Error } from './errors.ts';
 import type { SigningKeys } from './keys.ts';
 import { renderErrorPage } from './login/login-page.ts';
@@ -104,10 +104,12 @@ export function createProvider(deps: ProviderDeps): { provider: Provider; outcom
       },
     },
     loadExistingGrant: (ctx) => runTriggerOnAuthorize(ctx, deps, outcomes),
-    issueRefreshToken: async (_ctx, client, code) => {
+    extraParams: [REQUESTED_SCOPE_PARAM],
+    issueRefreshToken: async (ctx, client, code) => {
       const api = code.resource ? apiFor(resourceToAudience(String(code.resource))) : undefined;
+      const offline = code.scopes.has('offline_access') || grantedOidcScope(ctx)?.split(' ').includes('offline_access');
       // Auth0 issues refresh tokens for an API only when the API allows offline access.
-      return client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access') && (!api || api.allow_offline_access);
+      return client.grantTypeAllowed('refresh_token') && Boolean(offline) && (!api || api.allow_offline_access);
     },
     extraTokenClaims: async (ctx, token) => {
       if (token.kind === 'ClientCredentials') return undefined;
@@ -118,7 +120,10 @@ export function createProvider(deps: ProviderDeps): { provider: Provider; outcom
     formats: { customizers: { jwt: (ctx, token, jwt) => shapeAccessToken(ctx, token, jwt, issuer, outcomes) } },
     renderError: (ctx, out) => {
       ctx.type = 'html';
-      ctx.body = renderErrorPage(String(out.error), String(out.error_description ?? ''));
+      ctx.body = out.error === 'invalid_redirect_uri'
+        // Auth0's page for a redirect_uri that is not among the Allowed Callback URLs.
+        ? renderErrorPage('unauthorized_client', `Callback URL mismatch. ${String(ctx.oidc?.params?.redirect_uri ?? '')} is not in the list of allowed callback URLs`)
+        : renderErrorPage(String(out.error), String(out.error_description ?? ''));
     },
   };
 
@@ -165,7 +170,7 @@ async function runTriggerOnAuthorize(ctx: KoaContextWithOIDC, deps: ProviderDeps
   const user = accountId ? deps.accounts.byId(accountId) : undefined;
   if (!user || !ctx.oidc.client) return undefined;
   const params = ctx.oidc.params as Record<string, string | undefined>;
-  const scopes = (params.scope ?? '').split(' ').filter(Boolean);
+  const scopes = (params[REQUESTED_SCOPE_PARAM] ?? params.scope ?? '').split(' ').filter(Boolean);
   const audience = params.resource ? resourceToAudience(params.resource) : deps.tenant.default_audience;
   const outcome = await deps.trigger.run({
     user,
@@ -206,6 +211,11 @@ async function outcomeForToken(ctx: KoaContextWithOIDC, token: { grantId?: strin
   return outcomes.forGrant(token.grantId) ?? { accessTokenClaims: {}, idTokenClaims: {}, scopesAdded: [], scopesRemoved: [] };
 }
 
+/** The OIDC scopes the login granted (offline_access included; see REQUESTED_SCOPE_PARAM). */
+function grantedOidcScope(ctx: KoaContextWithOIDC): string | undefined {
+  return ctx.oidc.entities.Grant?.getOIDCScope();
+}
+
 /** Auth0's access-token profile (reference §2.3) instead of RFC 9068's. */
 function shapeAccessToken(ctx: KoaContextWithOIDC, token: { kind: string; clientId?: string; gty?: string; scope?: string }, jwt: { header?: object; payload: Record<string, unknown> }, issuer: string, outcomes: Outcomes): void {
   const payload = jwt.payload;
@@ -224,7 +234,7 @@ function shapeAccessToken(ctx: KoaContextWithOIDC, token: { kind: string; client
   if (grantType === 'refresh_token') payload.gty = 'refresh_token';
 
   const outcome = outcomes.forRequest(ctx);
-  const requested = (ctx.oidc.entities.AuthorizationCode?.scope ?? ctx.oidc.entities.RefreshToken?.scope ?? String(ctx.oidc.params?.scope ?? '')).split(' ');
+  const requested = (grantedOidcScope(ctx) ?? String(ctx.oidc.params?.scope ?? '')).split(' ');
   const scopes = new Set([...requested.filter((s) => OIDC_SCOPES.has(s)), ...String(payload.scope ?? '').split(' ')]);
   for (const s of outcome?.scopesAdded ?? []) scopes.add(s);
   for (const s of outcome?.scopesRemoved ?? []) scopes.delete(s);

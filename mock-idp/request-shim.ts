@@ -1,14 +1,15 @@
 /**
  * Turns Auth0-style requests into the ones oidc-provider understands, before it sees them
  * (reference auth0-and-mock-idps.md §6, rows 3 and 7):
- * - `audience` becomes RFC 8707 `resource` (oidc-provider reads only the latter);
+ * - `audience` becomes RFC 8707 `resource` (oidc-provider reads only the latter), and `scope` is kept whole
+ *   (see REQUESTED_SCOPE_PARAM);
  * - JSON bodies on /oauth/token and /oauth/revoke become form bodies (Auth0 takes both);
  * - HTTP Basic client credentials move into the body, since Auth0 takes either method from any client;
  * - a client_credentials request without `scope` asks for every scope of the client grant, as Auth0 grants.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 
-import { audienceToResource } from './auth0.ts';
+import { REQUESTED_SCOPE_PARAM, audienceToResource } from './auth0.ts';
 import { Auth0Error } from './errors.ts';
 import type { Tenant } from './tenant.ts';
 
@@ -21,8 +22,11 @@ export function authorizeShim(req: Request, _res: Response, next: NextFunction):
   if (audience !== null) {
     url.searchParams.delete('audience');
     if (!url.searchParams.has('resource') && audience) url.searchParams.set('resource', audienceToResource(audience));
-    req.url = `${url.pathname}${url.search}`;
   }
+  url.searchParams.delete(REQUESTED_SCOPE_PARAM);
+  const scope = url.searchParams.get('scope');
+  if (scope) url.searchParams.set(REQUESTED_SCOPE_PARAM, scope);
+  req.url = `${url.pathname}${url.search}`;
   next();
 }
 

@@ -43,7 +43,8 @@ export async function loginThroughBrowser(authorizeUrl: URL, as: LoginAs, callba
       init = { method: 'POST', body: new URLSearchParams(form).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } };
       continue;
     }
-    throw new Error(`the login stopped at ${url} with ${response.status}: ${html.slice(0, 300)}`);
+    const text = html.replace(/<style>[^]*?<\/style>|<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+    throw new Error(`the login stopped at ${url} with ${response.status}: ${text.slice(0, 400)}`);
   }
   throw new Error(`too many redirects: ${visited.join(' → ')}`);
 }
