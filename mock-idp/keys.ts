@@ -13,6 +13,7 @@ import { certificateDerBase64, createRsaKeyPair, issueCertificate } from './cert
 export interface SigningKey {
   kid: string;
   privateKey: KeyObject;
+  publicKey: KeyObject;
   /** The entry of /.well-known/jwks.json. */
   publicJwk: PublicJwk;
   /** The private JWK, for oidc-provider's keystore. */
@@ -64,12 +65,14 @@ function createStoredKey(domain: string): StoredKey {
 
 function toSigningKey({ kid, privateKeyPem, certificatePem }: StoredKey): SigningKey {
   const privateKey = createPrivateKey(privateKeyPem);
-  const { n, e } = createPublicKey(privateKey).export({ format: 'jwk' }) as { n: string; e: string };
+  const publicKey = createPublicKey(privateKey);
+  const { n, e } = publicKey.export({ format: 'jwk' }) as { n: string; e: string };
   const der = certificateDerBase64(certificatePem);
   const x5t = createHash('sha1').update(Buffer.from(der, 'base64')).digest('base64url');
   return {
     kid,
     privateKey,
+    publicKey,
     publicJwk: { kty: 'RSA', use: 'sig', alg: 'RS256', n, e, kid, x5t, x5c: [der] },
     privateJwk: { ...privateKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' },
   };

@@ -14,7 +14,7 @@ export function userinfoHandler(provider: Provider, issuer: string, keys: Signin
   const verifyJwt = async (token: string) => {
     const key = [keys.current, keys.next].find((k) => k.kid === JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid);
     if (!key) return undefined;
-    const { payload } = await jwtVerify(token, key.privateKey, { issuer, audience: `${issuer}userinfo`, algorithms: ['RS256'] });
+    const { payload } = await jwtVerify(token, key.publicKey, { issuer, audience: `${issuer}userinfo`, algorithms: ['RS256'] });
     return { sub: String(payload.sub), scope: String(payload.scope ?? '') };
   };
   const findOpaque = async (token: string) => {
