@@ -36,8 +36,8 @@ function parseTenant(text: string, file: string, baseDir: string, problems: Prob
     problems.push({ file, path: jsonPath(segments), message, ...locate(doc, lineCounter, segments) });
   };
   for (const error of doc.errors) {
-    const [line, column] = error.linePos?.[0] ? [error.linePos[0].line, error.linePos[0].col] : [];
-    problems.push({ file, path: '$', message: `invalid YAML: ${error.message.split('\n')[0]}`, line, column });
+    const { line, col } = lineCounter.linePos(error.pos[0]);
+    problems.push({ file, path: '$', message: `invalid YAML: ${error.message.split('\n')[0]}`, line, column: col });
   }
   if (doc.errors.length) return undefined;
 
