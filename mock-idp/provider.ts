@@ -266,14 +266,18 @@ function addActionIdTokenClaims(provider: Provider, outcomes: Outcomes): void {
   };
 }
 
+const SECRET_PARAMETERS = new Set(['password', 'client_secret', 'client_assertion', 'refresh_token', 'code', 'code_verifier']);
+
+/** `event.request` of an Action; credentials are left out of the body, as Auth0 does. */
 export function requestOf(ctx: KoaContextWithOIDC) {
+  const body = Object.entries((ctx.oidc?.body as Record<string, unknown> | undefined) ?? {}).filter(([key]) => !SECRET_PARAMETERS.has(key));
   return {
     ip: ctx.ip,
     hostname: ctx.hostname,
     method: ctx.method,
     user_agent: ctx.get('user-agent') || undefined,
     query: { ...ctx.query },
-    body: { ...((ctx.oidc?.body as object | undefined) ?? {}) },
+    body: Object.fromEntries(body),
   };
 }
 

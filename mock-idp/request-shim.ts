@@ -7,6 +7,9 @@
  * - HTTP Basic client credentials move into the body, since Auth0 takes either method from any client;
  * - a client_credentials request without `scope` asks for every scope of the client grant, as Auth0 grants.
  */
+import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
+
 import express, { type NextFunction, type Request, type Response } from 'express';
 
 import { REQUESTED_SCOPE_PARAM, audienceToResource } from './auth0.ts';
@@ -56,10 +59,27 @@ export function tokenRequestShim(tenant: Tenant) {
       sendAuth0Error(res, new Auth0Error(403, 'access_denied', 'No audience parameter was provided, and no default audience has been configured'));
       return;
     }
-    req.body = new URLSearchParams(body).toString();
-    req.headers['content-type'] = 'application/x-www-form-urlencoded';
+    res.locals.oidcRequest = replayWithForm(req, new URLSearchParams(body).toString());
     next();
   }];
+}
+
+/**
+ * The request as oidc-provider should read it: same method, URL, headers and socket, with the rewritten
+ * form body as a fresh stream (it reads bodies itself, and warns when something upstream already did).
+ */
+function replayWithForm(req: Request, form: string): IncomingMessage {
+  const content = Buffer.from(form);
+  return Object.assign(Readable.from([content]), {
+    method: req.method,
+    url: req.url,
+    headers: { ...req.headers, 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(content.length) },
+    socket: req.socket,
+    connection: req.socket,
+    httpVersion: req.httpVersion,
+    httpVersionMajor: req.httpVersionMajor,
+    httpVersionMinor: req.httpVersionMinor,
+  }) as unknown as IncomingMessage;
 }
 
 /** express's parser errors (a body that is not JSON, too large) in Auth0's error shape. */

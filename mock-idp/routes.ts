@@ -38,7 +38,7 @@ export function createRoutes({ provider, tenant, issuer, keys, accounts }: Route
   app.use(loginRoutes(provider, tenant, accounts));
   app.use(bodyErrorHandler);
   const oidc = provider.callback();
-  app.all(PROVIDER_PATHS, (req, res) => void oidc(req, res));
+  app.all(PROVIDER_PATHS, (req, res) => void oidc(res.locals.oidcRequest ?? req, res));
   app.use(notServed);
   return app;
 }

@@ -31,7 +31,7 @@ program
     });
     printSummary({ environment, idp, startedInMs: Date.now() - started });
     const stop = async (signal: string) => {
-      process.stdout.write(`\n[sandbox] ${signal}: stopping.\n`);
+      process.stderr.write(`\n[sandbox] ${signal}: stopping.\n`);
       await idp.stop();
       process.exit(0);
     };

@@ -1,0 +1,72 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { decodeJwt } from 'jose';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const CLI = fileURLToPath(new URL('../bin/dial-sandbox.js', import.meta.url));
+
+function runCli(...args: string[]): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [CLI, ...args], { env: { ...process.env, FORCE_COLOR: '0' } });
+}
+
+/** Resolves with everything printed once `until` appears on stdout. */
+function readUntil(child: ChildProcessWithoutNullStreams, until: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      if (until.test(out)) resolve(out);
+    });
+    child.once('exit', () => reject(new Error(`the CLI exited before printing ${until}: ${out}`)));
+  });
+}
+
+describe('dial-sandbox up', () => {
+  let child: ChildProcessWithoutNullStreams | undefined;
+  afterEach(() => {
+    child?.kill('SIGKILL');
+  });
+
+  it('serves the default environment, prints what runs where, and stops cleanly on Ctrl-C', async () => {
+    const stateDir = process.env.SANDBOX_TEST_STATE_DIR!;
+    child = runCli('up', '--idp-http-port', '0', '--idp-https-port', '0', '--state-dir', stateDir);
+    const summary = await readUntil(child, /Ctrl-C stops/);
+    const [, httpsUrl, httpUrl] = /https\s+(https:\/\/\S+)\s+http (http:\/\/\S+)/.exec(summary)!;
+    const issuer = /issuer\s+(\S+)/.exec(summary)![1]!;
+    expect(issuer).toBe(`https://localhost:${new URL(httpsUrl!).port}/`);
+    expect(summary).toContain('alice@example.com');
+    expect(summary).toContain(`NODE_EXTRA_CA_CERTS=${join(stateDir, 'tls', 'ca.pem')}`);
+
+    for (const base of [httpUrl, httpsUrl]) {
+      const discovery = (await (await fetch(`${base}/.well-known/openid-configuration`)).json()) as { issuer: string };
+      expect(discovery.issuer).toBe(issuer);
+    }
+    const response = await fetch(`${httpUrl}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ grant_type: 'password', client_id: 'dial-chat', client_secret: 'dial-chat-secret', username: 'alice@example.com', password: 'alice', audience: 'dial-api' }),
+    });
+    const { access_token } = (await response.json()) as { access_token: string };
+    expect(decodeJwt(access_token)).toMatchObject({ iss: issuer, dial_roles: ['auth0-role-name'] });
+
+    child.kill('SIGINT');
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+  });
+
+  it('reports a broken environment with each problem and exits non-zero before any port opens', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'env-'));
+    writeFileSync(join(dir, 'tenant.yaml'), 'users:\n  - email: carol@example.com\n    password: c\n    roles: [ghost]\n');
+    child = runCli('up', dir, '--idp-http-port', '0', '--idp-https-port', '0');
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/tenant\.yaml:4:\d+\s+\$\.users\[0\]\.roles\[0\]\s+unknown role "ghost"/);
+  });
+});
