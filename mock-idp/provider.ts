@@ -268,9 +268,11 @@ function addActionIdTokenClaims(provider: Provider, outcomes: Outcomes): void {
 
 const SECRET_PARAMETERS = new Set(['password', 'client_secret', 'client_assertion', 'refresh_token', 'code', 'code_verifier']);
 
-/** `event.request` of an Action; credentials are left out of the body, as Auth0 does. */
+/** `event.request` of an Action: the body as the client sent it (`audience`), less its credentials. */
 export function requestOf(ctx: KoaContextWithOIDC) {
-  const body = Object.entries((ctx.oidc?.body as Record<string, unknown> | undefined) ?? {}).filter(([key]) => !SECRET_PARAMETERS.has(key));
+  const body = Object.entries((ctx.oidc?.body as Record<string, unknown> | undefined) ?? {})
+    .filter(([key]) => !SECRET_PARAMETERS.has(key))
+    .map(([key, value]) => (key === 'resource' ? ['audience', resourceToAudience(String(value))] : [key, value]));
   return {
     ip: ctx.ip,
     hostname: ctx.hostname,

@@ -76,6 +76,22 @@ describe('the Post-Login Actions runtime', () => {
     expect(log).toContain('secret is s3cr3t protocol oauth2-password');
   });
 
+  it('runs on interactive login too, where the ID token gets the Action\'s ID-token claims', async () => {
+    idp = await startTestIdp({ tenant: tenantWith(fixture('restricted-claims', { API_TOKEN: 't' })) });
+    const url = new URL(`${idp.issuer}authorize`);
+    url.search = new URLSearchParams({ response_type: 'code', client_id: 'dial-chat', redirect_uri: CALLBACK, scope: 'openid', audience: 'dial-api' }).toString();
+    const landing = await loginThroughBrowser(url, { email: alice.username, password: alice.password }, CALLBACK);
+    const { body } = await idp.token({ grant_type: 'authorization_code', ...dialChat, code: landing.url.searchParams.get('code'), redirect_uri: CALLBACK });
+    expect((await idp.verify(body.id_token!, 'dial-chat')).department).toBe('none');
+    expect(await idp.verify(body.access_token!, 'dial-api')).toMatchObject({ dial_roles: ['auth0-role-name'], seen_protocol: 'oidc-basic-profile' });
+  });
+
+  it('keeps credentials out of event.request.body', async () => {
+    idp = await startTestIdp({ tenant: tenantWith(fixture('restricted-claims', { API_TOKEN: 't' })) });
+    const { body } = await passwordGrant();
+    expect((await idp.verify(body.access_token!)).seen_request_body).toEqual(['audience', 'client_id', 'grant_type', 'scope', 'username']);
+  });
+
   it('gives Actions no modules, no network, no process and no code generation', async () => {
     idp = await startTestIdp({ tenant: tenantWith(fixture('reaches-out')) });
     const { body } = await passwordGrant();
