@@ -3,6 +3,9 @@ import type { Account, FindAccount } from 'oidc-provider';
 
 import type { TenantUser } from './tenant.ts';
 
+/** The OpenID Connect scopes; any other scope belongs to an API. */
+export const OIDC_SCOPES: ReadonlySet<string> = new Set(['openid', 'profile', 'email', 'offline_access']);
+
 /** Which profile claims each OIDC scope releases, as Auth0 does for ID tokens and /userinfo. */
 export const SCOPE_CLAIMS = {
   openid: ['sub'],

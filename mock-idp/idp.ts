@@ -68,7 +68,7 @@ export async function createIdp(options: IdpOptions): Promise<Idp> {
   const accounts = new Accounts(tenant.users);
   const runner = new ActionRunner();
   const trigger = new PostLoginTrigger(tenant.post_login_actions, runner, options.actionTimeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS, log);
-  const { provider } = createProvider({ tenant, issuer, keys, accounts, trigger, store: new MemoryStore(), log });
+  const provider = createProvider({ tenant, issuer, keys, accounts, trigger, store: new MemoryStore() });
   app = createRoutes({ provider, tenant, issuer, keys, accounts });
 
   const stop = async () => {

@@ -58,8 +58,7 @@ function resolveTenant(data: TenantFile, baseDir: string, at: Report): Tenant {
 
   reportDuplicates(clients.map((c) => c.client_id), (i) => at(['clients', i, 'client_id'], 'duplicate client_id'));
   reportDuplicates(data.users.map((u) => u.email.toLowerCase()), (i) => at(['users', i, 'email'], 'duplicate email'));
-  reportDuplicates([...roleNames], () => {});
-  data.roles.forEach((r, i) => data.roles.findIndex((o) => o.name === r.name) !== i && at(['roles', i, 'name'], 'duplicate role name'));
+  reportDuplicates(data.roles.map((r) => r.name), (i) => at(['roles', i, 'name'], 'duplicate role name'));
 
   data.users.forEach((u, i) =>
     u.roles.forEach((name, j) => {

@@ -7,11 +7,13 @@
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 
-import { profileClaims } from '../accounts.ts';
-import { Auth0Error, wrongEmailOrPassword } from '../errors.ts';
-import { OIDC_SCOPES, requestOf, type Outcomes, type ProviderDeps } from '../provider.ts';
-import { resourceServerInfo } from '../resource-servers.ts';
+import { OIDC_SCOPES, profileClaims } from '../accounts.ts';
+import type { Outcomes } from '../actions/outcomes.ts';
 import { audienceToResource, resourceToAudience } from '../auth0.ts';
+import { Auth0Error, wrongEmailOrPassword } from '../errors.ts';
+import type { ProviderDeps } from '../provider.ts';
+import { resourceServerInfo } from '../resource-servers.ts';
+import { triggerRequest } from '../trigger-points.ts';
 
 export const PASSWORD_REALM_GRANT = 'http://auth0.com/oauth/grant-type/password-realm';
 const PARAMETERS = ['username', 'password', 'scope', 'resource', 'realm'];
@@ -40,14 +42,7 @@ async function passwordGrant(ctx: KoaContextWithOIDC, deps: ProviderDeps, outcom
   // Without a scope parameter Auth0 grants every scope of the API.
   const apiScopes = api ? (params.scope === undefined ? api.scopes : requested.filter((s) => api.scopes.includes(s))) : [];
 
-  const outcome = await deps.trigger.run({
-    user,
-    client: deps.tenant.clients.find((c) => c.client_id === client.clientId)!,
-    protocol: 'oauth2-password',
-    audience,
-    scopes: requested,
-    request: requestOf(ctx),
-  });
+  const outcome = await deps.trigger.run(triggerRequest(ctx, deps, user, 'oauth2-password', audience, requested));
 
   const grant = new provider.Grant({ accountId: user.user_id, clientId: client.clientId });
   grant.addOIDCScope(oidcScopes.join(' '));

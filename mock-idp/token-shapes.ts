@@ -1,0 +1,53 @@
+/** Auth0's token shapes, applied to what oidc-provider mints (reference auth0-and-mock-idps.md §2.3). */
+import type Provider from 'oidc-provider';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+
+import { OIDC_SCOPES } from './accounts.ts';
+import type { Outcomes } from './actions/outcomes.ts';
+
+type Jwt = { header?: object; payload: Record<string, unknown> };
+
+/** oidc-provider's JWT customizer: Auth0's access-token profile instead of RFC 9068's. */
+export function shapeAccessToken(ctx: KoaContextWithOIDC, token: { kind: string }, jwt: Jwt, issuer: string, outcomes: Outcomes): void {
+  const { payload } = jwt;
+  const clientId = String(payload.client_id);
+  jwt.header = { typ: 'JWT' };
+  delete payload.client_id;
+  delete payload.jti;
+  payload.azp = clientId;
+  if (token.kind === 'ClientCredentials') {
+    payload.sub = `${clientId}@clients`;
+    payload.gty = 'client-credentials';
+    return;
+  }
+  const grantType = String(ctx.oidc.params?.grant_type ?? '');
+  if (grantType === 'password' || grantType.endsWith('/password-realm')) payload.gty = 'password';
+  if (grantType === 'refresh_token') payload.gty = 'refresh_token';
+
+  // Auth0's scope claim lists the OIDC scopes beside the API's, then what the Actions added or removed.
+  const outcome = outcomes.forRequest(ctx);
+  const requested = (grantedOidcScope(ctx) ?? String(ctx.oidc.params?.scope ?? '')).split(' ');
+  const scopes = new Set([...requested.filter((s) => OIDC_SCOPES.has(s)), ...String(payload.scope ?? '').split(' ')]);
+  for (const s of outcome?.scopesAdded ?? []) scopes.add(s);
+  for (const s of outcome?.scopesRemoved ?? []) scopes.delete(s);
+  scopes.delete('');
+  payload.scope = [...scopes].join(' ') || undefined;
+  // With openid, Auth0 makes the token good at /userinfo too: aud becomes [api, <issuer>userinfo].
+  if (scopes.has('openid')) payload.aud = [payload.aud, `${issuer}userinfo`];
+}
+
+/** The OIDC scopes the login granted, offline_access included (see REQUESTED_SCOPE_PARAM in auth0.ts). */
+export function grantedOidcScope(ctx: KoaContextWithOIDC): string | undefined {
+  return ctx.oidc.entities.Grant?.getOIDCScope();
+}
+
+/** oidc-provider has no hook for extra ID-token claims; Auth0's Actions set them, so add them before signing. */
+export function addActionIdTokenClaims(provider: Provider, outcomes: Outcomes): void {
+  type IdToken = { issue: (...args: unknown[]) => Promise<string>; set: (name: string, value: unknown) => void; ctx?: object };
+  const prototype = provider.IdToken.prototype as unknown as IdToken;
+  const issue = prototype.issue;
+  prototype.issue = function (this: IdToken, ...args: unknown[]) {
+    for (const [name, value] of Object.entries(outcomes.forRequest(this.ctx)?.idTokenClaims ?? {})) this.set(name, value);
+    return issue.apply(this, args);
+  };
+}
