@@ -55,7 +55,7 @@ export function issueCertificate(request: CertificateRequest): string {
   cert.setExtensions(extensions);
   const signer = forge.pki.privateKeyFromPem((request.issuer?.key ?? request.key).privateKeyPem);
   cert.sign(signer, forge.md.sha256.create());
-  return forge.pki.certificateToPem(cert);
+  return forge.pki.certificateToPem(cert).replace(/\r\n/g, '\n');
 }
 
 /** The base64 DER of a PEM certificate, as in a JWK's `x5c`. */

@@ -5,6 +5,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 
 import { writeFileAtomic } from '../common/atomic-file.ts';
@@ -27,13 +28,13 @@ export function loadOrCreateTls(stateDir: string, hostNames: string[]): TlsMater
   const caFile = join(dir, 'ca.pem');
   const ca = readPair(caFile, join(dir, 'ca-key.pem')) ?? writePair(caFile, join(dir, 'ca-key.pem'), createCa());
   const names = [...new Set(['localhost', '127.0.0.1', ...hostNames.map(stripPort)])];
+  // Certificate and key in one file, replaced in one rename, so a reader never pairs a new cert with an old key.
   const leafFile = join(dir, 'localhost.pem');
-  const leafKeyFile = join(dir, 'localhost-key.pem');
-  let leaf = readPair(leafFile, leafKeyFile);
+  let leaf = readBundle(leafFile);
   if (!leaf || !covers(leaf.certificatePem, ca.certificatePem, names)) {
     const key = createRsaKeyPair();
-    const certificatePem = issueCertificate({ commonName: 'localhost', key, issuer: ca, altNames: names, days: 825 });
-    leaf = writePair(leafFile, leafKeyFile, { certificatePem, key });
+    leaf = { key, certificatePem: issueCertificate({ commonName: 'localhost', key, issuer: ca, altNames: names, days: 825 }) };
+    writeFileAtomic(leafFile, `${leaf.certificatePem}${leaf.key.privateKeyPem}`, 0o600);
   }
   return { caFile, caPem: ca.certificatePem, certPem: leaf.certificatePem, keyPem: leaf.key.privateKeyPem };
 }
@@ -46,13 +47,22 @@ function createCa(): StoredPair {
 function covers(leafPem: string, caPem: string, names: string[]): boolean {
   const leaf = new X509Certificate(leafPem);
   const stillValid = Date.parse(leaf.validTo) > Date.now() + 86_400_000;
-  return stillValid && leaf.checkIssued(new X509Certificate(caPem)) && names.every((n) => leaf.checkHost(n) ?? leaf.checkIP(n));
+  const named = (name: string) => (isIP(name) ? leaf.checkIP(name) : leaf.checkHost(name)) !== undefined;
+  return stillValid && leaf.checkIssued(new X509Certificate(caPem)) && names.every(named);
 }
 
 function readPair(certFile: string, keyFile: string): StoredPair | undefined {
   if (!existsSync(certFile) || !existsSync(keyFile)) return undefined;
   const privateKeyPem = readFileSync(keyFile, 'utf8');
   return { certificatePem: readFileSync(certFile, 'utf8'), key: { privateKeyPem, publicKeyPem: '' } };
+}
+
+function readBundle(file: string): StoredPair | undefined {
+  if (!existsSync(file)) return undefined;
+  const text = readFileSync(file, 'utf8');
+  const certificatePem = /-----BEGIN CERTIFICATE-----[^]*?-----END CERTIFICATE-----\n?/.exec(text)?.[0];
+  const privateKeyPem = /-----BEGIN PRIVATE KEY-----[^]*?-----END PRIVATE KEY-----\n?/.exec(text)?.[0];
+  return certificatePem && privateKeyPem ? { certificatePem, key: { privateKeyPem, publicKeyPem: '' } } : undefined;
 }
 
 function writePair(certFile: string, keyFile: string, pair: StoredPair): StoredPair {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { getJson, startTestIdp, type TestIdp } from './support/idp.ts';
+import { decodeJwt, getJson, startTestIdp, tutorialTenant, type TestIdp } from './support/idp.ts';
 
 describe('mock-idp discovery and keys', () => {
   let idp: TestIdp;
@@ -58,5 +58,17 @@ describe('mock-idp discovery and keys', () => {
     const response = await fetch(`${idp.httpUrl}/api/v3/nothing`, { method: 'DELETE' });
     expect(response.status).toBe(404);
     expect(((await response.json()) as { error_description: string }).error_description).toContain('DELETE /api/v3/nothing');
+  });
+
+  it('uses the domain the tenant file sets for the issuer, in discovery and in tokens alike', async () => {
+    const named = await startTestIdp({ tenant: tutorialTenant((t) => (t.domain = 'dial-sandbox.eu.auth0.com')) });
+    try {
+      expect(named.issuer).toBe('https://dial-sandbox.eu.auth0.com/');
+      expect((await getJson(`${named.httpUrl}/.well-known/openid-configuration`)).issuer).toBe(named.issuer);
+      const { body } = await named.token({ grant_type: 'password', client_id: 'dial-chat', client_secret: 'dial-chat-secret', username: 'alice@example.com', password: 'alice', audience: 'dial-api' });
+      expect(decodeJwt(body.access_token!).iss).toBe('https://dial-sandbox.eu.auth0.com/');
+    } finally {
+      await named.stop();
+    }
   });
 });

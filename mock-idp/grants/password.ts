@@ -49,7 +49,6 @@ async function passwordGrant(ctx: KoaContextWithOIDC, deps: ProviderDeps, outcom
   if (api) grant.addResourceScope(audienceToResource(api.identifier), apiScopes.join(' '));
   const grantId = await grant.save();
   outcomes.remember(grantId, outcome);
-  outcomes.setForRequest(ctx, outcome);
 
   // An API token carries the API's scopes; the opaque one (no API) the OIDC scopes it is good for at /userinfo.
   const at = new provider.AccessToken({ accountId: user.user_id, client, grantId, gty: 'password', scope: (api ? apiScopes : oidcScopes).join(' ') || undefined });
