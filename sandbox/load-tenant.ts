@@ -4,52 +4,22 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { dirname, resolve } from 'node:path';
 
 import type { Action, Tenant, TenantClient, TenantUser } from '../mock-idp/tenant.ts';
-import { jsonPath, SandboxError, type Problem } from './errors.ts';
+import { SandboxError, type Problem } from './errors.ts';
 import { tenantFileSchema, type TenantFile } from './tenant-schema.ts';
+import { readYamlFile, type Report } from './yaml-file.ts';
 
 export function loadTenant(file: string): Tenant {
-  const display = relative(process.cwd(), file) || file;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new SandboxError('ERR_SANDBOX_DEFINITION', 'The tenant file cannot be read.', [
-      { file: display, path: '$', message: (error as Error).message },
-    ]);
-  }
   const problems: Problem[] = [];
-  const tenant = parseTenant(text, display, dirname(file), problems);
+  const { data, report } = readYamlFile(file, tenantFileSchema, problems);
+  const tenant = data && resolveTenant(data, dirname(file), report);
   if (!tenant || problems.length) {
     throw new SandboxError('ERR_SANDBOX_DEFINITION', `The tenant file has ${problems.length} problem(s):`, problems);
   }
   return tenant;
 }
-
-function parseTenant(text: string, file: string, baseDir: string, problems: Problem[]): Tenant | undefined {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  const at = (segments: PropertyKey[], message: string): void => {
-    problems.push({ file, path: jsonPath(segments), message, ...locate(doc, lineCounter, segments) });
-  };
-  for (const error of doc.errors) {
-    const { line, col } = lineCounter.linePos(error.pos[0]);
-    problems.push({ file, path: '$', message: `invalid YAML: ${error.message.split('\n')[0]}`, line, column: col });
-  }
-  if (doc.errors.length) return undefined;
-
-  const parsed = tenantFileSchema.safeParse(doc.toJS() ?? {});
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) at(issue.path, issue.message);
-    return undefined;
-  }
-  return resolveTenant(parsed.data, baseDir, at);
-}
-
-type Report = (segments: PropertyKey[], message: string) => void;
 
 function resolveTenant(data: TenantFile, baseDir: string, at: Report): Tenant {
   const clients = data.clients.map(resolveClient);
@@ -166,15 +136,4 @@ function reportDuplicates(values: string[], report: (index: number) => void): vo
 /** Ids that stay the same across restarts, so tokens and tests can name users and clients. */
 function stableId(prefix: string, seed: string, length: number): string {
   return prefix + createHash('sha256').update(seed).digest('hex').slice(0, length);
-}
-
-function locate(doc: Document, lines: LineCounter, segments: PropertyKey[]): { line?: number; column?: number } {
-  for (let n = segments.length; n >= 0; n--) {
-    const node = doc.getIn(segments.slice(0, n) as (string | number)[], true) as { range?: [number, number, number] } | undefined;
-    if (node?.range) {
-      const { line, col } = lines.linePos(node.range[0]);
-      return { line, column: col };
-    }
-  }
-  return {};
 }
