@@ -1,8 +1,10 @@
 /** `dial-sandbox`: the command line. Each command is a thin shell over the library. */
 import { Command } from 'commander';
 
-import { createIdp } from '../mock-idp/idp.ts';
 import { IDP_DEFAULTS } from '../mock-idp/defaults.ts';
+import { createIdp } from '../mock-idp/idp.ts';
+import { MODELS_DEFAULTS } from '../mock-models/defaults.ts';
+import { createModels } from '../mock-models/models.ts';
 import { DEFAULT_ENVIRONMENT, loadEnvironment } from './environment.ts';
 import { SandboxError } from './errors.ts';
 import { printSummary } from './summary.ts';
@@ -19,7 +21,8 @@ program
   .option('--host <address>', 'address to listen on', IDP_DEFAULTS.host)
   .option('--idp-http-port <port>', 'mock-idp HTTP port', toPort, IDP_DEFAULTS.httpPort)
   .option('--idp-https-port <port>', 'mock-idp HTTPS port', toPort, IDP_DEFAULTS.httpsPort)
-  .action(async (envDir: string, options: { stateDir: string; host: string; idpHttpPort: number; idpHttpsPort: number }) => {
+  .option('--models-port <port>', 'mock-models port', toPort, MODELS_DEFAULTS.port)
+  .action(async (envDir: string, options: { stateDir: string; host: string; idpHttpPort: number; idpHttpsPort: number; modelsPort: number }) => {
     const started = Date.now();
     const environment = loadEnvironment(envDir);
     const idp = await createIdp({
@@ -29,10 +32,14 @@ program
       httpPort: options.idpHttpPort,
       httpsPort: options.idpHttpsPort,
     });
-    printSummary({ environment, idp, startedInMs: Date.now() - started });
+    const models = await createModels({ models: environment.models, host: options.host, port: options.modelsPort }).catch(async (error) => {
+      await idp.stop();
+      throw error;
+    });
+    printSummary({ environment, idp, models, startedInMs: Date.now() - started });
     const stop = async (signal: string) => {
       process.stderr.write(`\n[sandbox] ${signal}: stopping.\n`);
-      await idp.stop();
+      await Promise.all([idp.stop(), models.stop()]);
       process.exit(0);
     };
     process.once('SIGINT', stop);

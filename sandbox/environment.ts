@@ -4,7 +4,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import type { Tenant } from '../mock-idp/tenant.ts';
-import { SandboxError } from './errors.ts';
+import type { ModelDefinition } from '../mock-models/definition.ts';
+import { SandboxError, type Problem } from './errors.ts';
+import { loadModels } from './load-models.ts';
 import { loadTenant } from './load-tenant.ts';
 
 /** The environment `npm start` runs: the Auth0 tutorial, made runnable. */
@@ -13,6 +15,8 @@ export const DEFAULT_ENVIRONMENT = fileURLToPath(new URL('../environments/auth0-
 export interface Environment {
   dir: string;
   tenant: Tenant;
+  /** The stub models of models.yaml; none when the folder has no models.yaml. */
+  models: ModelDefinition[];
 }
 
 export function loadEnvironment(dir: string = DEFAULT_ENVIRONMENT): Environment {
@@ -21,5 +25,23 @@ export function loadEnvironment(dir: string = DEFAULT_ENVIRONMENT): Environment 
   if (!existsSync(tenantFile)) {
     throw new SandboxError('ERR_SANDBOX_DEFINITION', `${root} is not an environment folder: it has no tenant.yaml. Start from environments/auth0-tutorial.`);
   }
-  return { dir: root, tenant: loadTenant(tenantFile) };
+  const modelsFile = join(root, 'models.yaml');
+  // Every file is checked, so one run reports the problems of all of them.
+  const problems: Problem[] = [];
+  const tenant = collecting(problems, () => loadTenant(tenantFile));
+  const models = existsSync(modelsFile) ? collecting(problems, () => loadModels(modelsFile)) : [];
+  if (!tenant || !models || problems.length) {
+    throw new SandboxError('ERR_SANDBOX_DEFINITION', `The environment ${root} has ${problems.length} problem(s):`, problems);
+  }
+  return { dir: root, tenant, models };
+}
+
+function collecting<T>(problems: Problem[], load: () => T): T | undefined {
+  try {
+    return load();
+  } catch (error) {
+    if (!(error instanceof SandboxError)) throw error;
+    problems.push(...error.problems);
+    return undefined;
+  }
 }

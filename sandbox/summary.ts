@@ -2,9 +2,10 @@
 import { relative } from 'node:path';
 
 import type { Idp } from '../mock-idp/idp.ts';
+import type { Models } from '../mock-models/models.ts';
 import type { Environment } from './environment.ts';
 
-export function printSummary({ environment, idp, startedInMs }: { environment: Environment; idp: Idp; startedInMs: number }): void {
+export function printSummary({ environment, idp, models, startedInMs }: { environment: Environment; idp: Idp; models: Models; startedInMs: number }): void {
   const { tenant } = environment;
   const show = (path: string) => relative(process.cwd(), path) || '.';
   const lines = [
@@ -17,6 +18,11 @@ export function printSummary({ environment, idp, startedInMs }: { environment: E
     `  apis       ${tenant.resource_servers.map((r) => r.identifier).join(', ') || 'none'}${tenant.default_audience ? ` (default audience ${tenant.default_audience})` : ''}`,
     `  clients    ${tenant.clients.map((c) => `${c.client_id} (${c.grant_types.join(', ')})`).join('; ')}`,
     `  actions    post-login: ${tenant.post_login_actions.map((a) => a.name).join(' → ') || 'none'}`,
+    '',
+    'mock-models (OpenAI-compatible stubs)',
+    `  url        ${models.url}    control ${models.url}/__control/models`,
+    ...models.definitions.map((m) => `  ${m.name.padEnd(24)} ${m.kind.padEnd(10)} ${m.reply.kind.padEnd(8)} ${m.upstreamKey ? `key ${m.upstreamKey}` : 'no key'}`),
+    `  e.g.       ${models.url}/v1/openai/deployments/${models.definitions[0]?.name ?? '<name>'}/chat/completions`,
     '',
     'users',
     ...tenant.users.map((u) => `  ${u.email.padEnd(24)} password ${u.password.padEnd(10)} roles ${u.roles.join(', ') || '(none)'}`),

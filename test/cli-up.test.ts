@@ -32,9 +32,9 @@ describe('dial-sandbox up', () => {
     child?.kill('SIGKILL');
   });
 
-  it('serves the default environment, prints what runs where, and stops cleanly on Ctrl-C', async () => {
+  it('serves the default environment (mock-idp and mock-models), prints what runs where, and stops cleanly on Ctrl-C', async () => {
     const stateDir = process.env.SANDBOX_TEST_STATE_DIR!;
-    child = runCli('up', '--idp-http-port', '0', '--idp-https-port', '0', '--state-dir', stateDir);
+    child = runCli('up', '--idp-http-port', '0', '--idp-https-port', '0', '--models-port', '0', '--state-dir', stateDir);
     const summary = await readUntil(child, /Ctrl-C stops/);
     const [, httpsUrl, httpUrl] = /https\s+(https:\/\/\S+)\s+http (http:\/\/\S+)/.exec(summary)!;
     const issuer = /issuer\s+(\S+)/.exec(summary)![1]!;
@@ -54,6 +54,14 @@ describe('dial-sandbox up', () => {
     const { access_token } = (await response.json()) as { access_token: string };
     expect(decodeJwt(access_token)).toMatchObject({ iss: issuer, dial_roles: ['auth0-role-name'] });
 
+    const modelsUrl = /mock-models[^\n]*\n\s+url\s+(http:\/\/\S+)/.exec(summary)![1]!;
+    const reply = await fetch(`${modelsUrl}/v1/openai/deployments/gpt-35-turbo/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-upstream-key': 'modelKey1' },
+      body: JSON.stringify({ messages: [{ role: 'user', content: 'ping' }] }),
+    });
+    expect(((await reply.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content).toBe('ping');
+
     child.kill('SIGINT');
     const [code] = await once(child, 'exit');
     expect(code).toBe(0);
@@ -62,7 +70,7 @@ describe('dial-sandbox up', () => {
   it('reports a broken environment with each problem and exits non-zero before any port opens', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'env-'));
     writeFileSync(join(dir, 'tenant.yaml'), 'users:\n  - email: carol@example.com\n    password: c\n    roles: [ghost]\n');
-    child = runCli('up', dir, '--idp-http-port', '0', '--idp-https-port', '0');
+    child = runCli('up', dir, '--idp-http-port', '0', '--idp-https-port', '0', '--models-port', '0');
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
     const [code] = await once(child, 'exit');

@@ -1,0 +1,57 @@
+/** Errors in OpenAI's wire format: `{"error": {"message", "type", "param", "code"}}` with the HTTP status. */
+export class OpenAIError extends Error {
+  readonly status: number;
+  readonly type: string;
+  readonly param: string | null;
+  readonly code: string | null;
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, message: string, options: { type?: string; param?: string; code?: string; headers?: Record<string, string> } = {}) {
+    super(message);
+    this.name = 'OpenAIError';
+    this.status = status;
+    this.type = options.type ?? (status >= 500 ? 'server_error' : 'invalid_request_error');
+    this.param = options.param ?? null;
+    this.code = options.code ?? null;
+    this.headers = options.headers ?? {};
+  }
+
+  get body(): { error: { message: string; type: string; param: string | null; code: string | null } } {
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+  }
+}
+
+export const invalidJson = () =>
+  new OpenAIError(400, 'We could not parse the JSON body of your request. The OpenAI API expects a JSON payload.');
+
+export const missingParameter = (param: string) =>
+  new OpenAIError(400, `Missing required parameter: '${param}'.`, { param, code: 'missing_required_parameter' });
+
+export const invalidApiKey = () =>
+  new OpenAIError(401, 'Incorrect API key provided. The stub model expects its upstream key in X-UPSTREAM-KEY, api-key or Authorization: Bearer.', { code: 'invalid_api_key' });
+
+/** Azure OpenAI's answer for a deployment path naming no deployment. */
+export const deploymentNotFound = (name: string) =>
+  new OpenAIError(404, `The API deployment ${name} for this resource does not exist. mock-models serves the models of models.yaml only.`, { code: 'DeploymentNotFound' });
+
+/** OpenAI's answer for a `model` it does not know. */
+export const modelNotFound = (name: string) =>
+  new OpenAIError(404, `The model \`${name}\` does not exist or you do not have access to it.`, { code: 'model_not_found' });
+
+export const operationNotSupported = (name: string, operation: string) =>
+  new OpenAIError(400, `The ${operation} operation does not work with the specified model, ${name}. Please choose different model and try again.`, { code: 'OperationNotSupported' });
+
+/** The status a fault asks for, with OpenAI's words for the common ones. */
+export function faultError(status: number, retryAfterSeconds: number | undefined): OpenAIError {
+  const headers: Record<string, string> = retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) };
+  switch (status) {
+    case 429:
+      return new OpenAIError(429, 'Rate limit reached for requests. Please try again later.', { type: 'requests', code: 'rate_limit_exceeded', headers });
+    case 500:
+      return new OpenAIError(500, 'The server had an error while processing your request. Sorry about that!', { headers });
+    case 503:
+      return new OpenAIError(503, 'The engine is currently overloaded, please try again later.', { headers });
+    default:
+      return new OpenAIError(status, `The stub model answers ${status} (a fault set for it).`, { headers });
+  }
+}

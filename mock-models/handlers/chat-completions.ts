@@ -1,0 +1,58 @@
+/**
+ * POST …/chat/completions: OpenAI's chat completion, as a JSON object or as SSE chunks. The usage object goes
+ * where DIAL Core looks for it (reference dial-core-and-chat.md §3.5): the last `usage` in the body, with
+ * scalar fields only (a nested object there makes Core 0.18 count nothing).
+ */
+import { randomBytes } from 'node:crypto';
+
+import { missingParameter, OpenAIError } from '../errors.ts';
+import type { Exchange } from '../exchange.ts';
+import { sendJson } from '../http.ts';
+import { contentText, countPromptTokens, tokenize } from '../tokenizer.ts';
+import { acceptModelCall } from './model-call.ts';
+import { streamChunks } from './stream.ts';
+
+type Message = { role?: unknown; content?: unknown };
+
+export async function chatCompletions(exchange: Exchange): Promise<void> {
+  const call = await acceptModelCall(exchange, 'chat');
+  if (!call) return;
+  const { model, body, fault } = call;
+  const messages = body.messages;
+  if (!Array.isArray(messages)) throw missingParameter('messages');
+  if (messages.length === 0) throw new OpenAIError(400, "Invalid 'messages': empty array. Expected an array with minimum length 1.", { param: 'messages', code: 'empty_array' });
+
+  const lastUser = [...(messages as Message[])].reverse().find((m) => m.role === 'user');
+  const text = exchange.registry.nextReply(model, contentText(lastUser?.content));
+  const tokens = tokenize(text);
+  const usage = { prompt_tokens: countPromptTokens(messages as Message[]), completion_tokens: tokens.length, total_tokens: 0 };
+  usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
+  const head = { id: `chatcmpl-${randomBytes(12).toString('base64url')}`, created: Math.floor(Date.now() / 1000), model: model.name };
+
+  if (body.stream !== true) {
+    sendJson(exchange.res, 200, {
+      ...head,
+      object: 'chat.completion',
+      choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+      usage,
+    });
+    return;
+  }
+
+  const chunk = (delta: object, finish_reason: string | null, extra: object = {}) => ({
+    ...head,
+    object: 'chat.completion.chunk',
+    choices: [{ index: 0, delta, finish_reason }],
+    ...extra,
+  });
+  // With stream_options.include_usage OpenAI sends usage in one more chunk with no choices; DIAL adapters
+  // put it in the chunk that finishes the message. Either way it is the last usage Core finds.
+  const includeUsage = (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
+  const chunks = [
+    chunk({ role: 'assistant', content: '' }, null),
+    ...tokens.map((token) => chunk({ content: token }, null)),
+    chunk({}, 'stop', includeUsage ? {} : { usage }),
+    ...(includeUsage ? [{ ...head, object: 'chat.completion.chunk', choices: [], usage }] : []),
+  ];
+  await streamChunks(exchange.res, chunks, fault);
+}

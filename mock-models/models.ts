@@ -1,0 +1,86 @@
+/**
+ * createModels: OpenAI-compatible stub model endpoints, the "adapters" DIAL Core forwards to. Deterministic,
+ * streaming chunk by chunk, able to fail on purpose, and recording what they received.
+ */
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { createLogger, type Logger } from '../common/log.ts';
+import type { Fault, ModelDefinition } from './definition.ts';
+import { MODELS_DEFAULTS } from './defaults.ts';
+import { OpenAIError } from './errors.ts';
+import { sendError, sendJson } from './http.ts';
+import { ModelRegistry, type RecordedRequest } from './registry.ts';
+import { matchRoute } from './routes.ts';
+
+export interface ModelsOptions {
+  models: readonly ModelDefinition[];
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  recordLimit?: number;
+  log?: Logger;
+}
+
+export interface Models extends AsyncDisposable {
+  readonly url: string;
+  readonly definitions: readonly ModelDefinition[];
+  /** Sets (or, with undefined, clears) a model's fault until reset. */
+  setFault(model: string, fault: Fault | undefined): void;
+  /** The last requests a model received, oldest first. */
+  requests(model: string): RecordedRequest[];
+  /** Faults back to the definitions, sequences from their start, recordings cleared. */
+  reset(): void;
+  stop(): Promise<void>;
+}
+
+export async function createModels(options: ModelsOptions): Promise<Models> {
+  const registry = new ModelRegistry(options.models, options.recordLimit ?? MODELS_DEFAULTS.recordLimit);
+  const log = options.log ?? createLogger('mock-models');
+  const server = http.createServer((req, res) => void handle(req, res, registry, log));
+  server.listen(options.port ?? MODELS_DEFAULTS.port, options.host ?? MODELS_DEFAULTS.host);
+  await once(server, 'listening');
+  const { address, port } = server.address() as AddressInfo;
+
+  const stop = async () => {
+    server.closeAllConnections(); // hanging requests included
+    await new Promise<void>((done) => server.close(() => done()));
+  };
+  return {
+    url: `http://${address}:${port}`,
+    definitions: options.models,
+    setFault: (model, fault) => registry.setFault(model, fault),
+    requests: (model) => registry.requests(model),
+    reset: () => registry.reset(),
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}
+
+/** The one error handler: OpenAI errors as they are; anything else a 500 whose stack goes to the log only. */
+async function handle(req: http.IncomingMessage, res: http.ServerResponse, registry: ModelRegistry, log: Logger): Promise<void> {
+  try {
+    const url = new URL(req.url ?? '/', 'http://mock-models');
+    const method = req.method ?? 'GET';
+    const match = matchRoute(method, url.pathname);
+    if (!match) {
+      throw new OpenAIError(404, `mock-models does not serve ${method} ${url.pathname}. See the README for the endpoints of the stub models.`, { code: 'not_found' });
+    }
+    if ('allowed' in match) {
+      throw new OpenAIError(405, `${method} is not allowed on ${url.pathname}; use ${match.allowed.join(' or ')}.`, { code: 'method_not_allowed', headers: { allow: match.allowed.join(', ') } });
+    }
+    await match.route.handler({ req, res, url, params: match.params, registry });
+  } catch (error) {
+    if (res.headersSent) {
+      res.destroy();
+    } else if (error instanceof OpenAIError) {
+      sendError(res, error);
+    } else if (error instanceof URIError) {
+      sendError(res, new OpenAIError(400, `The path ${req.url} is not valid URL encoding.`));
+    } else {
+      log.error(`${req.method} ${req.url} failed: ${(error as Error).stack}`);
+      sendJson(res, 500, new OpenAIError(500, 'The stub model failed; the mock-models log has the details.').body);
+    }
+  }
+}

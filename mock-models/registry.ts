@@ -1,0 +1,94 @@
+/**
+ * The stub models and everything that changes while they run: faults set at run time, the position in each
+ * reply sequence, and the requests each model received. `reset()` returns all of it to the definitions.
+ */
+import type { Fault, ModelDefinition } from './definition.ts';
+
+/** A request as a model received it, for tests that assert what DIAL Core forwarded. */
+export interface RecordedRequest {
+  at: string;
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** Lower-case names, as Node presents them. */
+  headers: Record<string, string>;
+  /** Parsed JSON when the body was JSON, the text otherwise. */
+  body: unknown;
+}
+
+export class ModelRegistry {
+  readonly #definitions: ReadonlyMap<string, ModelDefinition>;
+  readonly #recordLimit: number;
+  readonly #faults = new Map<string, Fault>();
+  readonly #positions = new Map<string, number>();
+  readonly #recorded = new Map<string, RecordedRequest[]>();
+
+  constructor(definitions: readonly ModelDefinition[], recordLimit: number) {
+    this.#definitions = new Map(definitions.map((d) => [d.name, d]));
+    this.#recordLimit = recordLimit;
+    this.reset();
+  }
+
+  get(name: string): ModelDefinition | undefined {
+    return this.#definitions.get(name);
+  }
+
+  get all(): ModelDefinition[] {
+    return [...this.#definitions.values()];
+  }
+
+  /** The reply text for the next request to `model`; `echoed` is what an echo model repeats. */
+  nextReply(model: ModelDefinition, echoed: string): string {
+    const { reply } = model;
+    if (reply.kind === 'echo') return echoed;
+    if (reply.kind === 'text') return reply.text;
+    const position = this.#positions.get(model.name) ?? 0;
+    this.#positions.set(model.name, position + 1);
+    return reply.texts[position % reply.texts.length]!;
+  }
+
+  /** The fault for this request, counting it against `times`. */
+  takeFault(name: string): Fault | undefined {
+    const fault = this.#faults.get(name);
+    if (fault?.times !== undefined) {
+      if (fault.times <= 1) this.#faults.delete(name);
+      else this.#faults.set(name, { ...fault, times: fault.times - 1 });
+    }
+    return fault;
+  }
+
+  fault(name: string): Fault | undefined {
+    return this.#faults.get(name);
+  }
+
+  setFault(name: string, fault: Fault | undefined): void {
+    if (!this.#definitions.has(name)) throw new Error(`no model named "${name}"; the models are: ${[...this.#definitions.keys()].join(', ')}`);
+    if (fault && Object.keys(fault).length) this.#faults.set(name, fault);
+    else this.#faults.delete(name);
+  }
+
+  record(name: string, request: RecordedRequest): void {
+    const list = this.#recorded.get(name) ?? [];
+    list.push(request);
+    if (list.length > this.#recordLimit) list.shift();
+    this.#recorded.set(name, list);
+  }
+
+  /** The last requests `name` received, oldest first. */
+  requests(name: string): RecordedRequest[] {
+    return [...(this.#recorded.get(name) ?? [])];
+  }
+
+  clearRequests(name?: string): void {
+    if (name) this.#recorded.delete(name);
+    else this.#recorded.clear();
+  }
+
+  /** Back to the definitions: their faults, sequences from the start, nothing recorded. */
+  reset(): void {
+    this.#faults.clear();
+    this.#positions.clear();
+    this.#recorded.clear();
+    for (const model of this.#definitions.values()) if (model.fault) this.#faults.set(model.name, model.fault);
+  }
+}

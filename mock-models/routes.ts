@@ -1,0 +1,64 @@
+/** mock-models' routes: the table of contents of the stub models. */
+import type { Handler } from './exchange.ts';
+import { chatCompletions } from './handlers/chat-completions.ts';
+import { completions } from './handlers/completions.ts';
+import { clearFault, clearRequests, describeModels, readRequests, reset, setFault } from './handlers/control.ts';
+import { embeddings } from './handlers/embeddings.ts';
+import { health, listModels } from './handlers/list-models.ts';
+
+export interface Route {
+  method: string;
+  /** Segments; `:name` captures one. */
+  path: string[];
+  handler: Handler;
+}
+
+const route = (method: string, path: string, handler: Handler): Route => ({ method, path: path.split('/').filter(Boolean), handler });
+
+/** The operations of an OpenAI adapter, under each path family a deployment is reached at. */
+const deploymentRoutes = (prefix: string) => [
+  route('POST', `${prefix}/:deployment/chat/completions`, chatCompletions),
+  route('POST', `${prefix}/:deployment/completions`, completions),
+  route('POST', `${prefix}/:deployment/embeddings`, embeddings),
+];
+
+export const ROUTES: readonly Route[] = [
+  route('GET', '/healthz', health),
+  route('GET', '/v1/models', listModels),
+  route('POST', '/v1/chat/completions', chatCompletions),
+  route('POST', '/v1/completions', completions),
+  route('POST', '/v1/embeddings', embeddings),
+  ...deploymentRoutes('/v1/openai/deployments'), // the tutorial's adapter URLs
+  ...deploymentRoutes('/openai/deployments'), // Azure OpenAI's, as AzureOpenAI and DIAL clients call them
+  route('GET', '/__control/models', describeModels),
+  route('PUT', '/__control/models/:model/fault', setFault),
+  route('DELETE', '/__control/models/:model/fault', clearFault),
+  route('GET', '/__control/models/:model/requests', readRequests),
+  route('DELETE', '/__control/models/:model/requests', clearRequests),
+  route('POST', '/__control/reset', reset),
+];
+
+export type Match = { route: Route; params: Record<string, string> } | { allowed: string[] } | undefined;
+
+/** The route for a method and path; or the methods the path allows; or nothing. */
+export function matchRoute(method: string, pathname: string): Match {
+  const segments = pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  const allowed: string[] = [];
+  for (const candidate of ROUTES) {
+    const params = matchPath(candidate.path, segments);
+    if (!params) continue;
+    if (candidate.method === method) return { route: candidate, params };
+    allowed.push(candidate.method);
+  }
+  return allowed.length ? { allowed } : undefined;
+}
+
+function matchPath(pattern: string[], segments: string[]): Record<string, string> | undefined {
+  if (pattern.length !== segments.length) return undefined;
+  const params: Record<string, string> = {};
+  for (const [i, part] of pattern.entries()) {
+    if (part.startsWith(':')) params[part.slice(1)] = segments[i]!;
+    else if (part !== segments[i]) return undefined;
+  }
+  return params;
+}

@@ -1,0 +1,29 @@
+/** models.yaml → the stub models' definitions, every problem reported at once with its path and line. */
+import type { ModelDefinition } from '../mock-models/definition.ts';
+import { MODELS_DEFAULTS } from '../mock-models/defaults.ts';
+import { SandboxError, type Problem } from './errors.ts';
+import { modelsFileSchema, type ModelsFile } from './models-schema.ts';
+import { readYamlFile } from './yaml-file.ts';
+
+export function loadModels(file: string): ModelDefinition[] {
+  const problems: Problem[] = [];
+  const { data } = readYamlFile(file, modelsFileSchema, problems);
+  if (!data || problems.length) {
+    throw new SandboxError('ERR_SANDBOX_DEFINITION', `The models file has ${problems.length} problem(s):`, problems);
+  }
+  return Object.entries(data.models).map(([name, model]) => toDefinition(name, model ?? {}));
+}
+
+type ModelEntry = Partial<NonNullable<ModelsFile['models'][string]>>;
+
+function toDefinition(name: string, model: ModelEntry): ModelDefinition {
+  const reply = model.reply ?? 'echo';
+  return {
+    name,
+    kind: model.kind ?? 'chat',
+    upstreamKey: model.upstreamKey,
+    reply: reply === 'echo' ? { kind: 'echo' } : 'text' in reply ? { kind: 'text', text: reply.text } : { kind: 'sequence', texts: reply.sequence },
+    fault: model.fault,
+    dimensions: model.dimensions ?? MODELS_DEFAULTS.dimensions,
+  };
+}
