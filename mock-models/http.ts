@@ -45,9 +45,9 @@ export function startEventStream(res: ServerResponse): void {
   res.flushHeaders();
 }
 
-/** One SSE event, written (and so flushed) now. */
-export function sendEvent(res: ServerResponse, data: unknown): void {
-  res.write(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
+/** One SSE event, written (and so flushed) now; resolves once it has left for the socket. */
+export function sendEvent(res: ServerResponse, data: unknown): Promise<void> {
+  return new Promise((resolve) => res.write(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`, () => resolve()));
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

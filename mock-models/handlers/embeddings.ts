@@ -18,12 +18,18 @@ export async function embeddings(exchange: Exchange): Promise<void> {
     throw new OpenAIError(400, `Invalid 'dimensions': ${String(body.dimensions)}. Expected an integer from 1 to 4096.`, { param: 'dimensions' });
   }
   const promptTokens = inputs.reduce((sum, input) => sum + countTokens(input), 0);
+  // The openai SDK asks for base64 (little-endian float32) unless told otherwise, and decodes it itself.
+  const encode = body.encoding_format === 'base64' ? toBase64 : (vector: number[]) => vector;
   sendJson(exchange.res, 200, {
     object: 'list',
-    data: inputs.map((input, index) => ({ object: 'embedding', index, embedding: vectorOf(input, dimensions) })),
+    data: inputs.map((input, index) => ({ object: 'embedding', index, embedding: encode(vectorOf(input, dimensions)) })),
     model: model.name,
     usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
   });
+}
+
+function toBase64(vector: number[]): string {
+  return Buffer.from(new Float32Array(vector).buffer).toString('base64');
 }
 
 function vectorOf(input: string, dimensions: number): number[] {

@@ -6,15 +6,18 @@ import { sendEvent, sleep, startEventStream } from '../http.ts';
 
 export async function streamChunks(res: ServerResponse, chunks: readonly unknown[], fault: Fault | undefined): Promise<void> {
   startEventStream(res);
+  let written: Promise<void> = Promise.resolve();
   for (const [index, chunk] of chunks.entries()) {
     if (fault?.dropAfterChunks === index) {
-      res.destroy(); // a connection dropped mid-stream: no [DONE], no clean end
+      // A connection dropped mid-stream: what was sent arrives, then no [DONE] and no clean end.
+      await written;
+      res.destroy();
       return;
     }
     if (index > 0 && fault?.chunkDelayMs) await sleep(fault.chunkDelayMs);
     if (res.destroyed) return; // the client went away
-    sendEvent(res, chunk);
+    written = sendEvent(res, chunk);
   }
-  sendEvent(res, '[DONE]');
+  void sendEvent(res, '[DONE]');
   res.end();
 }
