@@ -20,7 +20,7 @@ export interface CertificateRequest {
   /** The certificate's own key. */
   key: KeyPairPem;
   /** Who signs it; absent: self-signed. */
-  issuer?: { certificatePem: string; key: KeyPairPem };
+  issuer?: { certificatePem: string; privateKeyPem: string };
   isCa?: boolean;
   /** DNS names and IP addresses for subjectAltName (a server certificate). */
   altNames?: string[];
@@ -53,7 +53,7 @@ export function issueCertificate(request: CertificateRequest): string {
     });
   }
   cert.setExtensions(extensions);
-  const signer = forge.pki.privateKeyFromPem((request.issuer?.key ?? request.key).privateKeyPem);
+  const signer = forge.pki.privateKeyFromPem((request.issuer ?? request.key).privateKeyPem);
   cert.sign(signer, forge.md.sha256.create());
   return forge.pki.certificateToPem(cert).replace(/\r\n/g, '\n');
 }

@@ -10,7 +10,7 @@ export class Auth0Error extends Error {
   /** At /authorize, oidc-provider sends an error to the redirect_uri (rather than showing a page) only with this. */
   readonly allow_redirect = true;
   readonly error_description: string;
-  /** Marks errors already in Auth0's dialect, so the translator in auth0-dialect.ts leaves them alone. */
+  /** Marks errors already in Auth0's dialect, so translateTokenErrors (provider.ts) leaves them alone. */
   readonly auth0 = true;
 
   constructor(statusCode: number, error: string, description: string) {

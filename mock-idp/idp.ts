@@ -68,12 +68,14 @@ export async function createIdp(options: IdpOptions): Promise<Idp> {
   const accounts = new Accounts(tenant.users);
   const runner = new ActionRunner();
   const trigger = new PostLoginTrigger(tenant.post_login_actions, runner, options.actionTimeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS, log);
-  const provider = createProvider({ tenant, issuer, keys, accounts, trigger, store: new MemoryStore() });
-  app = createRoutes({ provider, tenant, issuer, keys, accounts });
+  const store = new MemoryStore();
+  const provider = createProvider({ tenant, issuer, keys, accounts, trigger, store });
+  app = createRoutes({ provider, tenant, issuer, keys, accounts, log });
 
   const stop = async () => {
     httpServer.closeAllConnections();
     httpsServer.closeAllConnections();
+    store.close();
     await Promise.all([closeServer(httpServer), closeServer(httpsServer), runner.close()]);
   };
   return {

@@ -1,6 +1,6 @@
 /**
- * oidc-provider's storage: an in-memory map with expiry. Ours rather than the library's development adapter
- * so it can outlive a Provider instance (rebuilt when keys rotate) and stays bounded.
+ * oidc-provider's storage: in memory, with expiry. Ours rather than the library's development adapter so that
+ * it stays bounded (expired entries are swept on a timer) and can be shared by Provider instances.
  */
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 
@@ -9,17 +9,38 @@ interface Entry {
   expiresAt: number;
 }
 
+/** How often expired entries are dropped. */
+const SWEEP_EVERY_MS = 60_000;
+
 export class MemoryStore {
   readonly entries = new Map<string, Entry>();
+  /** grantId → keys of the entries made under that grant, for revokeByGrantId. */
+  readonly byGrant = new Map<string, Set<string>>();
+  /** userCode / uid → key. */
+  readonly lookups = new Map<string, string>();
+  readonly #sweeper = setInterval(() => this.sweep(), SWEEP_EVERY_MS).unref();
 
   /** The constructor oidc-provider calls once per model name. */
   adapterFactory(): (name: string) => Adapter {
-    const store = this;
-    return (name: string) => new MemoryAdapter(store, name);
+    return (name: string) => new MemoryAdapter(this, name);
+  }
+
+  delete(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    const grantId = entry.payload.grantId;
+    if (grantId) this.byGrant.get(grantId)?.delete(key);
+    if (grantId && this.byGrant.get(grantId)?.size === 0) this.byGrant.delete(grantId);
   }
 
   sweep(now = Date.now()): void {
-    for (const [key, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(key);
+    for (const [key, entry] of this.entries) if (entry.expiresAt <= now) this.delete(key);
+    for (const [lookup, key] of this.lookups) if (!this.entries.has(key)) this.lookups.delete(lookup);
+  }
+
+  close(): void {
+    clearInterval(this.#sweeper);
   }
 }
 
@@ -37,32 +58,26 @@ class MemoryAdapter implements Adapter {
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
-    const entries = this.#store.entries;
-    if (entries.size > 50_000) this.#store.sweep();
-    entries.set(this.#key(id), { payload, expiresAt: Date.now() + (expiresIn || 86_400) * 1000 });
-    if (payload.grantId) entries.set(`grant:${payload.grantId}:${this.#key(id)}`, { payload: { id } as AdapterPayload, expiresAt: Date.now() + (expiresIn || 86_400) * 1000 });
-    if (payload.userCode) entries.set(`userCode:${payload.userCode}`, { payload: { id } as AdapterPayload, expiresAt: Date.now() + expiresIn * 1000 });
-    if (payload.uid) entries.set(`uid:${this.#name}:${payload.uid}`, { payload: { id } as AdapterPayload, expiresAt: Date.now() + expiresIn * 1000 });
+    const key = this.#key(id);
+    this.#store.entries.set(key, { payload, expiresAt: Date.now() + expiresIn * 1000 });
+    if (payload.grantId) {
+      const keys = this.#store.byGrant.get(payload.grantId) ?? new Set();
+      this.#store.byGrant.set(payload.grantId, keys.add(key));
+    }
+    if (payload.userCode) this.#store.lookups.set(`userCode:${payload.userCode}`, key);
+    if (payload.uid) this.#store.lookups.set(`uid:${this.#name}:${payload.uid}`, key);
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    const entry = this.#store.entries.get(this.#key(id));
-    if (!entry) return undefined;
-    if (entry.expiresAt <= Date.now()) {
-      this.#store.entries.delete(this.#key(id));
-      return undefined;
-    }
-    return entry.payload;
+    return this.#live(this.#key(id));
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    const ref = this.#store.entries.get(`userCode:${userCode}`);
-    return ref ? this.find(String(ref.payload.id)) : undefined;
+    return this.#live(this.#store.lookups.get(`userCode:${userCode}`));
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    const ref = this.#store.entries.get(`uid:${this.#name}:${uid}`);
-    return ref ? this.find(String(ref.payload.id)) : undefined;
+    return this.#live(this.#store.lookups.get(`uid:${this.#name}:${uid}`));
   }
 
   async consume(id: string): Promise<void> {
@@ -71,16 +86,18 @@ class MemoryAdapter implements Adapter {
   }
 
   async destroy(id: string): Promise<void> {
-    this.#store.entries.delete(this.#key(id));
+    this.#store.delete(this.#key(id));
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
-    const prefix = `grant:${grantId}:`;
-    for (const key of [...this.#store.entries.keys()]) {
-      if (key.startsWith(prefix)) {
-        this.#store.entries.delete(key);
-        this.#store.entries.delete(key.slice(prefix.length));
-      }
-    }
+    for (const key of [...(this.#store.byGrant.get(grantId) ?? [])]) this.#store.delete(key);
+  }
+
+  #live(key: string | undefined): AdapterPayload | undefined {
+    const entry = key === undefined ? undefined : this.#store.entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt > Date.now()) return entry.payload;
+    this.#store.delete(key!);
+    return undefined;
   }
 }

@@ -3,7 +3,7 @@
  * (audience), Auth0-shaped access tokens, and the Post-Login trigger run where Auth0 runs it.
  */
 import { randomBytes } from 'node:crypto';
-import Provider, { type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { interactionPolicy, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 
 import { Accounts, OIDC_SCOPES, SCOPE_CLAIMS } from './accounts.ts';
 import { Outcomes } from './actions/outcomes.ts';
@@ -17,7 +17,7 @@ import type { MemoryStore } from './memory-adapter.ts';
 import { resourceServerInfo } from './resource-servers.ts';
 import type { Tenant, TenantClient } from './tenant.ts';
 import { addActionIdTokenClaims, grantedOidcScope, shapeAccessToken } from './token-shapes.ts';
-import { grantAfterLogin, outcomeForToken } from './trigger-points.ts';
+import { grantForSession, outcomeForToken, postLoginPrompt, runTriggerOnRefresh } from './trigger-points.ts';
 
 export interface ProviderDeps {
   tenant: Tenant;
@@ -47,22 +47,29 @@ export function createProvider(deps: ProviderDeps): Provider {
     conformIdTokenClaims: false,
     scopes: [...OIDC_SCOPES],
     routes: AUTH0_ROUTES,
-    interactions: { url: (_ctx, interaction) => `/u/login?state=${interaction.uid}` },
+    interactions: {
+      url: (_ctx, interaction) => `/u/login?state=${interaction.uid}`,
+      policy: [...interactionPolicy.base(), postLoginPrompt(deps, outcomes)],
+    },
     ttl: {
       AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? 86_400,
       AuthorizationCode: 600,
       ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? 86_400,
       IdToken: (_ctx, _token, client) => tenantClient(client.clientId).id_token_lifetime,
-      Grant: REFRESH_TOKEN_TTL,
+      // A grant lives as long as what it can still mint: refresh tokens with offline_access, else access tokens.
+      Grant: (_ctx, grant) => (grant.getOIDCScope().split(' ').includes('offline_access') ? REFRESH_TOKEN_TTL : 86_400),
       Interaction: 3_600,
       RefreshToken: REFRESH_TOKEN_TTL,
       Session: 3 * 86_400,
     },
     pkce: { required: () => false },
+    // Auth0 answers CORS requests from an application's Allowed Web Origins.
+    clientBasedCORS: (_ctx, origin, client) => tenantClient(client.clientId).web_origins.includes(origin),
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      revocation: { enabled: true },
+      // A client revokes only its own tokens.
+      revocation: { enabled: true, allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId },
       rpInitiatedLogout: { enabled: true, logoutSource: autoSubmitLogout },
       resourceIndicators: {
         enabled: true,
@@ -78,17 +85,23 @@ export function createProvider(deps: ProviderDeps): Provider {
         },
       },
     },
-    loadExistingGrant: (ctx) => grantAfterLogin(ctx, deps, outcomes),
+    loadExistingGrant: (ctx) => grantForSession(ctx, deps),
     extraParams: [REQUESTED_SCOPE_PARAM],
-    issueRefreshToken: async (ctx, client, code) => {
-      const api = code.resource ? apiFor(resourceToAudience(String(code.resource))) : undefined;
-      const offline = code.scopes.has('offline_access') || grantedOidcScope(ctx)?.split(' ').includes('offline_access');
+    issueRefreshToken: async (ctx, client, source) => {
+      const api = source.resource ? apiFor(resourceToAudience(String(source.resource))) : undefined;
+      const offline = source.scopes.has('offline_access') || grantedOidcScope(ctx)?.split(' ').includes('offline_access');
       // Auth0 issues refresh tokens for an API only when the API allows offline access.
       return client.grantTypeAllowed('refresh_token') && Boolean(offline) && (!api || api.allow_offline_access);
     },
+    // Auth0's refresh tokens outlive the login session (ended by /v2/logout or its lifetime).
+    expiresWithSession: async () => false,
+    rotateRefreshToken: async (ctx) => {
+      await runTriggerOnRefresh(ctx, deps, outcomes);
+      return tenantClient(ctx.oidc.client!.clientId).refresh_token_rotation;
+    },
     extraTokenClaims: async (ctx, token) => {
       if (token.kind === 'ClientCredentials') return undefined;
-      const outcome = await outcomeForToken(ctx, token, deps, outcomes);
+      const outcome = outcomeForToken(ctx, token.grantId, outcomes);
       outcomes.setForRequest(ctx, outcome);
       return outcome.accessTokenClaims;
     },
@@ -150,6 +163,6 @@ function translateTokenErrors(provider: Provider): void {
 /** Auth0's /oidc/logout asks nothing; submit oidc-provider's confirmation form at once. */
 function autoSubmitLogout(ctx: KoaContextWithOIDC, form: string): void {
   ctx.type = 'html';
-  ctx.body = `<!doctype html><html><head><title>Logout</title></head><body>${form.replace('<form', '<form id="op.logoutForm"')}<input type="hidden" form="op.logoutForm" name="logout" value="yes"/><script>document.forms[0].submit()</script><noscript><button form="op.logoutForm" type="submit">Log out</button></noscript></body></html>`;
+  ctx.body = `<!doctype html><html><head><title>Logout</title></head><body>${form}<input type="hidden" form="op.logoutForm" name="logout" value="yes"/><script>document.forms[0].submit()</script><noscript><button form="op.logoutForm" type="submit">Log out</button></noscript></body></html>`;
 }
 

@@ -41,9 +41,13 @@ export function tokenRequestShim(tenant: Tenant) {
     }
     const basic = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? '');
     if (basic) {
-      const [id, secret = ''] = Buffer.from(basic[1]!, 'base64').toString().split(':').map(decodeURIComponent);
-      body.client_id ??= id!;
-      body.client_secret ??= secret;
+      const credentials = basicCredentials(basic[1]!);
+      if (!credentials) {
+        sendAuth0Error(res, new Auth0Error(401, 'access_denied', 'Unauthorized'));
+        return;
+      }
+      body.client_id ??= credentials.id;
+      body.client_secret ??= credentials.secret;
       delete req.headers.authorization;
     }
     const audience = body.audience;
@@ -51,10 +55,18 @@ export function tokenRequestShim(tenant: Tenant) {
       if (audience && !body.resource) body.resource = audienceToResource(audience);
       delete body.audience;
     }
-    if (body.grant_type === 'client_credentials' && body.scope === undefined && audience) {
-      const grant = tenant.client_grants.find((g) => g.client_id === body.client_id && g.audience === audience);
-      if (grant?.scope.length) body.scope = grant.scope.join(' ');
+    const clientGrant = tenant.client_grants.find((g) => g.client_id === body.client_id && g.audience === audience);
+    if (body.grant_type === 'client_credentials' && clientGrant) {
+      // Auth0 grants the client grant's scopes: all of them when none are asked for, and never others.
+      const notGranted = (body.scope ?? '').split(' ').filter((s) => s && !clientGrant.scope.includes(s));
+      if (notGranted.length) {
+        sendAuth0Error(res, new Auth0Error(403, 'access_denied', `Client has not been granted scopes: ${notGranted.join(' ')}`));
+        return;
+      }
+      if (body.scope === undefined && clientGrant.scope.length) body.scope = clientGrant.scope.join(' ');
     }
+    // oidc-provider keeps offline_access out of a refresh token's scope; Auth0 takes it back on a refresh.
+    if (body.grant_type === 'refresh_token' && body.scope) body.scope = body.scope.split(' ').filter((s) => s !== 'offline_access').join(' ');
     if (body.grant_type === 'client_credentials' && !body.resource && !tenant.default_audience) {
       sendAuth0Error(res, new Auth0Error(403, 'access_denied', 'No audience parameter was provided, and no default audience has been configured'));
       return;
@@ -80,6 +92,19 @@ function replayWithForm(req: Request, form: string): IncomingMessage {
     httpVersionMajor: req.httpVersionMajor,
     httpVersionMinor: req.httpVersionMinor,
   }) as unknown as IncomingMessage;
+}
+
+/** RFC 6749 §2.3.1: `id:secret`, each form-urlencoded, split at the first colon. */
+function basicCredentials(encoded: string): { id: string; secret: string } | undefined {
+  const decoded = Buffer.from(encoded, 'base64').toString();
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  const formDecode = (part: string) => decodeURIComponent(part.replace(/\+/g, ' '));
+  try {
+    return { id: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
+  } catch {
+    return undefined; // a malformed %-escape
+  }
 }
 
 /** express's parser errors (a body that is not JSON, too large) in Auth0's error shape. */

@@ -2,6 +2,7 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type Provider from 'oidc-provider';
 
+import type { Logger } from '../common/log.ts';
 import type { Accounts } from './accounts.ts';
 import { v2LogoutHandler } from './handlers/v2-logout.ts';
 import { userinfoHandler } from './handlers/userinfo.ts';
@@ -17,18 +18,20 @@ export interface RouteDeps {
   issuer: string;
   keys: SigningKeys;
   accounts: Accounts;
+  log: Logger;
 }
 
 /** Paths oidc-provider answers itself (the resume and logout-confirm steps live below them). */
 const PROVIDER_PATHS = /^\/(authorize|oauth\/token|oauth\/revoke|oidc\/logout)(\/[^?]*)?(\?.*)?$/;
 
-export function createRoutes({ provider, tenant, issuer, keys, accounts }: RouteDeps): Express {
+export function createRoutes({ provider, tenant, issuer, keys, accounts, log }: RouteDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(collapseLeadingSlashes);
 
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  app.use(['/.well-known', '/userinfo'], allowAnyOrigin);
   app.get('/.well-known/openid-configuration', discoveryHandler(issuer, tenant));
   app.get('/.well-known/jwks.json', jwksHandler(keys));
   app.get('/authorize', authorizeShim);
@@ -40,7 +43,24 @@ export function createRoutes({ provider, tenant, issuer, keys, accounts }: Route
   const oidc = provider.callback();
   app.all(PROVIDER_PATHS, (req, res) => void oidc(res.locals.oidcRequest ?? req, res));
   app.use(notServed);
+  app.use(unexpectedError(log));
   return app;
+}
+
+/** The last resort: a 500 in Auth0's shape, the stack in the log only. */
+function unexpectedError(log: Logger) {
+  return function unexpectedError(error: Error, req: Request, res: Response, _next: NextFunction): void {
+    log.error(`${req.method} ${req.path} failed: ${error.stack}`);
+    if (!res.headersSent) res.status(500).json({ error: 'server_error', error_description: 'mock-idp failed; its log has the details.' });
+  };
+}
+
+/** Public documents and a bearer-token endpoint: browsers (SPAs) may read them from any origin. */
+function allowAnyOrigin(req: Request, res: Response, next: NextFunction): void {
+  res.set('Access-Control-Allow-Origin', '*');
+  if (req.method !== 'OPTIONS') return next();
+  res.set({ 'Access-Control-Allow-Methods': 'GET, POST', 'Access-Control-Allow-Headers': 'Authorization, Content-Type', 'Access-Control-Max-Age': '86400' });
+  res.status(204).end();
 }
 
 /** next-auth asks `${issuer}/.well-known/…` and so gets a double slash; Auth0 serves it anyway. */

@@ -37,6 +37,8 @@ export interface TenantClient {
   token_endpoint_auth_method: 'client_secret_post' | 'client_secret_basic' | 'none';
   /** Lifetime of ID tokens for this application, in seconds. */
   id_token_lifetime: number;
+  /** Auth0's "Refresh Token Rotation": each refresh returns a new refresh token and uses up the old one. */
+  refresh_token_rotation: boolean;
 }
 
 export interface ResourceServer {

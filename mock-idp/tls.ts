@@ -9,7 +9,7 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 
 import { writeFileAtomic } from '../common/atomic-file.ts';
-import { createRsaKeyPair, issueCertificate, type KeyPairPem } from './certificates.ts';
+import { createRsaKeyPair, issueCertificate } from './certificates.ts';
 
 export interface TlsMaterial {
   caFile: string;
@@ -20,7 +20,7 @@ export interface TlsMaterial {
 
 interface StoredPair {
   certificatePem: string;
-  key: KeyPairPem;
+  privateKeyPem: string;
 }
 
 export function loadOrCreateTls(stateDir: string, hostNames: string[]): TlsMaterial {
@@ -33,15 +33,15 @@ export function loadOrCreateTls(stateDir: string, hostNames: string[]): TlsMater
   let leaf = readBundle(leafFile);
   if (!leaf || !covers(leaf.certificatePem, ca.certificatePem, names)) {
     const key = createRsaKeyPair();
-    leaf = { key, certificatePem: issueCertificate({ commonName: 'localhost', key, issuer: ca, altNames: names, days: 825 }) };
-    writeFileAtomic(leafFile, `${leaf.certificatePem}${leaf.key.privateKeyPem}`, 0o600);
+    leaf = { privateKeyPem: key.privateKeyPem, certificatePem: issueCertificate({ commonName: 'localhost', key, issuer: ca, altNames: names, days: 825 }) };
+    writeFileAtomic(leafFile, `${leaf.certificatePem}${leaf.privateKeyPem}`, 0o600);
   }
-  return { caFile, caPem: ca.certificatePem, certPem: leaf.certificatePem, keyPem: leaf.key.privateKeyPem };
+  return { caFile, caPem: ca.certificatePem, certPem: leaf.certificatePem, keyPem: leaf.privateKeyPem };
 }
 
 function createCa(): StoredPair {
   const key = createRsaKeyPair();
-  return { key, certificatePem: issueCertificate({ commonName: 'dial-auth-sandbox local CA', key, isCa: true, days: 3650 }) };
+  return { privateKeyPem: key.privateKeyPem, certificatePem: issueCertificate({ commonName: 'dial-auth-sandbox local CA', key, isCa: true, days: 3650 }) };
 }
 
 function covers(leafPem: string, caPem: string, names: string[]): boolean {
@@ -53,8 +53,7 @@ function covers(leafPem: string, caPem: string, names: string[]): boolean {
 
 function readPair(certFile: string, keyFile: string): StoredPair | undefined {
   if (!existsSync(certFile) || !existsSync(keyFile)) return undefined;
-  const privateKeyPem = readFileSync(keyFile, 'utf8');
-  return { certificatePem: readFileSync(certFile, 'utf8'), key: { privateKeyPem, publicKeyPem: '' } };
+  return { certificatePem: readFileSync(certFile, 'utf8'), privateKeyPem: readFileSync(keyFile, 'utf8') };
 }
 
 function readBundle(file: string): StoredPair | undefined {
@@ -62,11 +61,11 @@ function readBundle(file: string): StoredPair | undefined {
   const text = readFileSync(file, 'utf8');
   const certificatePem = /-----BEGIN CERTIFICATE-----[^]*?-----END CERTIFICATE-----\n?/.exec(text)?.[0];
   const privateKeyPem = /-----BEGIN PRIVATE KEY-----[^]*?-----END PRIVATE KEY-----\n?/.exec(text)?.[0];
-  return certificatePem && privateKeyPem ? { certificatePem, key: { privateKeyPem, publicKeyPem: '' } } : undefined;
+  return certificatePem && privateKeyPem ? { certificatePem, privateKeyPem } : undefined;
 }
 
 function writePair(certFile: string, keyFile: string, pair: StoredPair): StoredPair {
-  writeFileAtomic(keyFile, pair.key.privateKeyPem, 0o600);
+  writeFileAtomic(keyFile, pair.privateKeyPem, 0o600);
   writeFileAtomic(certFile, pair.certificatePem);
   return pair;
 }

@@ -84,6 +84,7 @@ function resolveClient(c: TenantFile['clients'][number]): TenantClient {
     grant_types: c.grant_types ?? (interactive ? ['authorization_code', 'implicit', 'refresh_token'] : ['client_credentials']),
     token_endpoint_auth_method: c.token_endpoint_auth_method ?? (publicClient ? 'none' : 'client_secret_post'),
     id_token_lifetime: c.jwt_configuration?.lifetime_in_seconds ?? 36_000,
+    refresh_token_rotation: c.refresh_token?.rotation_type === 'rotating',
   };
 }
 

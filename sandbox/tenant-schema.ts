@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 
-const url = z.string().min(1);
+const url = z.string().refine((value) => URL.canParse(value), 'not an absolute URL (e.g. http://localhost:3000/callback)');
 const metadata = z.record(z.string(), z.unknown());
 
 const grantType = z.enum([
@@ -29,6 +29,7 @@ const client = z.object({
   grant_types: z.array(grantType).optional(),
   token_endpoint_auth_method: z.enum(['client_secret_post', 'client_secret_basic', 'none']).optional(),
   jwt_configuration: z.object({ lifetime_in_seconds: z.number().int().positive().optional() }).optional(),
+  refresh_token: z.object({ rotation_type: z.enum(['rotating', 'non-rotating']).optional() }).optional(),
 });
 
 const resourceServer = z.object({

@@ -66,7 +66,9 @@ const REALM = `(function (host) {
   });
 
   return {
-    run: async (event) => {
+    run: async (eventJson) => {
+      // Parsed here, in the Action's realm: a plain JSON parse, so no key (not even __proto__) is code.
+      const event = JSON.parse(eventJson);
       const handler = globalThis.module.exports.onExecutePostLogin ?? globalThis.exports.onExecutePostLogin;
       if (typeof handler !== 'function') throw new Error('the Action does not export onExecutePostLogin');
       await handler(event, api);
@@ -86,7 +88,7 @@ async function runAction({ name, code, event }) {
   const realm = vm.runInContext(REALM, context)(hostTimers);
   try {
     vm.runInContext(code, context, { filename: name });
-    await realm.run(vm.runInContext(`(${event})`, context));
+    await realm.run(event);
     return { ok: true, ...JSON.parse(realm.snapshot()) };
   } catch (error) {
     const e = /** @type {{ message?: unknown, stack?: unknown }} */ (error ?? {});

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 
 import type { Logger } from '../../common/log.ts';
-import { AccessDenied } from '../errors.ts';
+import { AccessDenied, Auth0Error } from '../errors.ts';
 import type { Action, TenantClient, TenantUser } from '../tenant.ts';
 import type { ActionRunner, ApiCall } from './action-runner.ts';
 import { isRestrictedClaim } from './claim-rules.ts';
@@ -21,7 +21,7 @@ export interface PostLoginRequest {
   audience: string | undefined;
   scopes: string[];
   request: { ip: string; hostname: string; method: string; user_agent?: string; query: object; body: object };
-  transaction?: { redirect_uri?: string; response_type?: string[]; state?: string };
+  transaction?: { redirect_uri?: string; response_type?: string[]; response_mode?: string; state?: string; prompt?: string[]; login_hint?: string };
 }
 
 export interface PostLoginOutcome {
@@ -56,6 +56,10 @@ export class PostLoginTrigger {
       const event = JSON.stringify(buildEvent(request, action, count));
       const run = await this.#runner.run(action.name, action.code, event, Math.max(1, deadline - Date.now()));
       for (const line of run.logs) this.#log.info(`Action "${action.name}" console: ${line}`);
+      if (run.runtimeError) {
+        this.#log.error(`the Actions runtime failed while running "${action.name}": ${run.runtimeError}. This is the sandbox's fault, not the Action's.`);
+        throw new Auth0Error(500, 'server_error', `The sandbox's Actions runtime failed: ${run.runtimeError}`);
+      }
       if (run.timedOut) {
         this.#log.error(`Action "${action.name}" (${action.file}) exceeded the flow's ${this.#timeoutMs} ms and was stopped; the login fails.`);
         throw new AccessDenied('Request to Webtask exceeded allowed execution time');

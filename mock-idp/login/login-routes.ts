@@ -16,6 +16,10 @@ export function loginRoutes(provider: Provider, tenant: Tenant, accounts: Accoun
   router.get('/u/login', async (req, res) => {
     const interaction = await findInteraction(provider, req, res);
     if (!interaction) return;
+    if (interaction.prompt.name === 'consent') {
+      await grantConsent(provider, interaction, req, res);
+      return;
+    }
     res.type('html').send(renderLoginPage({ state: interaction.uid, clientName: clientName(interaction.params.client_id), users: accounts.all }));
   });
 
@@ -34,6 +38,23 @@ export function loginRoutes(provider: Provider, tenant: Tenant, accounts: Accoun
   });
 
   return router;
+}
+
+type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+/**
+ * Auth0 asks no consent of first-party applications; the consent prompt (from `prompt=consent`, which
+ * clients send to get offline_access from other providers) is granted at once.
+ */
+async function grantConsent(provider: Provider, interaction: Interaction, req: Request, res: Response): Promise<void> {
+  const { prompt, params, session, grantId } = interaction;
+  const existing = grantId ? await provider.Grant.find(grantId) : undefined;
+  const grant = existing ?? new provider.Grant({ accountId: session!.accountId, clientId: String(params.client_id) });
+  const details = prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+  if (details.missingOIDCScope) grant.addOIDCScope(details.missingOIDCScope.join(' '));
+  if (details.missingOIDCClaims) grant.addOIDCClaims(details.missingOIDCClaims);
+  for (const [indicator, scopes] of Object.entries(details.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+  await provider.interactionFinished(req, res, { consent: { grantId: await grant.save() } }, { mergeWithLastSubmission: true });
 }
 
 async function findInteraction(provider: Provider, req: Request, res: Response) {
