@@ -1,23 +1,12 @@
-import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
-
 import { afterEach, describe, expect, it } from 'vitest';
 
-import type { Action, Tenant } from '../mock-idp/tenant.ts';
+import type { Action } from '../mock-idp/tenant.ts';
+import { fixtureAction as fixture, tenantWithActions } from './support/actions.ts';
 import { loginThroughBrowser } from './support/browser.ts';
-import { alice, bob, dialChat, startTestIdp, tutorialTenant, type TestIdp } from './support/idp.ts';
+import { alice, bob, dialChat, startTestIdp, type TestIdp } from './support/idp.ts';
 
 const CALLBACK = 'http://localhost:3000/api/auth/callback/auth0';
-
-function fixture(name: string, secrets: Record<string, string> = {}): Action {
-  const file = fileURLToPath(new URL(`./fixtures/actions/${name}.js`, import.meta.url));
-  return { name, file, code: readFileSync(file, 'utf8'), secrets };
-}
-
-/** The tutorial tenant with these Actions bound to Post-Login, after the tutorial's own. */
-function tenantWith(...actions: Action[]): Tenant {
-  return tutorialTenant((t) => t.post_login_actions.push(...actions));
-}
+const tenantWith = (...actions: Action[]) => tenantWithActions(actions);
 
 describe('the Post-Login Actions runtime', () => {
   let idp: TestIdp | undefined;
@@ -54,8 +43,34 @@ describe('the Post-Login Actions runtime', () => {
     idp = await startTestIdp({ tenant: tenantWith(fixture('loops')), actionTimeoutMs: 300 });
     expect(await passwordGrant()).toEqual({ status: 403, body: { error: 'access_denied', error_description: 'Request to Webtask exceeded allowed execution time' } });
     expect(idp.logs.join('\n')).toContain('Action "loops"');
-    // The runtime recovers: the next login gets a fresh worker (and fails the same way, the Action being what it is).
-    expect((await passwordGrant()).status).toBe(403);
+  });
+
+  it("stops only the looping login: the others, at the same time and after, go through", async () => {
+    idp = await startTestIdp({ tenant: tenantWith(fixture('loops-for-bob')), actionTimeoutMs: 400 });
+    const stuck = passwordGrant(bob);
+    const others = await Promise.all(Array.from({ length: 10 }, () => passwordGrant(alice)));
+    expect(others.map((r) => r.status)).toEqual(Array(10).fill(200));
+    expect((await stuck).body.error_description).toBe('Request to Webtask exceeded allowed execution time');
+    expect((await passwordGrant(alice)).status).toBe(200);
+    expect(idp.logs.join('\n')).not.toContain('"DIAL role" threw');
+  });
+
+  it('runs the Actions in binding order, and none after one that denies', async () => {
+    idp = await startTestIdp({ tenant: tenantWith(fixture('first'), fixture('second')) });
+    expect((await passwordGrant()).status).toBe(200);
+    const ran = idp.logs.filter((l) => l.includes(' ran'));
+    expect(ran).toEqual(['[mock-idp] Action "first" console: first ran for alice@example.com with oauth2-password', '[mock-idp] Action "second" console: second ran']);
+
+    await idp.stop();
+    idp = await startTestIdp({ tenant: tenantWith(fixture('deny-all'), fixture('first')) });
+    expect((await passwordGrant()).body.error_description).toBe('closed');
+    expect(idp.logs.join('\n')).not.toContain('first ran');
+  });
+
+  it('removes a scope from the access token when an Action calls removeScope', async () => {
+    idp = await startTestIdp({ tenant: tenantWithActions([fixture('second')], (t) => (t.resource_servers[0]!.scopes = ['chat:read', 'chat:write'])) });
+    const { body } = await idp.token({ grant_type: 'password', ...dialChat, ...alice, audience: 'dial-api', scope: 'openid chat:read chat:write' });
+    expect((await idp.verify(body.access_token!)).scope).toBe('openid chat:read');
   });
 
   it('drops restricted claims silently as Auth0 does, keeps namespaced and ID-token claims, and passes secrets', async () => {
@@ -83,7 +98,12 @@ describe('the Post-Login Actions runtime', () => {
     const landing = await loginThroughBrowser(url, { email: alice.username, password: alice.password }, CALLBACK);
     const { body } = await idp.token({ grant_type: 'authorization_code', ...dialChat, code: landing.url.searchParams.get('code'), redirect_uri: CALLBACK });
     expect((await idp.verify(body.id_token!, 'dial-chat')).department).toBe('none');
-    expect(await idp.verify(body.access_token!, 'dial-api')).toMatchObject({ dial_roles: ['auth0-role-name'], seen_protocol: 'oidc-basic-profile' });
+    expect(await idp.verify(body.access_token!, 'dial-api')).toMatchObject({
+      dial_roles: ['auth0-role-name'],
+      seen_protocol: 'oidc-basic-profile',
+      // The authorization request as the application sent it.
+      seen_request_query: { response_type: 'code', client_id: 'dial-chat', redirect_uri: CALLBACK, scope: 'openid', audience: 'dial-api' },
+    });
   });
 
   it('keeps credentials out of event.request.body', async () => {

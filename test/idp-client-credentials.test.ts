@@ -8,6 +8,8 @@ describe('mock-idp client_credentials', () => {
     const tenant = tutorialTenant((t) => {
       t.resource_servers.push({ name: 'Reports', identifier: 'https://reports.example/', scopes: ['read:reports', 'write:reports'], token_lifetime: 600, allow_offline_access: false });
       t.client_grants.push({ client_id: 'ci-runner', audience: 'https://reports.example/', scope: ['read:reports'] });
+      t.clients.push({ ...t.clients.find((c) => c.client_id === 'ci-runner')!, name: 'odd-client', client_id: 'odd-client', client_secret: 'a:b%c d' });
+      t.client_grants.push({ client_id: 'odd-client', audience: 'dial-api', scope: [] });
     });
     idp = await startTestIdp({ tenant });
   });
@@ -31,9 +33,17 @@ describe('mock-idp client_credentials', () => {
     expect(claims.exp! - claims.iat!).toBe(600);
   });
 
-  it('takes the client secret in an HTTP Basic header as well', async () => {
+  it('refuses scopes outside the client grant with 403, as Auth0 does', async () => {
+    const response = await idp.token({ grant_type: 'client_credentials', ...ciRunner, audience: 'https://reports.example/', scope: 'read:reports write:reports' });
+    expect(response).toEqual({ status: 403, body: { error: 'access_denied', error_description: 'Client has not been granted scopes: write:reports' } });
+  });
+
+  it('takes the client secret in an HTTP Basic header, form-urlencoded as RFC 6749 says', async () => {
     const basic = `Basic ${Buffer.from('ci-runner:ci-runner-secret').toString('base64')}`;
     const { status } = await idp.token({ grant_type: 'client_credentials', audience: 'dial-api' }, { headers: { authorization: basic } });
     expect(status).toBe(200);
+    // A secret with a colon, a percent sign and a space travels encoded.
+    const encoded = `Basic ${Buffer.from(`odd-client:${encodeURIComponent('a:b%c d').replace(/%20/g, '+')}`).toString('base64')}`;
+    expect((await idp.token({ grant_type: 'client_credentials', audience: 'dial-api' }, { headers: { authorization: encoded } })).status).toBe(200);
   });
 });

@@ -35,6 +35,15 @@ describe('mock-idp answers bad token requests as Auth0 does', () => {
   it('rejects a malformed JSON body with 400 invalid_request', async () => {
     const response = await fetch(`${idp.httpsUrl}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"grant_type": "password",' });
     expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ error: 'invalid_request' });
+    expect(await response.json()).toEqual({ error: 'invalid_request', error_description: 'Invalid request payload JSON format' });
+  });
+
+  it.each([
+    ['a secret cut at a second colon', 'ci-runner:ci-runner-secret:x'],
+    ['a malformed %-escape', 'ci-runner:%E0%A4%A'],
+    ['no colon at all', 'ci-runner'],
+  ])('rejects HTTP Basic credentials with %s as Unauthorized, never a 500', async (_case, pair) => {
+    const response = await idp.token({ grant_type: 'client_credentials', audience: 'dial-api' }, { headers: { authorization: `Basic ${Buffer.from(pair).toString('base64')}` } });
+    expect(response).toEqual({ status: 401, body: { error: 'access_denied', error_description: 'Unauthorized' } });
   });
 });

@@ -64,6 +64,11 @@ describe('mock-models with the official openai SDK', () => {
     const [request] = models.requests('gpt-35-turbo');
     expect(request).toMatchObject({ path: '/openai/deployments/gpt-35-turbo/chat/completions', query: { 'api-version': '2024-02-01' } });
     expect(request!.headers['api-key']).toBe(TUTORIAL_KEY);
+
+    const stream = await azure.chat.completions.create({ model: 'gpt-35-turbo', messages: [{ role: 'user', content: 'streamed via azure' }], stream: true });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toBe('streamed via azure');
   });
 
   it('serves the tutorial adapter URL (/v1/openai/deployments/…) with the key in X-UPSTREAM-KEY, as DIAL Core sends it', async () => {

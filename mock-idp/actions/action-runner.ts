@@ -1,7 +1,7 @@
 /**
- * Hands Actions to a worker thread (action-worker.js) and enforces each job's time limit by terminating the
- * worker, the only way to stop an Action stuck in a loop. The other jobs that worker held are not at fault:
- * they go again to a fresh worker.
+ * Runs Actions on a small pool of worker threads (action-worker.js), one job per worker at a time. A job's
+ * time limit starts when a worker takes it, so a queue behind a slow Action costs no one else their time;
+ * a job past its limit has its worker terminated (the only way to stop a loop) and replaced.
  */
 import { Worker } from 'node:worker_threads';
 
@@ -18,78 +18,81 @@ export interface ActionRun {
   error?: { message: string; stack: string };
   /** The Action ran past its time limit and was stopped. */
   timedOut?: boolean;
-  /** The runtime itself failed (the worker could not start or crashed); the Action is not to blame. */
+  /** The runtime itself failed (a worker could not start or crashed); the Action is not to blame. */
   runtimeError?: string;
 }
 
 interface Job {
-  message: { id: number; name: string; code: string; event: string };
+  message: { name: string; code: string; event: string };
+  timeoutMs: number;
   resolve: (run: ActionRun) => void;
-  timer: NodeJS.Timeout;
 }
 
-export class ActionRunner {
-  #worker: Worker | undefined;
-  /** The jobs the current worker holds. */
-  #jobs = new Map<number, Job>();
-  #nextId = 1;
+/** Workers at most: Actions wait for I/O rarely here, and the machine has few cores. */
+const POOL_SIZE = 4;
 
-  /** Runs one Action's code with `event` (JSON text); resolves `{timedOut: true}` after `timeoutMs`. */
+export class ActionRunner {
+  readonly #idle: Worker[] = [];
+  readonly #busy = new Set<Worker>();
+  readonly #queue: Job[] = [];
+  #closed = false;
+
+  /** Runs one Action's code with `event` (JSON text); resolves `{timedOut: true}` after `timeoutMs` of running. */
   run(name: string, code: string, event: string, timeoutMs: number): Promise<ActionRun> {
     return new Promise((resolve) => {
-      const id = this.#nextId++;
-      const timer = setTimeout(() => this.#timeOut(id), timeoutMs);
-      const job: Job = { message: { id, name, code, event }, resolve, timer };
-      this.#jobs.set(id, job);
-      this.#ensureWorker().postMessage(job.message);
+      this.#queue.push({ message: { name, code, event }, timeoutMs, resolve });
+      this.#dispatch();
     });
   }
 
   async close(): Promise<void> {
-    const worker = this.#worker;
-    this.#worker = undefined;
-    for (const job of this.#jobs.values()) this.#settle(job, { ok: false, calls: [], logs: [], runtimeError: 'the Actions runtime stopped' });
-    await worker?.terminate();
+    this.#closed = true;
+    for (const job of this.#queue.splice(0)) job.resolve(failure('the Actions runtime stopped'));
+    await Promise.all([...this.#idle.splice(0), ...this.#busy].map((worker) => worker.terminate()));
   }
 
-  #timeOut(id: number): void {
-    const job = this.#jobs.get(id);
-    if (!job) return;
-    this.#settle(job, { ok: false, timedOut: true, calls: [], logs: [] });
-    // Replace the stuck worker; the jobs it still held start again on the new one.
-    const stuck = this.#worker;
-    this.#worker = undefined;
-    void stuck?.terminate();
-    const others = [...this.#jobs.values()];
-    if (others.length) {
-      const fresh = this.#ensureWorker();
-      for (const other of others) fresh.postMessage(other.message);
+  #dispatch(): void {
+    while (this.#queue.length && !this.#closed) {
+      const worker = this.#idle.pop() ?? (this.#busy.size < POOL_SIZE ? this.#spawn() : undefined);
+      if (!worker) return;
+      this.#start(worker, this.#queue.shift()!);
     }
   }
 
-  #settle(job: Job, run: ActionRun): void {
-    clearTimeout(job.timer);
-    this.#jobs.delete(job.message.id);
-    job.resolve(run);
+  #start(worker: Worker, job: Job): void {
+    this.#busy.add(worker);
+    const finish = (run: ActionRun, reusable: boolean) => {
+      clearTimeout(timer);
+      worker.off('message', onMessage);
+      worker.off('exit', onExit);
+      this.#busy.delete(worker);
+      if (reusable && !this.#closed) this.#idle.push(worker);
+      job.resolve(run);
+      this.#dispatch();
+    };
+    const onMessage = (run: ActionRun) => finish(run, true);
+    const onExit = (code: number) => finish(failure(`the Actions worker exited with code ${code}`), false);
+    const timer = setTimeout(() => {
+      finish({ ok: false, timedOut: true, calls: [], logs: [] }, false);
+      void worker.terminate();
+    }, job.timeoutMs);
+    worker.on('message', onMessage);
+    worker.on('exit', onExit);
+    worker.postMessage(job.message);
   }
 
-  #ensureWorker(): Worker {
-    if (this.#worker) return this.#worker;
+  #spawn(): Worker {
     const worker = new Worker(new URL('./action-worker.js', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: 128 } });
     worker.unref();
-    worker.on('message', ({ id, ...run }: ActionRun & { id: number }) => {
-      const job = this.#jobs.get(id);
-      if (job && this.#worker === worker) this.#settle(job, run);
+    worker.on('error', () => {}); // followed by 'exit', which fails the job it held
+    worker.on('exit', () => {
+      const idleAt = this.#idle.indexOf(worker);
+      if (idleAt >= 0) this.#idle.splice(idleAt, 1);
     });
-    // A worker that dies by itself (not one we replaced) fails the jobs it held: the runtime broke, not them.
-    const failHeld = (reason: string) => {
-      if (this.#worker !== worker) return;
-      this.#worker = undefined;
-      for (const job of this.#jobs.values()) this.#settle(job, { ok: false, calls: [], logs: [], runtimeError: reason });
-    };
-    worker.on('error', (error) => failHeld(error.message));
-    worker.on('exit', (code) => failHeld(`the Actions worker exited with code ${code}`));
-    this.#worker = worker;
     return worker;
   }
+}
+
+function failure(runtimeError: string): ActionRun {
+  return { ok: false, calls: [], logs: [], runtimeError };
 }

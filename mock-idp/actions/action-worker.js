@@ -78,7 +78,7 @@ const REALM = `(function (host) {
 })`;
 
 port.on('message', async (job) => {
-  port.postMessage({ id: job.id, ...(await runAction(job)) });
+  port.postMessage(await runAction(job));
 });
 
 /** @param {{ name: string, code: string, event: string }} job */

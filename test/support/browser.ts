@@ -38,6 +38,14 @@ export async function loginThroughBrowser(authorizeUrl: URL, as: LoginAs, callba
       continue;
     }
     const html = await response.text();
+    const autoSubmit = /document\.forms\[0\]\.submit\(\)[^]*?<form method="post" action="([^"]+)"/.exec(html);
+    if (autoSubmit) {
+      // A page that submits its own form on load (oidc-provider's logout of the previous user): do as a browser would.
+      const fields = Object.fromEntries([...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"\/>/g)].map((m) => [m[1]!, m[2]!]));
+      url = new URL(autoSubmit[1]!.replace(/&amp;/g, '&'), url).href;
+      init = { method: 'POST', body: new URLSearchParams(fields).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } };
+      continue;
+    }
     if (response.status === 200 && new URL(url).pathname === '/u/login') {
       const form: Record<string, string> = as.userId ? { user_id: as.userId } : { username: as.email ?? '', password: as.password ?? '' };
       init = { method: 'POST', body: new URLSearchParams(form).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } };
