@@ -37,7 +37,11 @@ export function resourceToAudience(resource: string): string {
  */
 export const REQUESTED_SCOPE_PARAM = 'sandbox_requested_scope';
 
-/** The discovery document of a real tenant (§2.4), for this issuer. */
+/**
+ * The discovery document of a real tenant (§2.4), for this issuer. Two lists are cut to what the sandbox
+ * serves, so that no client picks what would then fail: Auth0 also lists the implicit and hybrid response
+ * types and the `plain` PKCE method.
+ */
 export function discoveryDocument(issuer: string, withEndSession: boolean): Record<string, unknown> {
   const at = (path: string) => `${issuer}${path.slice(1)}`;
   return {
@@ -54,8 +58,8 @@ export function discoveryDocument(issuer: string, withEndSession: boolean): Reco
       'openid', 'profile', 'offline_access', 'name', 'given_name', 'family_name', 'nickname', 'email',
       'email_verified', 'picture', 'created_at', 'identities', 'phone', 'address',
     ],
-    response_types_supported: ['code', 'token', 'id_token', 'code token', 'code id_token', 'token id_token', 'code token id_token'],
-    code_challenge_methods_supported: ['S256', 'plain'],
+    response_types_supported: ['code'],
+    code_challenge_methods_supported: ['S256'],
     response_modes_supported: ['query', 'fragment', 'form_post'],
     subject_types_supported: ['public'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
