@@ -1,0 +1,69 @@
+/**
+ * Who is calling, from the API-KEY and Authorization headers, as Core's Proxy decides it (reference
+ * dial-core-and-chat.md §2.5, dial-core-newest.md §1.2, §2).
+ */
+import type { IncomingMessage } from 'node:http';
+
+import type { CoreConfig } from '../config.ts';
+import { DialError } from '../errors.ts';
+import { header } from '../http.ts';
+import type { UserClaims } from './identity-provider.ts';
+import type { TokenValidator } from './token-validator.ts';
+
+export type Principal =
+  | ({ kind: 'user'; token: string } & UserClaims)
+  | { kind: 'key'; key: string; project: string; roles: string[]; perRequest: boolean };
+
+/** Keys Core makes up for each forwarded request, valid while it runs (the "per-request" API keys). */
+export class PerRequestKeys {
+  readonly #keys = new Map<string, Principal>();
+
+  issue(key: string, caller: Principal): void {
+    this.#keys.set(key, caller);
+  }
+
+  revoke(key: string): void {
+    this.#keys.delete(key);
+  }
+
+  get(key: string): Principal | undefined {
+    return this.#keys.get(key);
+  }
+}
+
+export async function authenticate(req: IncomingMessage, config: CoreConfig, validator: TokenValidator, perRequest: PerRequestKeys): Promise<Principal> {
+  const apiKey = header(req, 'api-key');
+  const authorization = header(req, 'authorization');
+  if (apiKey === undefined && authorization === undefined) {
+    throw new DialError(401, 'At least API-KEY or Authorization header must be provided');
+  }
+  if (authorization === undefined) return lookupKey(apiKey!, config, perRequest);
+
+  // Core splits on one space and takes the second part; the scheme itself is not checked.
+  const token = authorization.split(' ')[1];
+  if (apiKey === undefined) return validateToken(token, validator);
+  if (token === apiKey) return validateToken(token, validator).catch(() => lookupKey(apiKey, config, perRequest));
+  // An empty "Bearer " beside a key: the key is used (Core PR #677).
+  if (!token) return lookupKey(apiKey, config, perRequest);
+  const byKey = lookupKey(apiKey, config, perRequest);
+  // Since Core 0.38 a per-request key may come with an Authorization header; any other key may not.
+  if (byKey.kind === 'key' && !byKey.perRequest) throw new DialError(400, 'Provided API key is not per request key');
+  return byKey;
+}
+
+async function validateToken(token: string | undefined, validator: TokenValidator): Promise<Principal> {
+  if (!token) throw new DialError(401, 'Bad Authorization header');
+  try {
+    return { kind: 'user', token, ...(await validator.validate(token)) };
+  } catch {
+    throw new DialError(401, 'Bad Authorization header');
+  }
+}
+
+function lookupKey(apiKey: string, config: CoreConfig, perRequest: PerRequestKeys): Principal {
+  const projectKey = config.keys.get(apiKey);
+  if (projectKey) return { kind: 'key', key: apiKey, project: projectKey.project, roles: projectKey.roles, perRequest: false };
+  const caller = perRequest.get(apiKey);
+  if (caller) return caller.kind === 'key' ? { ...caller, key: apiKey, perRequest: true } : caller;
+  throw new DialError(401, 'Unknown api key');
+}

@@ -1,0 +1,124 @@
+/**
+ * One entry of `identityProviders`: verifies what it is given and extracts the caller's claims (reference
+ * dial-core-and-chat.md §1.4–1.6; dial-core-newest.md §2).
+ */
+import { createHash } from 'node:crypto';
+
+import type { Clock } from '../../common/clock.ts';
+import type { IdentityProviderSettings } from '../settings.ts';
+import { JwksCache } from './jwks-cache.ts';
+import { verifyJwt, type DecodedJwt } from './jwt.ts';
+
+/** What Core keeps of an authenticated user (ExtractedClaims). */
+export interface UserClaims {
+  sub: string | undefined;
+  roles: string[];
+  userHash: string | undefined;
+  /** For /v1/user/info: each claim as a list of strings (a string as [it], anything else as []). */
+  userClaims: Record<string, string[]>;
+  provider: string;
+  project: string | undefined;
+  displayName: string | undefined;
+}
+
+/** Core caches a userinfo answer per token for this long. */
+const USER_INFO_CACHE_MS = 60_000;
+
+export class IdentityProvider {
+  readonly settings: IdentityProviderSettings;
+  readonly #jwks: JwksCache | undefined;
+  readonly #clock: Clock;
+  readonly #userInfo = new Map<string, { claims: Promise<UserClaims>; expiresAt: number }>();
+
+  constructor(settings: IdentityProviderSettings, clock: Clock) {
+    this.settings = settings;
+    this.#clock = clock;
+    this.#jwks = settings.jwksUrl && !settings.disableJwtVerification
+      ? new JwksCache(settings.jwksUrl, settings.positiveCacheExpirationMs, settings.negativeCacheExpirationMs, clock)
+      : undefined;
+  }
+
+  get name(): string {
+    return this.settings.name;
+  }
+
+  get usesUserInfo(): boolean {
+    return this.settings.userInfoEndpoint !== undefined;
+  }
+
+  async claimsFromJwt(jwt: DecodedJwt): Promise<UserClaims> {
+    if (this.#jwks) {
+      const kid = jwt.header.kid;
+      // Core's cache is a ConcurrentHashMap: a null kid is a NullPointerException, so a 401.
+      if (typeof kid !== 'string') throw new Error('the token has no "kid"');
+      verifyJwt(jwt, await this.#jwks.get(kid), this.#clock.now(), this.settings.audience);
+    }
+    return this.#claims(jwt.payload);
+  }
+
+  /** Opaque-token mode: the userinfo endpoint's answer is the claims; cached per token for 60 s. */
+  claimsFromUserInfo(token: string): Promise<UserClaims> {
+    const now = this.#clock.now();
+    const cached = this.#userInfo.get(token);
+    if (cached && cached.expiresAt > now) return cached.claims;
+    const claims = this.#fetchUserInfo(token);
+    this.#userInfo.set(token, { claims, expiresAt: now + USER_INFO_CACHE_MS });
+    claims.catch(() => this.#userInfo.delete(token)); // failures are not cached
+    return claims;
+  }
+
+  async #fetchUserInfo(token: string): Promise<UserClaims> {
+    const url = this.settings.userInfoEndpoint!;
+    const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+    if (response.status !== 200) throw new Error(`UserInfo endpoint '${url}' is failed with http code ${response.status}`);
+    const body = (await response.json()) as unknown;
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new Error(`UserInfo endpoint '${url}' did not answer a JSON object`);
+    return this.#claims(body as Record<string, unknown>);
+  }
+
+  #claims(claims: Record<string, unknown>): UserClaims {
+    const { loggingKey, loggingSalt, obfuscateUserEmail, projectPath, userDisplayName } = this.settings;
+    const logged = loggingKey === undefined ? undefined : claims[loggingKey];
+    return {
+      sub: typeof claims.sub === 'string' ? claims.sub : undefined,
+      roles: this.settings.rolePath.flatMap((path) => rolesAt(claims, path, this.settings.rolesDelimiter)),
+      userHash: logged === undefined || logged === null ? undefined : obfuscateUserEmail ? createHash('sha256').update(`${loggingSalt ?? ''}${String(logged)}`).digest('hex') : String(logged),
+      userClaims: Object.fromEntries(Object.entries(claims).map(([name, value]) => [name, asStrings(value)])),
+      provider: this.name,
+      project: projectPath === undefined ? undefined : stringAt(claims, projectPath),
+      displayName: userDisplayName === undefined ? undefined : stringAt(claims, userDisplayName),
+    };
+  }
+}
+
+/**
+ * Roles at a dotted `rolePath` (§1.5): every segment but the last must be an object, so a namespaced claim
+ * such as `https://example.com/roles` cannot be reached. An array is the roles; a string is one role, or is
+ * split by `rolesDelimiter` (blanks dropped); anything else, or nothing, is no role.
+ */
+export function rolesAt(claims: Record<string, unknown>, path: string, delimiter?: RegExp): string[] {
+  const value = valueAt(claims, path);
+  if (Array.isArray(value)) return value as string[];
+  if (typeof value === 'string') return delimiter ? value.split(delimiter).filter((r) => r.trim() !== '') : [value];
+  return [];
+}
+
+function valueAt(claims: Record<string, unknown>, path: string): unknown {
+  let node: unknown = claims;
+  for (const segment of path.split('.')) {
+    if (!node || typeof node !== 'object' || Array.isArray(node)) return undefined;
+    node = (node as Record<string, unknown>)[segment];
+  }
+  return node;
+}
+
+function stringAt(claims: Record<string, unknown>, path: string): string | undefined {
+  const value = valueAt(claims, path);
+  return typeof value === 'string' ? value : undefined;
+}
+
+function asStrings(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value;
+  return [];
+}

@@ -1,0 +1,61 @@
+/**
+ * JWTs as java-jwt 4.4 (Core's library) decodes and verifies them: three base64url parts, JSON objects,
+ * numeric dates; RS256 only; `exp`, `nbf` and `iat` against the clock with zero leeway
+ * (reference dial-core-and-chat.md §1.4).
+ */
+import { createVerify, type KeyObject } from 'node:crypto';
+
+export interface DecodedJwt {
+  token: string;
+  header: Record<string, unknown>;
+  payload: Record<string, unknown>;
+  signingInput: string;
+  signature: Buffer;
+}
+
+/** java-jwt's JWTDecodeException: the token is not a JWT at all (Core then tries userinfo providers). */
+export class JwtDecodeError extends Error {}
+/** A JWT that decodes but fails verification. */
+export class JwtVerificationError extends Error {}
+
+const DATE_CLAIMS = ['exp', 'nbf', 'iat'];
+
+export function decodeJwt(token: string): DecodedJwt {
+  const parts = token.split('.');
+  if (parts.length !== 3) throw new JwtDecodeError(`The token was expected to have 3 parts, but got ${parts.length}.`);
+  const [header, payload] = [parts[0]!, parts[1]!].map((part, i) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    } catch {
+      throw new JwtDecodeError(`The string '${part.slice(0, 40)}' doesn't have a valid JSON format.`);
+    }
+    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new JwtDecodeError(`The ${i === 0 ? 'header' : 'payload'} is not a JSON object.`);
+    return value as Record<string, unknown>;
+  });
+  for (const claim of DATE_CLAIMS) {
+    if (payload![claim] !== undefined && payload![claim] !== null && typeof payload![claim] !== 'number') {
+      throw new JwtDecodeError(`The claim '${claim}' contained a non-numeric date value.`);
+    }
+  }
+  return { token, header: header!, payload: payload!, signingInput: `${parts[0]}.${parts[1]}`, signature: Buffer.from(parts[2]!, 'base64url') };
+}
+
+/** Algorithm.RSA256 + JWTVerifier defaults, and `aud` when Core's provider has `audience`. */
+export function verifyJwt(jwt: DecodedJwt, key: KeyObject, nowMs: number, audience?: string): void {
+  if (jwt.header.alg !== 'RS256') throw new JwtVerificationError(`The provided Algorithm doesn't match the one defined in the JWT's Header.`);
+  if (key.asymmetricKeyType !== 'rsa') throw new JwtVerificationError('The key is not an RSA public key.');
+  const verifier = createVerify('RSA-SHA256');
+  verifier.update(jwt.signingInput);
+  if (!verifier.verify(key, jwt.signature)) throw new JwtVerificationError("The Token's Signature resulted invalid when verified using the Algorithm: SHA256withRSA");
+  const now = Math.floor(nowMs / 1000);
+  const { exp, nbf, iat } = jwt.payload as { exp?: number; nbf?: number; iat?: number };
+  if (exp !== undefined && exp !== null && now >= exp) throw new JwtVerificationError(`The Token has expired on ${new Date(exp * 1000).toISOString()}.`);
+  if (nbf !== undefined && nbf !== null && now < nbf) throw new JwtVerificationError(`The Token can't be used before ${new Date(nbf * 1000).toISOString()}.`);
+  if (iat !== undefined && iat !== null && now < iat) throw new JwtVerificationError(`The Token can't be used before ${new Date(iat * 1000).toISOString()}.`);
+  if (audience !== undefined) {
+    const aud = jwt.payload.aud;
+    const audiences = Array.isArray(aud) ? aud : aud === undefined ? [] : [aud];
+    if (!audiences.includes(audience)) throw new JwtVerificationError(`The Claim 'aud' value doesn't contain the required audience.`);
+  }
+}

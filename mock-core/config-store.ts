@@ -1,0 +1,59 @@
+/**
+ * The dynamic config as Core holds it: loaded at start (a failure stops Core), reloaded every `config.reload`
+ * ms; a reload that fails keeps the previous config and logs why (reference dial-core-and-chat.md §2.1).
+ */
+import { isAbsolute, resolve } from 'node:path';
+
+import type { Logger } from '../common/log.ts';
+import { bindConfig, ConfigLoadError, loadDynamicConfig, type CoreConfig } from './config.ts';
+import type { JsonObject } from './json-merge.ts';
+
+export interface ConfigSource {
+  files: readonly string[];
+  /** Where relative `config.files` entries are found (Core: its working directory). */
+  baseDir?: string;
+  reloadMs: number;
+  /** A config given as an object instead of files (tests). */
+  inline?: JsonObject;
+}
+
+export class ConfigStore {
+  #current: CoreConfig;
+  readonly #source: ConfigSource;
+  readonly #log: Logger;
+  readonly #timer: NodeJS.Timeout | undefined;
+
+  /** Throws ConfigLoadError when the first load fails: Core would not start. */
+  constructor(source: ConfigSource, log: Logger) {
+    this.#source = source;
+    this.#log = log;
+    this.#current = this.#load();
+    this.#timer = source.inline || source.reloadMs <= 0 ? undefined : setInterval(() => this.reload(), source.reloadMs).unref();
+  }
+
+  get current(): CoreConfig {
+    return this.#current;
+  }
+
+  /** Loads the files again; keeps the previous config when they are broken. Answers whether it took. */
+  reload(): boolean {
+    try {
+      this.#current = this.#load();
+      return true;
+    } catch (error) {
+      if (!(error instanceof ConfigLoadError)) throw error;
+      this.#log.warn(`Failed to reload config: ${error.message}. The previous config stays in force; fix the file and it is picked up at the next reload.`);
+      return false;
+    }
+  }
+
+  close(): void {
+    clearInterval(this.#timer);
+  }
+
+  #load(): CoreConfig {
+    const { inline, files, baseDir } = this.#source;
+    if (inline) return bindConfig(inline, 'inline config');
+    return loadDynamicConfig(files.map((f) => (isAbsolute(f) || !baseDir ? f : resolve(baseDir, f))));
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * Core's dynamic settings: every file of `config.files`, strict JSON, deep-merged in order, bound to Core's
+ * shapes, then normalised into what the emulator uses (reference dial-core-and-chat.md §2.1, §2.7).
+ */
+import { readFileSync } from 'node:fs';
+
+import { dynamicConfigSchema, type ApplicationEntry, type LimitEntry, type ModelEntry, type RouteEntry, type UpstreamEntry } from './config-schema.ts';
+import { deepMerge, isObject, type JsonObject } from './json-merge.ts';
+
+export interface Upstream {
+  endpoint: string;
+  key?: string;
+  extraData?: string;
+  weight: number;
+  tier: number;
+}
+
+export interface Deployment {
+  name: string;
+  kind: 'model' | 'application';
+  type?: 'chat' | 'completion' | 'embedding';
+  endpoint?: string;
+  /** undefined: open to every authenticated caller; []: open to nobody. */
+  userRoles?: string[];
+  forwardAuthToken: boolean;
+  upstreams: Upstream[];
+  maxRetryAttempts: number;
+  overrideName?: string;
+  defaults: JsonObject;
+  /** The entry as written (for listings). */
+  entry: ModelEntry | ApplicationEntry;
+}
+
+export interface Limit {
+  minute: number;
+  day: number;
+  week: number;
+  month: number;
+  requestHour: number;
+  requestDay: number;
+}
+
+export interface Route {
+  name: string;
+  paths: RegExp[];
+  methods: string[];
+  userRoles?: string[];
+  upstreams: Upstream[];
+  response?: { status: number; body: string };
+  maxRetryAttempts: number;
+}
+
+export interface CoreConfig {
+  models: Map<string, Deployment>;
+  applications: Map<string, Deployment>;
+  keys: Map<string, { project: string; roles: string[] }>;
+  /** role → deployment → limit; a role without `limits` maps to undefined. */
+  roles: Map<string, Map<string, Limit> | undefined>;
+  routes: Route[];
+  retriableErrorCodes: number[];
+}
+
+/** Long.MAX_VALUE: Core's "unlimited"; it appears in /limits answers. */
+export const UNLIMITED = Number.MAX_SAFE_INTEGER;
+export const UNLIMITED_TEXT = '9223372036854775807';
+
+/** Why a load failed, in Core's words, with the file and (for syntax errors) line and column. */
+export class ConfigLoadError extends Error {
+  readonly file: string | undefined;
+
+  constructor(message: string, file?: string) {
+    super(file ? `${file}: ${message}` : message);
+    this.name = 'ConfigLoadError';
+    this.file = file;
+  }
+}
+
+export function loadDynamicConfig(files: readonly string[]): CoreConfig {
+  let tree: JsonObject = {};
+  for (const file of files) tree = deepMerge(tree, readConfigFile(file), true);
+  return bindConfig(tree, files.join(', '));
+}
+
+function readConfigFile(file: string): JsonObject {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigLoadError(`cannot read: ${(error as Error).message}`, file);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigLoadError(`com.fasterxml.jackson.core.JsonParseException: ${describeJsonError(text, error as Error)}`, file);
+  }
+  if (!isObject(value)) {
+    throw new ConfigLoadError(`com.fasterxml.jackson.databind.exc.MismatchedInputException: the root must be a JSON object ({…}), not ${Array.isArray(value) ? 'an array' : typeof value}`, file);
+  }
+  return value;
+}
+
+/** JSON.parse's complaint with a line and column, as Jackson reports them. */
+function describeJsonError(text: string, error: Error): string {
+  const position = /position (\d+)/.exec(error.message)?.[1];
+  if (position === undefined) return error.message;
+  const before = text.slice(0, Number(position));
+  const line = before.split('\n').length;
+  const column = Number(position) - before.lastIndexOf('\n');
+  return `${error.message.replace(/ in JSON at position \d+.*$/, '')} (line: ${line}, column: ${column})`;
+}
+
+export function bindConfig(tree: JsonObject, source?: string): CoreConfig {
+  const parsed = dynamicConfigSchema.safeParse(tree);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const path = issue.path.join('.');
+    const message = issue.code === 'unrecognized_keys'
+      ? `UnrecognizedPropertyException: Unrecognized field ${issue.keys.map((k) => `"${k}"`).join(', ')} at ${path || '(root)'}, not marked as ignorable`
+      : `MismatchedInputException at ${path}: ${issue.message}`;
+    throw new ConfigLoadError(`com.fasterxml.jackson.databind.exc.${message}`, source);
+  }
+  const config = parsed.data;
+  const keys = new Map<string, { project: string; roles: string[] }>();
+  for (const [key, entry] of Object.entries(config.keys ?? {})) {
+    const roles = [...(entry.roles ?? []), ...(entry.role ? [entry.role] : [])];
+    if (roles.length === 0) throw new ConfigLoadError(`Invalid key: at least one role must be assigned to the key for project ${entry.project}`, source);
+    keys.set(key, { project: entry.project, roles });
+  }
+  return {
+    models: new Map(Object.entries(config.models ?? {}).map(([name, entry]) => [name, toDeployment(name, 'model', entry)])),
+    applications: new Map(Object.entries(config.applications ?? {}).map(([name, entry]) => [name, toDeployment(name, 'application', entry)])),
+    keys,
+    roles: new Map(Object.entries(config.roles ?? {}).map(([name, role]) => [name, role.limits && new Map(Object.entries(role.limits).map(([d, l]) => [d, toLimit(l)]))])),
+    routes: Object.entries(config.routes ?? {}).map(([name, route]) => toRoute(name, route)),
+    retriableErrorCodes: config.retriableErrorCodes ?? [],
+  };
+}
+
+/** A field under Core's camelCase name or its snake_case alias. */
+function aliasOf(entry: object, camel: string): unknown {
+  const fields = entry as Record<string, unknown>;
+  return fields[camel] ?? fields[camel.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)];
+}
+
+function toDeployment(name: string, kind: Deployment['kind'], entry: ModelEntry | ApplicationEntry): Deployment {
+  const model = kind === 'model' ? (entry as ModelEntry) : undefined;
+  return {
+    name,
+    kind,
+    type: model?.type.toLowerCase() as Deployment['type'],
+    endpoint: entry.endpoint,
+    userRoles: aliasOf(entry, 'userRoles') as string[] | undefined,
+    forwardAuthToken: Boolean(aliasOf(entry, 'forwardAuthToken')),
+    upstreams: (model?.upstreams ?? []).map(toUpstream),
+    // Since Core 0.25 a deployment tries one upstream unless told otherwise (dial-core-newest.md §5).
+    maxRetryAttempts: Number(aliasOf(entry, 'maxRetryAttempts') ?? 1),
+    overrideName: model && (aliasOf(model, 'overrideName') as string | undefined),
+    defaults: entry.defaults ?? {},
+    entry,
+  };
+}
+
+function toUpstream(entry: UpstreamEntry): Upstream {
+  const extra = entry.extraData;
+  return {
+    endpoint: entry.endpoint,
+    key: entry.key,
+    extraData: extra === undefined || extra === null ? undefined : typeof extra === 'string' ? extra : JSON.stringify(extra),
+    weight: Number(entry.weight ?? 1),
+    tier: Number(entry.tier ?? 0),
+  };
+}
+
+function toLimit(entry: LimitEntry): Limit {
+  const field = (value: number | undefined) => (value === undefined ? UNLIMITED : Number(value));
+  return {
+    minute: field(entry.minute),
+    day: field(entry.day),
+    week: field(entry.week),
+    month: field(entry.month),
+    requestHour: field(entry.requestHour),
+    requestDay: field(entry.requestDay),
+  };
+}
+
+function toRoute(name: string, entry: RouteEntry): Route {
+  return {
+    name,
+    paths: (entry.paths ?? []).map((p) => new RegExp(`^(?:${p})$`)),
+    methods: (entry.methods ?? []).map((m) => m.toUpperCase()),
+    userRoles: aliasOf(entry, 'userRoles') as string[] | undefined,
+    upstreams: (entry.upstreams ?? []).map(toUpstream),
+    response: entry.response && { status: Number(entry.response.status ?? 200), body: entry.response.body ?? '' },
+    maxRetryAttempts: Number(aliasOf(entry, 'maxRetryAttempts') ?? 1),
+  };
+}

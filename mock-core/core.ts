@@ -1,0 +1,107 @@
+/**
+ * createCore: an emulator of DIAL Core's authentication, authorization, limits and forwarding, configured by
+ * Core's own static and dynamic settings. Each step follows reference/dial-core-and-chat.md as corrected by
+ * dial-core-newest.md (Core 0.39).
+ */
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { systemClock, type Clock } from '../common/clock.ts';
+import { createLogger, type Logger } from '../common/log.ts';
+import { hasAccess } from './access.ts';
+import { authenticate, PerRequestKeys } from './auth/authenticate.ts';
+import { TokenValidator } from './auth/token-validator.ts';
+import { ConfigStore, type ConfigSource } from './config-store.ts';
+import { CORE_DEFAULTS } from './defaults.ts';
+import { DialError } from './errors.ts';
+import type { CoreState } from './exchange.ts';
+import { health, preflight, version } from './handlers/service.ts';
+import { sendError, sendText, BODY_LIMIT } from './http.ts';
+import { RateLimiter } from './limits/rate-limiter.ts';
+import { matchCoreRoute } from './routes.ts';
+import type { StaticSettings } from './settings.ts';
+import { Balancer } from './upstream/balancer.ts';
+
+export interface CoreOptions {
+  settings: StaticSettings;
+  /** Where relative `config.files` are; or a config object instead of files. */
+  config?: { baseDir?: string; inline?: ConfigSource['inline'] };
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  clock?: Clock;
+  log?: Logger;
+}
+
+export interface Core extends AsyncDisposable {
+  readonly url: string;
+  readonly config: ConfigStore;
+  stop(): Promise<void>;
+}
+
+const METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE', 'HEAD']);
+
+export async function createCore(options: CoreOptions): Promise<Core> {
+  const log = options.log ?? createLogger('mock-core');
+  const clock = options.clock ?? systemClock;
+  const { settings } = options;
+  const configStore = new ConfigStore({ files: settings.configFiles, reloadMs: settings.configReloadMs, ...options.config }, log);
+  const validator = new TokenValidator(settings.identityProviders, clock);
+  const state: CoreState = {
+    config: () => configStore.current,
+    limiter: new RateLimiter(clock),
+    balancer: new Balancer(clock),
+    perRequestKeys: new PerRequestKeys(),
+    clock,
+    log,
+    version: CORE_DEFAULTS.version,
+  };
+
+  const server = http.createServer((req, res) => void handle(req, res, state, validator));
+  server.listen(options.port ?? CORE_DEFAULTS.port, options.host ?? CORE_DEFAULTS.host);
+  await once(server, 'listening');
+  const { address, port } = server.address() as AddressInfo;
+  const stop = async () => {
+    configStore.close();
+    server.closeAllConnections();
+    await new Promise<void>((done) => server.close(() => done()));
+  };
+  return { url: `http://${address}:${port}`, config: configStore, stop, [Symbol.asyncDispose]: stop };
+}
+
+/** Core's Proxy.handleRequest, then the controller; the one place errors become answers. */
+async function handle(req: http.IncomingMessage, res: http.ServerResponse, core: CoreState, validator: TokenValidator): Promise<void> {
+  let url: URL | undefined;
+  try {
+    const method = req.method ?? 'GET';
+    if (req.httpVersion !== '1.1') return sendText(res, 505);
+    if (method === 'OPTIONS') return preflight(req, res);
+    if (!METHODS.has(method)) return sendText(res, 405);
+    if (Number(req.headers['content-length'] ?? 0) > BODY_LIMIT) throw new DialError(413, 'Request body is too large');
+    url = new URL(req.url ?? '/', 'http://mock-core');
+    const path = url.pathname.replace(/^\/+/, '/');
+    if (method === 'GET' && path === '/health') return health(req, res);
+    if (method === 'GET' && path === '/version') return version(req, res, core.version);
+
+    const caller = await authenticate(req, core.config(), validator, core.perRequestKeys);
+    const match = matchCoreRoute(method, url.pathname);
+    if (match) return await match.route.handler({ req, res, url, params: match.params, caller, core });
+    // Anything else goes to the configured routes; none matching is Core's 502 "No route" (not a 404).
+    const configured = core.config().routes.find((r) => (r.methods.length === 0 || r.methods.includes(method)) && r.paths.some((p) => p.test(`${url!.pathname}${url!.search}`)));
+    if (!configured) throw new DialError(502, 'No route');
+    if (!hasAccess(configured.userRoles, caller.roles)) throw new DialError(403, 'Forbidden route');
+    if (configured.response) return sendText(res, configured.response.status, configured.response.body);
+    throw new DialError(502, 'No route');
+  } catch (error) {
+    if (res.headersSent) {
+      res.destroy();
+    } else if (error instanceof DialError) {
+      sendError(res, error);
+    } else {
+      core.log.error(`${req.method} ${req.url} failed: ${(error as Error).stack}`);
+      const deployment = /\/openai\/deployments\/([^/]+)\//.exec(url?.pathname ?? '')?.[1];
+      sendText(res, 500, deployment ? `Failed to process deployment: ${deployment}` : '');
+    }
+  }
+}

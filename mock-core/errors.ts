@@ -1,0 +1,34 @@
+/**
+ * DIAL Core's error answers. Core sends most errors as plain text with no Content-Type at all
+ * (reference dial-core-newest.md §1.1); the rate limiter's JSON also travels that way since 0.25.
+ */
+export class DialError extends Error {
+  readonly status: number;
+  /** The body exactly as Core sends it; '' for Core's empty bodies. */
+  readonly body: string;
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, body = '', headers: Record<string, string> = {}) {
+    super(body || `HTTP ${status}`);
+    this.name = 'DialError';
+    this.status = status;
+    this.body = body;
+    this.headers = headers;
+  }
+}
+
+/** Core's `ErrorData` JSON (`{"error":{"message","display_message","code"}}`), as text without Content-Type. */
+export function dialJsonError(status: number, message: string, displayMessage: string, headers: Record<string, string> = {}): DialError {
+  return new DialError(status, JSON.stringify({ error: { message, display_message: displayMessage, code: String(status) } }), headers);
+}
+
+/** A startup failure: Core exits (System.exit(-1)) with this message. */
+export class CoreStartupError extends Error {
+  readonly key: string | undefined;
+
+  constructor(message: string, key?: string) {
+    super(key ? `${message} (at ${key})` : message);
+    this.name = 'CoreStartupError';
+    this.key = key;
+  }
+}

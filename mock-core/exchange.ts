@@ -1,0 +1,32 @@
+/** What every mock-core handler receives. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+import type { Clock } from '../common/clock.ts';
+import type { Logger } from '../common/log.ts';
+import type { PerRequestKeys, Principal } from './auth/authenticate.ts';
+import type { CoreConfig } from './config.ts';
+import type { RateLimiter } from './limits/rate-limiter.ts';
+import type { Balancer } from './upstream/balancer.ts';
+
+/** The state of a running mock-core, shared by its handlers. */
+export interface CoreState {
+  config(): CoreConfig;
+  limiter: RateLimiter;
+  balancer: Balancer;
+  perRequestKeys: PerRequestKeys;
+  clock: Clock;
+  log: Logger;
+  version: string;
+}
+
+export interface CoreExchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  params: Record<string, string>;
+  /** The authenticated caller (every route but /health, /version and OPTIONS). */
+  caller: Principal;
+  core: CoreState;
+}
+
+export type CoreHandler = (exchange: CoreExchange) => Promise<void> | void;

@@ -1,0 +1,63 @@
+/**
+ * POST /openai/deployments/{id}/chat/completions | completions | embeddings, step by step as Core's
+ * DeploymentPostController (reference dial-core-and-chat.md §3.3, dial-core-newest.md §1.2).
+ */
+import { hasAccess } from '../access.ts';
+import type { CoreConfig, Deployment } from '../config.ts';
+import { DialError } from '../errors.ts';
+import type { CoreExchange } from '../exchange.ts';
+import { header, readBody } from '../http.ts';
+import { totalTokensOf } from '../limits/usage.ts';
+import { forward } from '../upstream/forward.ts';
+
+export async function deploymentPost(exchange: CoreExchange): Promise<void> {
+  const { req, res, url, params, caller, core } = exchange;
+  if (!header(req, 'content-type')?.includes('application/json')) throw new DialError(415, 'Only application/json is supported');
+  const config = core.config();
+  const deployment = selectDeployment(config, params.id!);
+  if (!hasAccess(deployment.userRoles, caller.roles)) throw new DialError(403, `Forbidden deployment: ${deployment.name}`);
+  if (!deployment.endpoint) throw new DialError(503);
+  if (deployment.kind === 'model') core.limiter.check(caller, deployment, config);
+
+  const body = withDefaults(deployment, await readBody(req));
+  await forward({
+    req,
+    res,
+    deployment,
+    caller,
+    body,
+    query: url.search,
+    retriableErrorCodes: config.retriableErrorCodes,
+    balancer: core.balancer,
+    perRequestKeys: core.perRequestKeys,
+    onSuccess: deployment.kind === 'model' ? (answer) => core.limiter.addTokens(caller, deployment, totalTokensOf(answer)) : undefined,
+  });
+}
+
+/** Applications first, then models, as Core's Config.selectDeployment. */
+export function selectDeployment(config: CoreConfig, id: string): Deployment {
+  const deployment = config.applications.get(id) ?? config.models.get(id);
+  // Core 0.39's wording (DeploymentService); 0.25 said "Unknown application: <id>".
+  if (!deployment) throw new DialError(404, `Unknown deployment: ${id}`);
+  return deployment;
+}
+
+/**
+ * The body must be a JSON object (else 400, empty). Core fills in the deployment's `defaults` for missing
+ * top-level keys and puts `overrideName` into `model`; the bytes go on unchanged when it changes nothing.
+ */
+function withDefaults(deployment: Deployment, raw: Buffer): Buffer {
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new DialError(400);
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new DialError(400);
+  const missing = Object.keys(deployment.defaults).filter((key) => !(key in body));
+  if (missing.length === 0 && !deployment.overrideName) return raw;
+  const changed: Record<string, unknown> = { ...body };
+  for (const key of missing) changed[key] = deployment.defaults[key];
+  if (deployment.overrideName) changed.model = deployment.overrideName;
+  return Buffer.from(JSON.stringify(changed));
+}

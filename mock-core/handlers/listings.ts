@@ -1,0 +1,108 @@
+/**
+ * GET /openai/models, /openai/deployments, /openai/applications (and `/{id}`): what the caller may use,
+ * shaped as Core's ModelData/ApplicationData (reference dial-core-and-chat.md §3.2, dial-core-newest.md §4).
+ */
+import { hasAccess } from '../access.ts';
+import type { Deployment } from '../config.ts';
+import { DialError } from '../errors.ts';
+import type { CoreExchange } from '../exchange.ts';
+import { sendJson, sendText } from '../http.ts';
+
+/** Core's placeholders when the config names no owner or dates. */
+const OWNER = 'organization-owner';
+const CREATED = 1_672_534_800;
+
+export function listModels({ res, caller, core }: CoreExchange): void {
+  sendJson(res, 200, listOf([...core.config().models.values()].filter((m) => hasAccess(m.userRoles, caller.roles))));
+}
+
+export function getModel({ res, params, caller, core }: CoreExchange): void {
+  const model = core.config().models.get(params.id!);
+  // Core answers these two with empty bodies.
+  if (!model) return sendText(res, 404);
+  if (!hasAccess(model.userRoles, caller.roles)) return sendText(res, 403);
+  sendJson(res, 200, describe(model));
+}
+
+export function listApplications({ res, caller, core }: CoreExchange): void {
+  sendJson(res, 200, listOf([...core.config().applications.values()].filter((a) => hasAccess(a.userRoles, caller.roles))));
+}
+
+export function getApplication({ res, params, caller, core }: CoreExchange): void {
+  const { applications, models } = core.config();
+  const application = applications.get(params.id!);
+  if (!application) throw new DialError(404, models.has(params.id!) ? `Application is not found: ${params.id}` : `Unknown application: ${params.id}`);
+  if (!hasAccess(application.userRoles, caller.roles)) throw new DialError(403, `Forbidden deployment: ${params.id}`);
+  sendJson(res, 200, describe(application));
+}
+
+/** Addons and assistants left Core's config in 0.38; Chat takes an empty list. */
+export function emptyList({ res }: CoreExchange): void {
+  sendJson(res, 200, { data: [], object: 'list' });
+}
+
+function listOf(deployments: Deployment[]) {
+  return { data: deployments.map(describe), object: 'list' };
+}
+
+function describe(deployment: Deployment): Record<string, unknown> {
+  const e = deployment.entry as Record<string, unknown>;
+  const pick = (camel: string, snake: string) => e[camel] ?? e[snake];
+  const model = deployment.kind === 'model';
+  const entry: Record<string, unknown> = {
+    id: deployment.name,
+    model: model ? deployment.name : undefined,
+    application: model ? undefined : deployment.name,
+    display_name: pick('displayName', 'display_name'),
+    display_version: pick('displayVersion', 'display_version'),
+    icon_url: pick('iconUrl', 'icon_url'),
+    description: e.description,
+    reference: e.reference ?? deployment.name,
+    owner: e.owner ?? OWNER,
+    object: model ? 'model' : 'application',
+    status: 'succeeded',
+    created_at: pick('createdAt', 'created_at') ?? CREATED,
+    updated_at: pick('updatedAt', 'updated_at') ?? CREATED,
+    features: features(e.features as Record<string, unknown> | undefined),
+    defaults: e.defaults ?? {},
+    description_keywords: pick('descriptionKeywords', 'description_keywords') ?? [],
+    max_retry_attempts: deployment.maxRetryAttempts,
+    input_attachment_types: pick('inputAttachmentTypes', 'input_attachment_types'),
+    max_input_attachments: pick('maxInputAttachments', 'max_input_attachments'),
+    ...(model
+      ? {
+          lifecycle_status: 'generally-available',
+          capabilities: {
+            scale_types: ['standard'],
+            completion: deployment.type === 'completion',
+            chat_completion: deployment.type === 'chat',
+            embeddings: deployment.type === 'embedding',
+            fine_tune: false,
+            inference: false,
+          },
+          tokenizer_model: pick('tokenizerModel', 'tokenizer_model'),
+          limits: e.limits,
+          pricing: e.pricing,
+        }
+      : {}),
+  };
+  // Core's Jackson mapper leaves out nulls (NON_NULL).
+  return Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== undefined && v !== null));
+}
+
+function features(f: Record<string, unknown> = {}): Record<string, boolean> {
+  const flag = (camel: string, snake: string, fallback: boolean) => Boolean(f[camel] ?? f[snake] ?? fallback);
+  return {
+    rate: Boolean(f.rateEndpoint ?? f.rate_endpoint),
+    tokenize: Boolean(f.tokenizeEndpoint ?? f.tokenize_endpoint),
+    truncate_prompt: Boolean(f.truncatePromptEndpoint ?? f.truncate_prompt_endpoint),
+    configuration: Boolean(f.configurationEndpoint ?? f.configuration_endpoint),
+    system_prompt: flag('systemPromptSupported', 'system_prompt_supported', true),
+    tools: flag('toolsSupported', 'tools_supported', false),
+    seed: flag('seedSupported', 'seed_supported', false),
+    url_attachments: flag('urlAttachmentsSupported', 'url_attachments_supported', false),
+    folder_attachments: flag('folderAttachmentsSupported', 'folder_attachments_supported', false),
+    allow_resume: flag('allowResume', 'allow_resume', true),
+    accessible_by_per_request_key: flag('accessibleByPerRequestKey', 'accessible_by_per_request_key', true),
+  };
+}

@@ -1,0 +1,45 @@
+/** Answering as Core answers: plain text without Content-Type for errors, JSON with it for successes. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+import { DialError } from './errors.ts';
+
+/** Every response of Core carries this (reference dial-core-and-chat.md §3.1). */
+export const CORS_HEADERS = { 'access-control-allow-origin': '*' };
+
+export function sendText(res: ServerResponse, status: number, body = '', headers: Record<string, string> = {}): void {
+  // Deliberately no Content-Type: Core's ProxyContext.respond(status, String) sets none.
+  res.writeHead(status, { ...CORS_HEADERS, 'content-length': Buffer.byteLength(body), ...headers });
+  res.end(body);
+}
+
+export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { ...CORS_HEADERS, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
+  res.end(body);
+}
+
+export function sendError(res: ServerResponse, error: DialError): void {
+  sendText(res, error.status, error.body, error.headers);
+}
+
+/** Core refuses bodies over 16 MiB. */
+export const BODY_LIMIT = 16 * 1024 * 1024;
+
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > BODY_LIMIT) throw new DialError(413, 'Request body is too large');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > BODY_LIMIT) throw new DialError(413, 'Request body is too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** A header's single value; Node lower-cases names, so lookups are case-insensitive as Core's. */
+export function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,59 @@
+/**
+ * A sliding window split into fixed sub-buckets, as Core's RateWindow/RateBucket (reference
+ * dial-core-newest.md §3): the total is the sum of the buckets still inside the window.
+ */
+export class SlidingWindow {
+  readonly #bucketMs: number;
+  readonly #buckets: number;
+  /** bucket index (time / bucketMs) → amount */
+  readonly #amounts = new Map<number, number>();
+
+  constructor(bucketMs: number, buckets: number) {
+    this.#bucketMs = bucketMs;
+    this.#buckets = buckets;
+  }
+
+  add(now: number, amount: number): void {
+    this.#evict(now);
+    const index = Math.floor(now / this.#bucketMs);
+    this.#amounts.set(index, (this.#amounts.get(index) ?? 0) + amount);
+  }
+
+  total(now: number): number {
+    this.#evict(now);
+    let sum = 0;
+    for (const amount of this.#amounts.values()) sum += amount;
+    return sum;
+  }
+
+  /** Seconds until enough of the oldest buckets leave the window for the total to fall below `limit`. */
+  secondsUntilBelow(now: number, limit: number): number {
+    this.#evict(now);
+    let total = this.total(now);
+    for (const index of [...this.#amounts.keys()].sort((a, b) => a - b)) {
+      if (total < limit) break;
+      total -= this.#amounts.get(index)!;
+      if (total < limit) return Math.max(1, Math.ceil(((index + this.#buckets) * this.#bucketMs - now) / 1000));
+    }
+    return 0;
+  }
+
+  #evict(now: number): void {
+    const oldest = Math.floor(now / this.#bucketMs) - this.#buckets + 1;
+    for (const index of this.#amounts.keys()) if (index < oldest) this.#amounts.delete(index);
+  }
+}
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** Core's windows: minute 60 × 1 s, hour 60 × 1 min, day 24 × 1 h, week 7 × 1 day, month 30 × 1 day. */
+export const WINDOWS = {
+  minute: () => new SlidingWindow(SECOND, 60),
+  hour: () => new SlidingWindow(MINUTE, 60),
+  day: () => new SlidingWindow(HOUR, 24),
+  week: () => new SlidingWindow(DAY, 7),
+  month: () => new SlidingWindow(DAY, 30),
+};

@@ -1,0 +1,26 @@
+/**
+ * Token usage read from an upstream's answer as Core reads it (TokenUsageParser, reference
+ * dial-core-and-chat.md §3.5): the last `"usage": {…}` in the whole body, streamed or not, with scalar fields
+ * only; a nested object inside it, or none at all, counts as zero.
+ */
+export function totalTokensOf(body: string): number {
+  let at = body.lastIndexOf('"usage"');
+  while (at >= 0) {
+    const rest = body.slice(at + '"usage"'.length);
+    const open = /^\s*:\s*\{/.exec(rest);
+    if (open) {
+      const start = at + '"usage"'.length + open[0].length - 1;
+      const end = body.indexOf('}', start);
+      const inner = body.slice(start + 1, end < 0 ? undefined : end);
+      if (end < 0 || inner.includes('{')) return 0; // Core 0.18: a nested object fails the parse
+      try {
+        const usage = JSON.parse(body.slice(start, end + 1)) as { total_tokens?: unknown };
+        return typeof usage.total_tokens === 'number' ? usage.total_tokens : 0;
+      } catch {
+        return 0;
+      }
+    }
+    at = body.lastIndexOf('"usage"', at - 1);
+  }
+  return 0;
+}

@@ -1,0 +1,144 @@
+/**
+ * DIAL Core's static settings, read as Core reads them (reference dial-core-and-chat.md §1.1–1.2,
+ * dial-core-newest.md §2, §7): Core's defaults, then the file named by AIDIAL_SETTINGS, then `aidial.*` (and
+ * the legacy `proxy.*`) environment variables split on dots with Vert.x's value conversion, deep-merged. A
+ * setting Core refuses to start with is a CoreStartupError with Core's message and the offending key.
+ */
+import { readFileSync } from 'node:fs';
+
+import { CoreStartupError } from './errors.ts';
+import { javaRegex } from './java-regex.ts';
+import { deepMerge, isObject, type JsonObject } from './json-merge.ts';
+import { vertxEnvSettings } from './vertx-env.ts';
+
+export interface IdentityProviderSettings {
+  name: string;
+  jwksUrl?: string;
+  disableJwtVerification: boolean;
+  userInfoEndpoint?: string;
+  /** Full-match pattern on `iss`, consulted only with two or more providers. */
+  issuerPattern?: RegExp;
+  /** One or more dotted paths; their roles are concatenated. */
+  rolePath: string[];
+  rolesDelimiter?: RegExp;
+  loggingKey?: string;
+  loggingSalt?: string;
+  obfuscateUserEmail: boolean;
+  positiveCacheExpirationMs: number;
+  negativeCacheExpirationMs: number;
+  audience?: string;
+  projectPath?: string;
+  userDisplayName?: string;
+}
+
+export interface StaticSettings {
+  identityProviders: IdentityProviderSettings[];
+  configFiles: string[];
+  configReloadMs: number;
+  /** The merged tree, for `doctor` and for keys the emulator accepts without using (redis, encryption, storage). */
+  raw: JsonObject;
+}
+
+/** Core's classpath `aidial.settings.json`, the part that matters here. */
+export function coreDefaultSettings(): JsonObject {
+  return { config: { files: [], reload: 60_000 }, identityProviders: {}, server: { port: 8080 } };
+}
+
+export interface SettingsSources {
+  /** AIDIAL_SETTINGS: a JSON file. */
+  file?: string;
+  /** The process environment; only `aidial.*` and `proxy.*` names are read. */
+  env?: Record<string, string | undefined>;
+  /** Settings given as an object (tests, the sandbox), merged after the file and before the environment. */
+  overrides?: JsonObject;
+}
+
+export function loadStaticSettings(sources: SettingsSources): StaticSettings {
+  let merged = coreDefaultSettings();
+  if (sources.file) merged = deepMerge(merged, readSettingsFile(sources.file));
+  if (sources.overrides) merged = deepMerge(merged, sources.overrides);
+  if (sources.env) merged = deepMerge(merged, vertxEnvSettings(sources.env));
+  return parseSettings(merged);
+}
+
+function readSettingsFile(file: string): JsonObject {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new CoreStartupError(`Cannot read the settings file ${file}: ${(error as Error).message}`, 'AIDIAL_SETTINGS');
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new CoreStartupError(`The settings file ${file} is not valid JSON: ${(error as Error).message}`, 'AIDIAL_SETTINGS');
+  }
+  if (!isObject(value)) throw new CoreStartupError(`The settings file ${file} must hold a JSON object`, 'AIDIAL_SETTINGS');
+  return value;
+}
+
+export function parseSettings(raw: JsonObject): StaticSettings {
+  const config = isObject(raw.config) ? raw.config : {};
+  if (!Array.isArray(config.files)) {
+    // Core: settings.getJsonArray("files") on a string, as happens with aidial.config.files=/path/x.json.
+    throw new CoreStartupError(`class ${javaTypeOf(config.files)} cannot be cast to class io.vertx.core.json.JsonArray: config.files must be a JSON array, e.g. '["/opt/config/config.json"]'`, 'config.files');
+  }
+  const providers = isObject(raw.identityProviders) ? raw.identityProviders : {};
+  const names = Object.keys(providers);
+  if (names.length === 0) throw new CoreStartupError('At least one identity provider is required', 'identityProviders');
+  return {
+    identityProviders: names.map((name) => parseProvider(name, providers[name])),
+    configFiles: config.files.map(String),
+    configReloadMs: Number(config.reload ?? 60_000),
+    raw,
+  };
+}
+
+function parseProvider(name: string, value: unknown): IdentityProviderSettings {
+  const at = (key: string) => `identityProviders.${name}.${key}`;
+  if (!isObject(value)) throw new CoreStartupError('An identity provider must be a JSON object', `identityProviders.${name}`);
+  const string = (key: string) => (value[key] === undefined || value[key] === null ? undefined : String(value[key]));
+  const jwksUrl = string('jwksUrl');
+  const userInfoEndpoint = string('userInfoEndpoint');
+  const disableJwtVerification = value.disableJwtVerification === true;
+  const supportJwt = jwksUrl !== undefined || disableJwtVerification;
+  if (supportJwt === (userInfoEndpoint !== undefined)) {
+    throw new CoreStartupError('Either jwksUrl or userinfoEndpoint must be provided or disableJwtVerification is set to true', `identityProviders.${name}`);
+  }
+  if (jwksUrl !== undefined && !/^[a-z][a-z0-9+.-]*:/i.test(jwksUrl)) throw new CoreStartupError(`no protocol: ${jwksUrl}`, at('jwksUrl'));
+  if (userInfoEndpoint !== undefined && !/^[a-z][a-z0-9+.-]*:/i.test(userInfoEndpoint)) throw new CoreStartupError(`no protocol: ${userInfoEndpoint}`, at('userInfoEndpoint'));
+
+  const rolePath = value.rolePath;
+  if (rolePath === undefined || rolePath === null) throw new CoreStartupError('rolePath is missed', at('rolePath'));
+  const loggingKey = string('loggingKey');
+  const loggingSalt = string('loggingSalt');
+  if (loggingKey !== undefined && loggingSalt === undefined) throw new CoreStartupError('loggingSalt is missed', at('loggingSalt'));
+  // issuerPattern is compiled only where Core compiles it: in the JWT branch.
+  const issuerPattern = supportJwt && string('issuerPattern') !== undefined ? javaRegex(string('issuerPattern')!, at('issuerPattern')) : undefined;
+  return {
+    name,
+    jwksUrl,
+    disableJwtVerification,
+    userInfoEndpoint,
+    issuerPattern: issuerPattern && new RegExp(`^(?:${issuerPattern.source})$`, issuerPattern.flags),
+    rolePath: (Array.isArray(rolePath) ? rolePath : [rolePath]).map(String),
+    rolesDelimiter: string('rolesDelimiter') === undefined ? undefined : javaRegex(string('rolesDelimiter')!, at('rolesDelimiter')),
+    loggingKey,
+    loggingSalt,
+    obfuscateUserEmail: value.obfuscateUserEmail !== false,
+    positiveCacheExpirationMs: Number(value.positiveCacheExpirationMs ?? 600_000),
+    negativeCacheExpirationMs: Number(value.negativeCacheExpirationMs ?? 10_000),
+    audience: string('audience'),
+    projectPath: string('projectPath'),
+    userDisplayName: string('userDisplayName'),
+  };
+}
+
+function javaTypeOf(value: unknown): string {
+  if (typeof value === 'string') return 'java.lang.String';
+  if (typeof value === 'number') return 'java.lang.Integer';
+  if (typeof value === 'boolean') return 'java.lang.Boolean';
+  if (value === undefined || value === null) return 'null';
+  return 'io.vertx.core.json.JsonObject';
+}

@@ -1,0 +1,144 @@
+/**
+ * Forwarding a deployment call as Core does (reference dial-core-and-chat.md §3.3, dial-core-newest.md §5):
+ * to the deployment's `endpoint` plus the query string, with Core's header rules; retried on another upstream
+ * for a retriable status up to `maxRetryAttempts`; the answer streamed through chunk by chunk.
+ */
+import { randomBytes } from 'node:crypto';
+import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+
+import type { Principal, PerRequestKeys } from '../auth/authenticate.ts';
+import type { Deployment, Upstream } from '../config.ts';
+import { DialError } from '../errors.ts';
+import { CORS_HEADERS } from '../http.ts';
+import type { Balancer } from './balancer.ts';
+
+/** Never forwarded: hop-by-hop headers, the caller's key, tracing, and what Core sets itself. */
+const DROPPED_REQUEST_HEADERS = new Set([
+  'connection', 'keep-alive', 'host', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer',
+  'transfer-encoding', 'upgrade', 'content-length', 'accept-encoding', 'api-key', 'traceparent', 'tracestate',
+  'x-dial-application-properties', 'x-dial-application-id',
+]);
+const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'content-length']);
+const ALWAYS_RETRIABLE = [429, 502, 503, 504];
+
+export interface ForwardRequest {
+  req: IncomingMessage;
+  res: ServerResponse;
+  deployment: Deployment;
+  caller: Principal;
+  body: Buffer;
+  query: string;
+  retriableErrorCodes: readonly number[];
+  balancer: Balancer;
+  perRequestKeys: PerRequestKeys;
+  /** Called with the whole answer body after a 200, for token usage. */
+  onSuccess?: (body: string) => void;
+}
+
+interface Attempt {
+  response?: IncomingMessage;
+  /** The connection could not be made at all (no retry, as Core). */
+  connectFailed?: boolean;
+  /** It broke after connecting, before an answer. */
+  broken?: boolean;
+}
+
+export async function forward(request: ForwardRequest): Promise<void> {
+  const { deployment, res, balancer } = request;
+  const endpoint = deployment.endpoint!;
+  // A model without upstreams, or any other deployment, has one synthetic upstream: its endpoint.
+  const upstreams: Upstream[] = deployment.upstreams.length ? deployment.upstreams : [{ endpoint, weight: 1, tier: 0 }];
+  const attempts = Math.max(1, Math.min(deployment.maxRetryAttempts, upstreams.length));
+  const tried = new Set<Upstream>();
+  const retryAfters: number[] = [];
+  let all429 = true;
+
+  const perRequestKey = randomBytes(16).toString('hex');
+  request.perRequestKeys.issue(perRequestKey, request.caller);
+  try {
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const upstream = balancer.pick(deployment.name, upstreams, tried);
+      if (!upstream) break;
+      tried.add(upstream);
+      const result = await send(request, upstream, perRequestKey);
+      if (result.connectFailed) throw new DialError(502, 'Failed to connect to origin');
+      const status = result.response?.statusCode ?? 502;
+      if (result.broken || [...ALWAYS_RETRIABLE, ...request.retriableErrorCodes].includes(status)) {
+        const retryAfter = Number(result.response?.headers['retry-after']);
+        if (status === 429 && Number.isFinite(retryAfter)) retryAfters.push(retryAfter);
+        all429 &&= status === 429 && !result.broken;
+        balancer.failed(deployment.name, upstream, result.broken ? 502 : status, Number.isFinite(retryAfter) ? retryAfter : undefined);
+        result.response?.resume(); // Core discards the failed attempt's body
+        continue;
+      }
+      if (status === 200) balancer.succeeded(deployment.name, upstream);
+      await relay(result.response!, res, attempt, status === 200 ? request.onSuccess : undefined);
+      return;
+    }
+  } finally {
+    request.perRequestKeys.revoke(perRequestKey);
+  }
+  if (all429 && tried.size > 0) {
+    throw new DialError(503, 'Service is not available', retryAfters.length ? { 'retry-after': String(Math.min(...retryAfters)) } : {});
+  }
+  throw new DialError(502, 'No route');
+}
+
+function upstreamHeaders(request: ForwardRequest, upstream: Upstream, perRequestKey: string, body: Buffer): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.req.headers as IncomingHttpHeaders)) {
+    if (value === undefined || DROPPED_REQUEST_HEADERS.has(name)) continue;
+    if (name === 'authorization' && !request.deployment.forwardAuthToken) continue;
+    headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  headers['api-key'] = perRequestKey;
+  if (request.deployment.upstreams.length) {
+    headers['x-upstream-endpoint'] = upstream.endpoint;
+    if (upstream.key !== undefined) headers['x-upstream-key'] = upstream.key;
+    if (upstream.extraData !== undefined) headers['x-upstream-extra-data'] = upstream.extraData;
+  }
+  if (request.deployment.overrideName) headers['x-dial-override-name'] = request.deployment.overrideName;
+  headers['content-length'] = String(body.length);
+  return headers;
+}
+
+function send(request: ForwardRequest, upstream: Upstream, perRequestKey: string): Promise<Attempt> {
+  const target = new URL(request.deployment.endpoint!);
+  if (request.query) target.search = request.query;
+  const client = target.protocol === 'https:' ? https : http;
+  return new Promise((resolve) => {
+    const outgoing = client.request(target, { method: 'POST', headers: upstreamHeaders(request, upstream, perRequestKey, request.body) });
+    let connected = false;
+    outgoing.on('socket', (socket) => {
+      if (!socket.connecting) connected = true;
+      else socket.once('connect', () => (connected = true));
+    });
+    outgoing.on('response', (response) => resolve({ response }));
+    outgoing.on('error', () => resolve(connected ? { broken: true } : { connectFailed: true }));
+    // The caller going away mid-request ends the upstream call too.
+    request.res.once('close', () => outgoing.destroy());
+    outgoing.end(request.body);
+  });
+}
+
+/** Status and headers as-is (less hop-by-hop ones) plus X-UPSTREAM-ATTEMPTS, then each chunk as it comes. */
+async function relay(response: IncomingMessage, res: ServerResponse, attempts: number, onSuccess?: (body: string) => void): Promise<void> {
+  const headers: Record<string, string | string[]> = { ...CORS_HEADERS };
+  for (const [name, value] of Object.entries(response.headers)) if (value !== undefined && !DROPPED_RESPONSE_HEADERS.has(name)) headers[name] = value;
+  headers['x-upstream-attempts'] = String(attempts);
+  res.writeHead(response.statusCode ?? 502, headers);
+  res.flushHeaders();
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of response) {
+      if (onSuccess) chunks.push(chunk as Buffer);
+      if (!res.write(chunk)) await new Promise((resume) => res.once('drain', resume));
+    }
+  } catch {
+    res.destroy(); // the upstream broke mid-answer: so does the answer
+    return;
+  }
+  res.end();
+  onSuccess?.(Buffer.concat(chunks).toString('utf8'));
+}

@@ -1,0 +1,69 @@
+import { AzureOpenAI } from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { Core } from '../mock-core/core.ts';
+import type { Models } from '../mock-models/models.ts';
+import { startTestCore } from './support/core.ts';
+import { alice, bob, dialChat, startTestIdp, type TestIdp } from './support/idp.ts';
+import { startTestModels } from './support/models.ts';
+
+describe('the tutorial flow through mock-core, with the openai SDK as DIAL clients use it', () => {
+  let idp: TestIdp;
+  let models: Models;
+  let core: Core;
+  beforeAll(async () => {
+    idp = await startTestIdp();
+    models = await startTestModels();
+    core = await startTestCore({ idpUrl: idp.httpUrl, modelsUrl: models.url });
+  });
+  afterAll(async () => {
+    await Promise.all([core?.stop(), models?.stop(), idp?.stop()]);
+  });
+
+  const tokenOf = async (user: typeof alice) =>
+    (await idp.token({ grant_type: 'password', ...dialChat, ...user, audience: 'dial-api', scope: 'openid' })).body.access_token!;
+  const clientFor = (token: string) =>
+    new AzureOpenAI({ endpoint: core.url, apiVersion: '2024-02-01', azureADTokenProvider: async () => token, maxRetries: 0 });
+  const ask = (token: string, stream = false) =>
+    clientFor(token).chat.completions.create({ model: 'chat-gpt-35-turbo', messages: [{ role: 'user', content: 'Hello, DIAL!' }], stream } as never) as Promise<unknown>;
+
+  it('lets alice (role auth0-role-name) call chat-gpt-35-turbo, and forwards as Core does', async () => {
+    const completion = (await ask(await tokenOf(alice))) as { choices: { message: { content: string } }[] };
+    expect(completion.choices[0]!.message.content).toBe('Hello, DIAL!');
+    const [forwarded] = models.requests('gpt-35-turbo').slice(-1);
+    expect(forwarded!.path).toBe('/v1/openai/deployments/gpt-35-turbo/chat/completions');
+    expect(forwarded!.query).toEqual({ 'api-version': '2024-02-01' });
+    expect(forwarded!.headers['x-upstream-key']).toBe('modelKey1');
+    expect(forwarded!.headers['x-upstream-endpoint']).toBe(models.url);
+    expect(forwarded!.headers['api-key']).toMatch(/^[0-9a-f]{32}$/);
+    expect(forwarded!.headers).not.toHaveProperty('authorization');
+  });
+
+  it('streams alice\'s answer through, chunk by chunk', async () => {
+    let text = '';
+    for await (const chunk of (await ask(await tokenOf(alice), true)) as AsyncIterable<{ choices: { delta: { content?: string } }[] }>) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toBe('Hello, DIAL!');
+  });
+
+  it('refuses bob (no role) with 403 "Forbidden deployment: chat-gpt-35-turbo" in plain text', async () => {
+    const response = await fetch(`${core.url}/openai/deployments/chat-gpt-35-turbo/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await tokenOf(bob)}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(response.status).toBe(403);
+    expect(await response.text()).toBe('Forbidden deployment: chat-gpt-35-turbo');
+    expect(response.headers.get('content-type')).toBeNull();
+    await expect(ask(await tokenOf(bob))).rejects.toMatchObject({ status: 403 });
+  });
+
+  it('lists the model for alice and hides it from bob; shows the open model to both and the closed one to neither', async () => {
+    const listed = async (user: typeof alice) => {
+      const response = await fetch(`${core.url}/openai/models`, { headers: { authorization: `Bearer ${await tokenOf(user)}` } });
+      expect(response.headers.get('content-type')).toBe('application/json');
+      return ((await response.json()) as { data: { id: string }[] }).data.map((m) => m.id).sort();
+    };
+    expect(await listed(alice)).toEqual(['chat-gpt-35-turbo', 'gpt-4', 'text-embedding-3-small']);
+    expect(await listed(bob)).toEqual(['gpt-4', 'text-embedding-3-small']);
+  });
+});
