@@ -15,6 +15,8 @@ export interface ConfigSource {
   reloadMs: number;
   /** A config given as an object instead of files (tests). */
   inline?: JsonObject;
+  /** Applied to the merged tree before it is bound (the sandbox points addresses at running services). */
+  rewrite?: (tree: JsonObject) => JsonObject;
 }
 
 export class ConfigStore {
@@ -52,8 +54,8 @@ export class ConfigStore {
   }
 
   #load(): CoreConfig {
-    const { inline, files, baseDir } = this.#source;
-    if (inline) return bindConfig(inline, 'inline config');
-    return loadDynamicConfig(files.map((f) => (isAbsolute(f) || !baseDir ? f : resolve(baseDir, f))));
+    const { inline, files, baseDir, rewrite } = this.#source;
+    if (inline) return bindConfig(rewrite ? rewrite(inline) : inline, 'inline config');
+    return loadDynamicConfig(files.map((f) => (isAbsolute(f) || !baseDir ? f : resolve(baseDir, f))), rewrite);
   }
 }

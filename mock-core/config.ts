@@ -75,10 +75,10 @@ export class ConfigLoadError extends Error {
   }
 }
 
-export function loadDynamicConfig(files: readonly string[]): CoreConfig {
+export function loadDynamicConfig(files: readonly string[], rewrite: (tree: JsonObject) => JsonObject = (tree) => tree): CoreConfig {
   let tree: JsonObject = {};
   for (const file of files) tree = deepMerge(tree, readConfigFile(file), true);
-  return bindConfig(tree, files.join(', '));
+  return bindConfig(rewrite(tree), files.join(', '));
 }
 
 function readConfigFile(file: string): JsonObject {

@@ -25,8 +25,8 @@ import { Balancer } from './upstream/balancer.ts';
 
 export interface CoreOptions {
   settings: StaticSettings;
-  /** Where relative `config.files` are; or a config object instead of files. */
-  config?: { baseDir?: string; inline?: ConfigSource['inline'] };
+  /** Where relative `config.files` are; or a config object instead of files; a rewrite of what is read. */
+  config?: Pick<ConfigSource, 'baseDir' | 'inline' | 'rewrite'>;
   host?: string;
   /** 0 picks a free port. */
   port?: number;

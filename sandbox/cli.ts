@@ -1,12 +1,13 @@
 /** `dial-sandbox`: the command line. Each command is a thin shell over the library. */
 import { Command } from 'commander';
 
+import { ConfigLoadError } from '../mock-core/config.ts';
+import { CORE_DEFAULTS } from '../mock-core/defaults.ts';
 import { IDP_DEFAULTS } from '../mock-idp/defaults.ts';
-import { createIdp } from '../mock-idp/idp.ts';
 import { MODELS_DEFAULTS } from '../mock-models/defaults.ts';
-import { createModels } from '../mock-models/models.ts';
 import { DEFAULT_ENVIRONMENT, loadEnvironment } from './environment.ts';
 import { SandboxError } from './errors.ts';
+import { startEnvironment, type ServiceOptions } from './start-environment.ts';
 import { printSummary } from './summary.ts';
 
 const program = new Command('dial-sandbox')
@@ -22,24 +23,15 @@ program
   .option('--idp-http-port <port>', 'mock-idp HTTP port', toPort, IDP_DEFAULTS.httpPort)
   .option('--idp-https-port <port>', 'mock-idp HTTPS port', toPort, IDP_DEFAULTS.httpsPort)
   .option('--models-port <port>', 'mock-models port', toPort, MODELS_DEFAULTS.port)
-  .action(async (envDir: string, options: { stateDir: string; host: string; idpHttpPort: number; idpHttpsPort: number; modelsPort: number }) => {
+  .option('--core-port <port>', 'mock-core port', toPort, CORE_DEFAULTS.port)
+  .action(async (envDir: string, options: ServiceOptions & { stateDir: string }) => {
     const started = Date.now();
     const environment = loadEnvironment(envDir);
-    const idp = await createIdp({
-      tenant: environment.tenant,
-      stateDir: options.stateDir,
-      host: options.host,
-      httpPort: options.idpHttpPort,
-      httpsPort: options.idpHttpsPort,
-    });
-    const models = await createModels({ models: environment.models, host: options.host, port: options.modelsPort }).catch(async (error) => {
-      await idp.stop();
-      throw error;
-    });
-    printSummary({ environment, idp, models, startedInMs: Date.now() - started });
+    const running = await startEnvironment(environment, options);
+    printSummary({ environment, ...running, startedInMs: Date.now() - started });
     const stop = async (signal: string) => {
       process.stderr.write(`\n[sandbox] ${signal}: stopping.\n`);
-      await Promise.all([idp.stop(), models.stop()]);
+      await running.stop();
       process.exit(0);
     };
     process.once('SIGINT', stop);
@@ -57,6 +49,8 @@ try {
 } catch (error) {
   if (error instanceof SandboxError) {
     process.stderr.write(`[sandbox] ${error.message}\n`);
+  } else if (error instanceof ConfigLoadError) {
+    process.stderr.write(`[sandbox] DIAL Core would not start: its dynamic settings do not load: ${error.message}\n`);
   } else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
     process.stderr.write(`[sandbox] ${(error as Error).message}: another sandbox may be running. Stop it, or choose other ports (--help).\n`);
   } else {

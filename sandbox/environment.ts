@@ -4,6 +4,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import type { Tenant } from '../mock-idp/tenant.ts';
+import { CoreStartupError } from '../mock-core/errors.ts';
+import { loadStaticSettings, type StaticSettings } from '../mock-core/settings.ts';
 import type { ModelDefinition } from '../mock-models/definition.ts';
 import { SandboxError, type Problem } from './errors.ts';
 import { loadModels } from './load-models.ts';
@@ -17,6 +19,8 @@ export interface Environment {
   tenant: Tenant;
   /** The stub models of models.yaml; none when the folder has no models.yaml. */
   models: ModelDefinition[];
+  /** DIAL Core's static settings from core/aidial.settings.json (and `aidial.*` variables), if the folder has them. */
+  core?: { settings: StaticSettings; dir: string };
 }
 
 export function loadEnvironment(dir: string = DEFAULT_ENVIRONMENT): Environment {
@@ -30,10 +34,23 @@ export function loadEnvironment(dir: string = DEFAULT_ENVIRONMENT): Environment 
   const problems: Problem[] = [];
   const tenant = collecting(problems, () => loadTenant(tenantFile));
   const models = existsSync(modelsFile) ? collecting(problems, () => loadModels(modelsFile)) : [];
+  const core = collecting(problems, () => loadCoreSettings(join(root, 'core')));
   if (!tenant || !models || problems.length) {
     throw new SandboxError('ERR_SANDBOX_DEFINITION', `The environment ${root} has ${problems.length} problem(s):`, problems);
   }
-  return { dir: root, tenant, models };
+  return { dir: root, tenant, models, core };
+}
+
+/** Core's settings file, read with Core's rules; the environment's `aidial.*` variables apply on top. */
+function loadCoreSettings(dir: string): Environment['core'] {
+  const file = join(dir, 'aidial.settings.json');
+  if (!existsSync(file)) return undefined;
+  try {
+    return { settings: loadStaticSettings({ file, env: process.env }), dir };
+  } catch (error) {
+    if (!(error instanceof CoreStartupError)) throw error;
+    throw new SandboxError('ERR_SANDBOX_DEFINITION', 'DIAL Core would not start with these settings:', [{ file, path: error.key ? `$.${error.key}` : '$', message: error.message }]);
+  }
 }
 
 function collecting<T>(problems: Problem[], load: () => T): T | undefined {

@@ -2,10 +2,11 @@
 import { relative } from 'node:path';
 
 import type { Idp } from '../mock-idp/idp.ts';
+import type { Core } from '../mock-core/core.ts';
 import type { Models } from '../mock-models/models.ts';
 import type { Environment } from './environment.ts';
 
-export function printSummary({ environment, idp, models, startedInMs }: { environment: Environment; idp: Idp; models: Models; startedInMs: number }): void {
+export function printSummary({ environment, idp, models, core, startedInMs }: { environment: Environment; idp: Idp; models: Models; core?: Core; startedInMs: number }): void {
   const { tenant } = environment;
   const show = (path: string) => relative(process.cwd(), path) || '.';
   const lines = [
@@ -24,6 +25,16 @@ export function printSummary({ environment, idp, models, startedInMs }: { enviro
     ...models.definitions.map((m) => `  ${m.name.padEnd(24)} ${m.kind.padEnd(10)} ${m.reply.kind.padEnd(8)} ${m.upstreamKey ? `key ${m.upstreamKey}` : 'no key'}`),
     `  e.g.       ${models.url}/v1/openai/deployments/${models.definitions[0]?.name ?? '<name>'}/chat/completions`,
     '',
+    ...(core && environment.core
+      ? [
+          'mock-core (emulated DIAL Core 0.39)',
+          `  url        ${core.url}`,
+          `  settings   ${show(environment.core.dir)}/aidial.settings.json (+ aidial.* variables)`,
+          `  config     ${environment.core.settings.configFiles.join(', ')} (in ${show(environment.core.dir)})`,
+          `  models     ${[...core.config.current.models.values()].map((m) => `${m.name} ${m.userRoles === undefined ? '(everyone)' : m.userRoles.length ? `(${m.userRoles.join(', ')})` : '(nobody)'}`).join('; ')}`,
+          '',
+        ]
+      : []),
     'users',
     ...tenant.users.map((u) => `  ${u.email.padEnd(24)} password ${u.password.padEnd(10)} roles ${u.roles.join(', ') || '(none)'}`),
     '',

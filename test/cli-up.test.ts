@@ -32,9 +32,9 @@ describe('dial-sandbox up', () => {
     child?.kill('SIGKILL');
   });
 
-  it('serves the default environment (mock-idp and mock-models), prints what runs where, and stops cleanly on Ctrl-C', async () => {
+  it('serves the default environment (mock-idp, mock-models, mock-core), prints what runs where, and stops cleanly on Ctrl-C', async () => {
     const stateDir = process.env.SANDBOX_TEST_STATE_DIR!;
-    child = runCli('up', '--idp-http-port', '0', '--idp-https-port', '0', '--models-port', '0', '--state-dir', stateDir);
+    child = runCli('up', '--idp-http-port', '0', '--idp-https-port', '0', '--models-port', '0', '--core-port', '0', '--state-dir', stateDir);
     const summary = await readUntil(child, /Ctrl-C stops/);
     const [, httpsUrl, httpUrl] = /https\s+(https:\/\/\S+)\s+http (http:\/\/\S+)/.exec(summary)!;
     const issuer = /issuer\s+(\S+)/.exec(summary)![1]!;
@@ -62,6 +62,24 @@ describe('dial-sandbox up', () => {
     });
     expect(((await reply.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content).toBe('ping');
 
+    // The tutorial's flow from the command line: alice's token opens chat-gpt-35-turbo, bob's does not.
+    const coreUrl = /mock-core[^\n]*\n\s+url\s+(http:\/\/\S+)/.exec(summary)![1]!;
+    const callAs = async (username: string, password: string) => {
+      const grant = await fetch(`${httpUrl}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ grant_type: 'password', client_id: 'dial-chat', client_secret: 'dial-chat-secret', username, password, audience: 'dial-api' }),
+      });
+      const token = ((await grant.json()) as { access_token: string }).access_token;
+      return fetch(`${coreUrl}/openai/deployments/chat-gpt-35-turbo/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ messages: [{ role: 'user', content: 'from the CLI' }] }),
+      });
+    };
+    expect((await callAs('alice@example.com', 'alice')).status).toBe(200);
+    expect((await callAs('bob@example.com', 'bob')).status).toBe(403);
+
     child.kill('SIGINT');
     const [code] = await once(child, 'exit');
     expect(code).toBe(0);
@@ -70,7 +88,7 @@ describe('dial-sandbox up', () => {
   it('reports a broken environment with each problem and exits non-zero before any port opens', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'env-'));
     writeFileSync(join(dir, 'tenant.yaml'), 'users:\n  - email: carol@example.com\n    password: c\n    roles: [ghost]\n');
-    child = runCli('up', dir, '--idp-http-port', '0', '--idp-https-port', '0', '--models-port', '0');
+    child = runCli('up', dir, '--idp-http-port', '0', '--idp-https-port', '0', '--models-port', '0', '--core-port', '0');
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
     const [code] = await once(child, 'exit');

@@ -1,0 +1,51 @@
+/**
+ * Starts an environment's services in this process: mock-idp, mock-models and (when the folder has Core
+ * settings) mock-core, with Core's files pointed at where the other two really run.
+ */
+import { createCore, type Core } from '../mock-core/core.ts';
+import type { JsonObject } from '../mock-core/json-merge.ts';
+import { parseSettings } from '../mock-core/settings.ts';
+import { createIdp, type Idp } from '../mock-idp/idp.ts';
+import { createModels, type Models } from '../mock-models/models.ts';
+import { addressRewrites, rewriteAddresses } from './addresses.ts';
+import type { Environment } from './environment.ts';
+
+export interface ServiceOptions {
+  stateDir?: string;
+  host?: string;
+  idpHttpPort?: number;
+  idpHttpsPort?: number;
+  modelsPort?: number;
+  corePort?: number;
+}
+
+export interface RunningEnvironment {
+  idp: Idp;
+  models: Models;
+  core?: Core;
+  stop(): Promise<void>;
+}
+
+export async function startEnvironment(environment: Environment, options: ServiceOptions = {}): Promise<RunningEnvironment> {
+  const running: Partial<RunningEnvironment> = {};
+  const stop = async () => {
+    await Promise.all([running.core?.stop(), running.models?.stop(), running.idp?.stop()]);
+  };
+  try {
+    running.idp = await createIdp({ tenant: environment.tenant, stateDir: options.stateDir, host: options.host, httpPort: options.idpHttpPort, httpsPort: options.idpHttpsPort });
+    running.models = await createModels({ models: environment.models, host: options.host, port: options.modelsPort });
+    if (environment.core) {
+      const rewrites = addressRewrites({ idpHttpUrl: running.idp.httpUrl, idpHttpsUrl: running.idp.httpsUrl, modelsUrl: running.models.url });
+      running.core = await createCore({
+        settings: parseSettings(rewriteAddresses(environment.core.settings.raw, rewrites)),
+        config: { baseDir: environment.core.dir, rewrite: (tree: JsonObject) => rewriteAddresses(tree, rewrites) },
+        host: options.host,
+        port: options.corePort,
+      });
+    }
+  } catch (error) {
+    await stop(); // nothing half-started stays listening
+    throw error;
+  }
+  return { idp: running.idp, models: running.models, core: running.core, stop };
+}
