@@ -20,9 +20,13 @@ export class JwtVerificationError extends Error {}
 
 const DATE_CLAIMS = ['exp', 'nbf', 'iat'];
 
+/** Java's Base64.getUrlDecoder(): the URL alphabet, padding allowed; a '+' or '/' is an error. */
+const BASE64URL = /^[A-Za-z0-9_-]*={0,2}$/;
+
 export function decodeJwt(token: string): DecodedJwt {
   const parts = token.split('.');
   if (parts.length !== 3) throw new JwtDecodeError(`The token was expected to have 3 parts, but got ${parts.length}.`);
+  if (!parts.every((part) => BASE64URL.test(part))) throw new JwtDecodeError('Illegal base64url character in the token.');
   const [header, payload] = [parts[0]!, parts[1]!].map((part, i) => {
     let value: unknown;
     try {
