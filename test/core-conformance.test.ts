@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { Core } from '../mock-core/core.ts';
+import type { Models } from '../mock-models/models.ts';
+import { call, startCoreWith } from './support/core-alone.ts';
+import { makeKey, signToken, startJwksServer, type JwksServer } from './support/jwks-server.ts';
+import { startTestModels } from './support/models.ts';
+
+/**
+ * One row per rule: a request, and Core's answer (status, body, Content-Type), with the section of the
+ * reference it comes from (B = dial-core-and-chat.md, N = dial-core-newest.md).
+ */
+describe('mock-core conformance table', () => {
+  let jwks: JwksServer;
+  let models: Models;
+  let core: Core;
+  const key = makeKey('k');
+  const token = (roles: string[]) => signToken(key, { sub: `auth0|${roles.join('-') || 'none'}`, dial_roles: roles, exp: Math.floor(Date.now() / 1000) + 600 });
+  const user = (roles: string[]) => ({ authorization: `Bearer ${token(roles)}` });
+  const json = { 'content-type': 'application/json' };
+  const chat = JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] });
+
+  beforeAll(async () => {
+    jwks = await startJwksServer([key]);
+    models = await startTestModels();
+    const stub = (name: string, extra: Record<string, unknown> = {}) => ({
+      type: 'chat',
+      endpoint: `${models.url}/openai/deployments/${name}/chat/completions`,
+      upstreams: [{ endpoint: models.url, key: name === 'gpt-4' ? 'modelKey2' : 'modelKey1' }],
+      ...extra,
+    });
+    core = await startCoreWith(
+      { identityProviders: { auth0: { jwksUrl: jwks.url, rolePath: 'dial_roles' } } },
+      {
+        models: {
+          open: stub('gpt-35-turbo'),
+          closed: stub('gpt-35-turbo', { userRoles: [] }),
+          'for-a': stub('gpt-35-turbo', { userRoles: ['a'] }),
+          'zero-limit': stub('gpt-35-turbo', { userRoles: ['a'] }),
+          'no-endpoint': { type: 'chat' },
+          unreachable: { type: 'chat', endpoint: 'http://127.0.0.1:1/chat' },
+          'bad-request': stub('gpt-35-turbo', { upstreams: [{ endpoint: models.url, key: 'wrong' }] }),
+          'with-token': stub('gpt-35-turbo', { forwardAuthToken: true }),
+        },
+        applications: { app: { endpoint: `${models.url}/openai/deployments/gpt-35-turbo/chat/completions`, userRoles: ['a'] } },
+        roles: { a: { limits: { 'zero-limit': { minute: 0 } } } },
+        keys: { 'key-a': { project: 'p', role: 'a' }, 'key-b': { project: 'q', roles: ['b'] } },
+        routes: { hello: { paths: ['/custom/.*'], response: { status: 201, body: 'hello' }, userRoles: ['a'] } },
+      },
+    );
+  });
+  afterAll(async () => {
+    await Promise.all([core?.stop(), models?.stop(), jwks?.stop()]);
+  });
+
+  type Row = [section: string, rule: string, request: () => { path: string; method?: string; headers?: Record<string, string>; body?: string }, status: number, body: string | RegExp, contentType: string | null];
+
+  const rows: Row[] = [
+    ['B §2.5', 'no API-KEY and no Authorization', () => ({ path: '/openai/models' }), 401, 'At least API-KEY or Authorization header must be provided', null],
+    ['B §2.5', 'an unknown API-KEY', () => ({ path: '/openai/models', headers: { 'api-key': 'nope' } }), 401, 'Unknown api key', null],
+    ['B §2.5', 'a known API-KEY (any case of the header name)', () => ({ path: '/v1/user/info', headers: { 'Api-Key': 'key-a' } }), 200, '{"roles":["a"],"project":"p"}', null],
+    ['B §2.5', 'a bad Authorization', () => ({ path: '/openai/models', headers: { authorization: 'Bearer nope' } }), 401, 'Bad Authorization header', null],
+    ['B §2.5', 'API-KEY and the same value in Authorization: tried as a key', () => ({ path: '/v1/user/info', headers: { 'api-key': 'key-a', authorization: 'Bearer key-a' } }), 200, /"project":"p"/, null],
+    ['N §1.2', 'API-KEY and a different Authorization', () => ({ path: '/openai/models', headers: { 'api-key': 'key-a', ...user(['a']) } }), 400, 'Provided API key is not per request key', null],
+    ['N §1.2', 'API-KEY and an empty "Bearer "', () => ({ path: '/v1/user/info', headers: { 'api-key': 'key-a', authorization: 'Bearer ' } }), 200, /"project":"p"/, null],
+    ['B §2.3', 'no userRoles: open to a user without roles', () => ({ path: '/openai/deployments/open/chat/completions', method: 'POST', headers: { ...user([]), ...json }, body: chat }), 200, /"content":"hi"/, 'application/json'],
+    ['B §2.3', 'userRoles []: closed to everyone', () => ({ path: '/openai/deployments/closed/chat/completions', method: 'POST', headers: { ...user(['a']), ...json }, body: chat }), 403, 'Forbidden deployment: closed', null],
+    ['B §2.3', 'userRoles matched by a user role', () => ({ path: '/openai/deployments/for-a/chat/completions', method: 'POST', headers: { ...user(['x', 'a']), ...json }, body: chat }), 200, /"content":"hi"/, 'application/json'],
+    ['B §2.3', 'userRoles matched by a key role', () => ({ path: '/openai/deployments/for-a/chat/completions', method: 'POST', headers: { 'api-key': 'key-a', ...json }, body: chat }), 200, /"content":"hi"/, 'application/json'],
+    ['B §2.3', 'userRoles not matched by a key', () => ({ path: '/openai/deployments/for-a/chat/completions', method: 'POST', headers: { 'api-key': 'key-b', ...json }, body: chat }), 403, 'Forbidden deployment: for-a', null],
+    ['N §1.2', 'a limit of 0 denies, JSON without Content-Type', () => ({ path: '/openai/deployments/zero-limit/chat/completions', method: 'POST', headers: { ...user(['a']), ...json }, body: chat }), 403, '{"error":{"message":"Access denied","display_message":"Access denied","code":"403"}}', null],
+    ['B §3.3', 'a POST without application/json, before the lookup', () => ({ path: '/openai/deployments/nope/chat/completions', method: 'POST', headers: { ...user([]), 'content-type': 'text/plain' }, body: chat }), 415, 'Only application/json is supported', null],
+    ['N §1.2', 'an unknown deployment', () => ({ path: '/openai/deployments/nope/chat/completions', method: 'POST', headers: { ...user([]), ...json }, body: chat }), 404, 'Unknown deployment: nope', null],
+    ['B §3.3', 'a body that is not JSON', () => ({ path: '/openai/deployments/open/chat/completions', method: 'POST', headers: { ...user([]), ...json }, body: '{"messages":' }), 400, '', null],
+    ['B §3.3', 'a deployment without endpoint', () => ({ path: '/openai/deployments/no-endpoint/chat/completions', method: 'POST', headers: { ...user([]), ...json }, body: chat }), 503, '', null],
+    ['N §1.2', 'an endpoint nobody listens on', () => ({ path: '/openai/deployments/unreachable/chat/completions', method: 'POST', headers: { ...user([]), ...json }, body: chat }), 502, 'Failed to connect to origin', null],
+    ['N §5', "an upstream's 4xx passes through as it is", () => ({ path: '/openai/deployments/bad-request/chat/completions', method: 'POST', headers: { ...user([]), ...json }, body: chat }), 401, /invalid_api_key/, 'application/json'],
+    ['B §3.1', 'a path Core does not serve: 502, not 404', () => ({ path: '/v2/nothing', headers: user([]) }), 502, 'No route', null],
+    ['B §3.2', 'GET a model the caller may not use: 403, empty', () => ({ path: '/openai/models/closed', headers: user(['a']) }), 403, '', null],
+    ['B §3.2', 'GET an unknown model: 404, empty', () => ({ path: '/openai/models/nope', headers: user([]) }), 404, '', null],
+    ['B §3.2', 'GET a model as an application', () => ({ path: '/openai/applications/open', headers: user([]) }), 404, 'Application is not found: open', null],
+    ['B §3.2', 'GET an unknown application', () => ({ path: '/openai/applications/nope', headers: user([]) }), 404, 'Unknown application: nope', null],
+    ['B §3.2', 'GET an application the caller may not use', () => ({ path: '/openai/applications/app', headers: user(['b']) }), 403, 'Forbidden deployment: app', null],
+    ['B §3.1', 'a method Core does not take', () => ({ path: '/openai/models', method: 'PATCH', headers: user([]) }), 405, '', null],
+    ['B §3.1', 'OPTIONS, without credentials', () => ({ path: '/openai/models', method: 'OPTIONS' }), 200, '', null],
+    ['N §4', 'GET /health, without credentials', () => ({ path: '/health' }), 200, '', null],
+    ['N §4', 'GET /version, without credentials', () => ({ path: '/version' }), 200, '0.39.2', null],
+    ['B §2.2', 'a configured route answering by itself', () => ({ path: '/custom/x', headers: { 'api-key': 'key-a' } }), 201, 'hello', null],
+    ['B §2.3', 'a configured route the caller may not use', () => ({ path: '/custom/x', headers: { 'api-key': 'key-b' } }), 403, 'Forbidden route', null],
+    ['N §4', 'GET /v1/bucket', () => ({ path: '/v1/bucket', headers: user([]) }), 200, /^\{"bucket":"[a-zA-Z0-9]+"\}$/, 'application/json'],
+    ['N §4', 'GET /v1/user/info for a user', () => ({ path: '/v1/user/info', headers: user(['a']) }), 200, /^\{"roles":\["a"\],"userClaims":\{"sub":\["auth0\|a"\],"dial_roles":\["a"\],"exp":\[\]\}\}$/, null],
+    ['N §3', 'GET /v1/deployments/{id}/limits, unlimited', () => ({ path: '/v1/deployments/open/limits', headers: user([]) }), 200, /^\{"minuteTokenStats":\{"total":9223372036854775807,"used":\d+\},"dayTokenStats"/, 'application/json'],
+    ['N §3', 'GET limits of a deployment the caller may not use', () => ({ path: '/v1/deployments/closed/limits', headers: user([]) }), 403, 'Forbidden deployment: closed', null],
+    ['N §4', 'GET /openai/assistants (gone in 0.38): an empty list', () => ({ path: '/openai/assistants', headers: user([]) }), 200, '{"data":[],"object":"list"}', 'application/json'],
+  ];
+
+  it.each(rows)('%s — %s', async (_section, _rule, request, status, body, contentType) => {
+    const { path, ...init } = request();
+    const answer = await call(`${core.url}${path}`, init);
+    expect(answer.status).toBe(status);
+    if (typeof body === 'string') expect(answer.body).toBe(body);
+    else expect(answer.body).toMatch(body);
+    expect(answer.contentType).toBe(contentType);
+    expect(answer.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
+  it('B §3.3 / N §5 — forwards to the endpoint with Core\'s headers: per-request API-KEY, X-UPSTREAM-*, no Authorization, no traceparent', async () => {
+    models.reset();
+    const answer = await call(`${core.url}/openai/deployments/open/chat/completions?api-version=2024-02-01`, {
+      method: 'POST',
+      headers: { ...user([]), ...json, traceparent: '00-abc-def-01', 'x-conversation-id': 'conv-1' },
+      body: chat,
+    });
+    expect(answer.headers.get('x-upstream-attempts')).toBe('1');
+    const [forwarded] = models.requests('gpt-35-turbo');
+    expect(forwarded!.query).toEqual({ 'api-version': '2024-02-01' });
+    expect(forwarded!.headers).toMatchObject({ 'x-upstream-key': 'modelKey1', 'x-upstream-endpoint': models.url, 'x-conversation-id': 'conv-1' });
+    expect(forwarded!.headers['api-key']).toMatch(/^[0-9a-f]{32}$/);
+    expect(forwarded!.headers).not.toHaveProperty('authorization');
+    expect(forwarded!.headers).not.toHaveProperty('traceparent');
+  });
+
+  it('B §2.2 — keeps Authorization for a deployment with forwardAuthToken', async () => {
+    models.reset();
+    const headers = user([]);
+    await call(`${core.url}/openai/deployments/with-token/chat/completions`, { method: 'POST', headers: { ...headers, ...json }, body: chat });
+    expect(models.requests('gpt-35-turbo')[0]!.headers.authorization).toBe(headers.authorization);
+  });
+
+  it('N §1.2 — accepts the per-request key it sent upstream, even beside an Authorization header', async () => {
+    models.reset();
+    await call(`${core.url}/openai/deployments/open/chat/completions`, { method: 'POST', headers: { ...user(['a']), ...json }, body: chat });
+    const perRequestKey = models.requests('gpt-35-turbo')[0]!.headers['api-key']!;
+    // Only valid while the request runs: afterwards it is unknown.
+    expect((await call(`${core.url}/openai/models`, { headers: { 'api-key': perRequestKey } })).body).toBe('Unknown api key');
+  });
+});
