@@ -1,0 +1,134 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+import { ManualClock } from '../common/clock.ts';
+import type { Core } from '../mock-core/core.ts';
+import type { Models } from '../mock-models/models.ts';
+import { countPromptTokens, countTokens } from '../mock-models/tokenizer.ts';
+import { call, startCoreWith } from './support/core-alone.ts';
+import { makeKey, signToken, startJwksServer, type JwksServer } from './support/jwks-server.ts';
+import { startTestModels } from './support/models.ts';
+
+// Reference dial-core-and-chat.md §2.4, §3.3–3.5; dial-core-newest.md §1.2, §3, §5.
+describe('mock-core limits and forwarding', () => {
+  const clock = new ManualClock(Date.UTC(2026, 10, 29, 12, 0, 0));
+  const key = makeKey('k');
+  let jwks: JwksServer;
+  let models: Models;
+  let core: Core;
+  const headersFor = (sub: string, roles: string[] = []) => ({
+    authorization: `Bearer ${signToken(key, { sub, dial_roles: roles, iat: Math.floor(clock.now() / 1000) - 5 })}`,
+    'content-type': 'application/json',
+  });
+  const content = 'one two three';
+  const chat = (deployment: string, headers: Record<string, string>, stream = false) =>
+    call(`${core.url}/openai/deployments/${deployment}/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ messages: [{ role: 'user', content }], stream }) });
+  // What one call costs: the stub echoes, so prompt and completion are known to the token.
+  const perCall = countPromptTokens([{ role: 'user', content }]) + countTokens(content);
+
+  beforeAll(async () => {
+    jwks = await startJwksServer([key]);
+    models = await startTestModels();
+    const stub = (extra: Record<string, unknown> = {}) => ({ type: 'chat', endpoint: `${models.url}/openai/deployments/gpt-35-turbo/chat/completions`, upstreams: [{ endpoint: models.url, key: 'modelKey1' }], ...extra });
+    core = await startCoreWith(
+      { identityProviders: { auth0: { jwksUrl: jwks.url, rolePath: 'dial_roles' } } },
+      {
+        models: {
+          tokens: stub(),
+          requests: stub(),
+          roles: stub(),
+          retrying: stub({ maxRetryAttempts: 2, upstreams: [{ endpoint: `${models.url}#1`, key: 'modelKey1' }, { endpoint: `${models.url}#2`, key: 'modelKey1' }] }),
+          single: stub(),
+        },
+        roles: {
+          default: { limits: { tokens: { minute: String(2 * perCall) }, requests: { requestHour: '2' }, roles: { minute: '1' } } },
+          small: { limits: { roles: { minute: '5', day: '100' } } },
+          large: { limits: { roles: { minute: '1000', day: '10' } } },
+        },
+      },
+      clock,
+    );
+  });
+  afterEach(() => models.reset());
+  afterAll(async () => {
+    await Promise.all([core?.stop(), models?.stop(), jwks?.stop()]);
+  });
+
+  it('counts the tokens an answer reports, answers 429 with Retry-After once the minute is used, and lets through again when the window has moved on', async () => {
+    const alice = headersFor('auth0|tokens');
+    expect((await chat('tokens', alice)).status).toBe(200);
+    expect((await chat('tokens', alice, true)).status).toBe(200); // usage read from the stream too
+    const limited = await chat('tokens', alice);
+    expect(limited.status).toBe(429);
+    expect(limited.contentType).toBeNull();
+    expect(JSON.parse(limited.body)).toEqual({
+      error: {
+        message: `Hit token rate limit. Minute limit: ${2 * perCall} / ${2 * perCall} tokens. Day limit: ${2 * perCall} / 9223372036854775807 tokens. Week limit: ${2 * perCall} / 9223372036854775807 tokens. Month limit: ${2 * perCall} / 9223372036854775807 tokens.`,
+        display_message: "You've exceeded your minute token limit",
+        code: '429',
+      },
+    });
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(Number(limited.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+
+    // Another user has counters of their own.
+    expect((await chat('tokens', headersFor('auth0|someone-else'))).status).toBe(200);
+    clock.advance(60_000);
+    expect((await chat('tokens', alice)).status).toBe(200);
+  });
+
+  it('counts requests when they are checked, and answers 429 past requestHour', async () => {
+    const bob = headersFor('auth0|requests');
+    expect((await chat('requests', bob)).status).toBe(200);
+    expect((await chat('requests', bob)).status).toBe(200);
+    const limited = await chat('requests', bob);
+    expect(limited.status).toBe(429);
+    expect(JSON.parse(limited.body).error.message).toBe('Hit request rate limit. Hour limit: 2 / 2 requests. Day limit: 2 / 9223372036854775807 requests.');
+  });
+
+  it('takes the field-wise maximum over the roles that have a limit, and the default role for callers with none', async () => {
+    const stats = async (roles: string[]) => JSON.parse((await call(`${core.url}/v1/deployments/roles/limits`, { headers: headersFor(`auth0|${roles.join('+')}`, roles) })).body);
+    expect((await stats([])).minuteTokenStats.total).toBe(1);
+    expect((await stats(['unlisted'])).minuteTokenStats.total).toBe(1);
+    const both = await stats(['small', 'large']);
+    expect([both.minuteTokenStats.total, both.dayTokenStats.total]).toEqual([1000, 100]);
+  });
+
+  it('tries the other upstream when one answers 429, with maxRetryAttempts 2', async () => {
+    models.setFault('gpt-35-turbo', { status: 429, retryAfterSeconds: 3, times: 1 });
+    const answer = await chat('retrying', headersFor('auth0|retry'));
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('x-upstream-attempts')).toBe('2');
+    const upstreams = models.requests('gpt-35-turbo').map((r) => r.headers['x-upstream-endpoint']);
+    expect(new Set(upstreams)).toEqual(new Set([`${models.url}#1`, `${models.url}#2`]));
+  });
+
+  it('with one attempt, answers 503 "Service is not available" to a 429, 502 "No route" to a 503, and passes a 500 through', async () => {
+    models.setFault('gpt-35-turbo', { status: 429, retryAfterSeconds: 7, times: 1 });
+    const busy = await chat('single', headersFor('auth0|single'));
+    expect([busy.status, busy.body, busy.headers.get('retry-after')]).toEqual([503, 'Service is not available', '7']);
+    clock.advance(8_000); // past the upstream's back-off
+    models.setFault('gpt-35-turbo', { status: 503, times: 1 });
+    const broken = await chat('single', headersFor('auth0|single'));
+    expect([broken.status, broken.body]).toEqual([502, 'No route']);
+    clock.advance(3_000); // past the 5xx back-off
+    models.setFault('gpt-35-turbo', { status: 500, times: 1 });
+    const failed = await chat('single', headersFor('auth0|single'));
+    expect(failed.status).toBe(500);
+    expect(JSON.parse(failed.body).error.type).toBe('server_error');
+  });
+
+  it('passes streamed chunks through as the stub sends them, not buffered', async () => {
+    clock.advance(300_000); // past any back-off from the test before
+    models.setFault('gpt-35-turbo', { chunkDelayMs: 60 });
+    const response = await fetch(`${core.url}/openai/deployments/single/chat/completions`, {
+      method: 'POST',
+      headers: headersFor('auth0|stream'),
+      body: JSON.stringify({ messages: [{ role: 'user', content }], stream: true }),
+    });
+    const arrivals: number[] = [];
+    for await (const _chunk of response.body!) arrivals.push(performance.now());
+    // Five SSE events 60 ms apart: through a buffering proxy they would arrive in one piece at the end.
+    expect(arrivals.length).toBeGreaterThanOrEqual(4);
+    expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThanOrEqual(3 * 50);
+  });
+});
