@@ -1,7 +1,8 @@
 /**
- * `npm run bench`: mock-models beside the ceiling (a minimal node:http server) in the same run, as ratios.
- * Each server runs in its own process; the load comes from this one. Loops are bounded in time and count,
- * and every request goes to 127.0.0.1.
+ * `npm run bench`: each figure beside its reference in the same run, as ratios —
+ * mock-models beside a minimal node:http server (the ceiling), and a call through mock-core beside the same
+ * call straight to mock-models. Each server runs in its own process; the load comes from this one. Loops are
+ * bounded in time and count, and every request goes to 127.0.0.1.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
@@ -12,26 +13,34 @@ const CONCURRENCY = 32;
 const STREAM_SAMPLES = 300;
 const CHAT = JSON.stringify({ messages: [{ role: 'user', content: 'one two three' }] });
 const STREAM = JSON.stringify({ messages: [{ role: 'user', content: 'one two three' }], stream: true });
-const PATH = '/v1/openai/deployments/gpt-35-turbo/chat/completions';
+const DIRECT = '/v1/openai/deployments/gpt-35-turbo/chat/completions';
+const THROUGH_CORE = '/openai/deployments/bench/chat/completions';
+const HEADERS = { 'content-type': 'application/json', 'x-upstream-key': 'modelKey1', 'api-key': 'bench-key' };
 
 interface Server {
+  name: string;
   url: URL;
   process: ChildProcess;
 }
 
-async function startServer(which: 'models' | 'ceiling'): Promise<Server> {
+async function startServer(...args: string[]): Promise<Server> {
+  return (await startServers(...args))[0]!;
+}
+
+/** A process serving one URL or more (printed on one line). */
+async function startServers(...args: string[]): Promise<Server[]> {
   const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
-  const child = spawn(tsx, [fileURLToPath(new URL('./serve.ts', import.meta.url)), which], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(tsx, [fileURLToPath(new URL('./serve.ts', import.meta.url)), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
-    child.once('exit', (code) => reject(new Error(`${which} exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}`)));
   });
-  return { url: new URL(url), process: child };
+  return url.split(' ').map((u, i) => ({ name: `${args[0]}${i ? ' models' : ''}`, url: new URL(u), process: child }));
 }
 
 function post(agent: http.Agent, url: URL, path: string, body: string, onFirstByte?: () => void): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ agent, host: url.hostname, port: url.port, path, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-upstream-key': 'modelKey1' } }, (res) => {
+    const req = http.request({ agent, host: url.hostname, port: url.port, path, method: 'POST', headers: { ...HEADERS, 'content-length': Buffer.byteLength(body) } }, (res) => {
       res.once('data', () => onFirstByte?.());
       res.on('data', () => {});
       res.on('end', () => resolve(res.statusCode ?? 0));
@@ -41,26 +50,34 @@ function post(agent: http.Agent, url: URL, path: string, body: string, onFirstBy
   });
 }
 
-/** Completed requests per second at CONCURRENCY, for SECONDS (and at most 10^6 requests). */
-async function throughput(server: Server, path: string): Promise<number> {
+interface Load {
+  perSecond: number;
+  p50: number;
+  p99: number;
+}
+
+/** Requests/s and latency percentiles at CONCURRENCY for SECONDS (and at most 10^6 requests). */
+async function load(server: Server, path: string): Promise<Load> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const deadline = performance.now() + SECONDS * 1000;
-  let done = 0;
+  const latencies: number[] = [];
   let failed = 0;
   const worker = async () => {
-    while (performance.now() < deadline && done < 1_000_000) {
-      if ((await post(agent, server.url, path, CHAT)) === 200) done++;
+    while (performance.now() < deadline && latencies.length < 1_000_000) {
+      const started = performance.now();
+      if ((await post(agent, server.url, path, CHAT)) === 200) latencies.push(performance.now() - started);
       else failed++;
     }
   };
   const started = performance.now();
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const elapsed = (performance.now() - started) / 1000;
   agent.destroy();
-  if (failed) throw new Error(`${failed} requests failed`);
-  return done / ((performance.now() - started) / 1000);
+  if (failed) throw new Error(`${server.name}: ${failed} requests failed`);
+  return { perSecond: latencies.length / elapsed, ...percentiles(latencies) };
 }
 
-/** Time from sending a streaming request to its first body chunk: median and 99th percentile, in ms. */
+/** Time from sending a streaming request to its first body chunk, one request at a time. */
 async function timeToFirstChunk(server: Server, path: string): Promise<{ p50: number; p99: number }> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const samples: number[] = [];
@@ -71,31 +88,64 @@ async function timeToFirstChunk(server: Server, path: string): Promise<{ p50: nu
     samples.push(first - started);
   }
   agent.destroy();
-  samples.sort((a, b) => a - b);
-  return { p50: samples[Math.floor(samples.length / 2)]!, p99: samples[Math.floor(samples.length * 0.99)]! };
+  return percentiles(samples);
+}
+
+function percentiles(samples: number[]): { p50: number; p99: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { p50: sorted[Math.floor(sorted.length / 2)]!, p99: sorted[Math.floor(sorted.length * 0.99)]! };
+}
+
+const ms = (value: number) => `${value.toFixed(2)} ms`;
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+
+function printTable(title: string, rows: string[][]): void {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const line = (r: string[]) => `| ${r.map((cell, c) => cell.padEnd(widths[c]!)).join(' | ')} |`;
+  process.stdout.write(`\n${title}\n\n${[line(rows[0]!), line(widths.map((w) => '-'.repeat(w))), ...rows.slice(1).map(line)].join('\n')}\n`);
 }
 
 const models = await startServer('models');
 const ceiling = await startServer('ceiling');
+const core = await startServer('core', models.url.origin);
+const [embeddedCore, embeddedModels] = await startServers('embedded');
 try {
-  // Warm both up (JIT, connections) before measuring.
-  await Promise.all([throughput(models, PATH), throughput(ceiling, PATH)].map((p) => p.catch(() => 0)));
-  const modelsRps = await throughput(models, PATH);
-  const ceilingRps = await throughput(ceiling, PATH);
-  const modelsTtfc = await timeToFirstChunk(models, PATH);
-  const ceilingTtfc = await timeToFirstChunk(ceiling, `${PATH}?stream`);
+  // Warm-up: JIT and connections, unmeasured.
+  await Promise.all([load(models, DIRECT), load(ceiling, DIRECT), load(core, THROUGH_CORE)]);
 
-  const rows = [
+  const modelsLoad = await load(models, DIRECT);
+  const ceilingLoad = await load(ceiling, DIRECT);
+  const modelsTtfc = await timeToFirstChunk(models, DIRECT);
+  const ceilingTtfc = await timeToFirstChunk(ceiling, `${DIRECT}?stream`);
+  process.stdout.write(`\ndial-auth-sandbox benchmarks (${new Date().toISOString()}, Node ${process.version}, ${SECONDS} s per load run)\n`);
+  printTable('mock-models beside a minimal node:http server (the ceiling)', [
     ['figure', 'mock-models', 'node:http ceiling', 'ratio'],
-    [`non-streaming requests/s (concurrency ${CONCURRENCY}, ${SECONDS} s)`, modelsRps.toFixed(0), ceilingRps.toFixed(0), `${(modelsRps / ceilingRps).toFixed(2)}×`],
-    [`streaming time to first chunk, median (${STREAM_SAMPLES} requests)`, `${modelsTtfc.p50.toFixed(2)} ms`, `${ceilingTtfc.p50.toFixed(2)} ms`, `${(modelsTtfc.p50 / ceilingTtfc.p50).toFixed(2)}×`],
-    ['streaming time to first chunk, p99', `${modelsTtfc.p99.toFixed(2)} ms`, `${ceilingTtfc.p99.toFixed(2)} ms`, `${(modelsTtfc.p99 / ceilingTtfc.p99).toFixed(2)}×`],
-  ];
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const line = (r: string[]) => `| ${r.map((cell, c) => cell.padEnd(widths[c]!)).join(' | ')} |`;
-  process.stdout.write(`\nmock-models vs a minimal node:http server (${new Date().toISOString()}, Node ${process.version})\n\n`);
-  process.stdout.write(`${[line(rows[0]!), line(widths.map((w) => '-'.repeat(w))), ...rows.slice(1).map(line)].join('\n')}\n`);
+    [`non-streaming requests/s (concurrency ${CONCURRENCY})`, modelsLoad.perSecond.toFixed(0), ceilingLoad.perSecond.toFixed(0), ratio(modelsLoad.perSecond, ceilingLoad.perSecond)],
+    [`streaming time to first chunk, p50 (${STREAM_SAMPLES} requests)`, ms(modelsTtfc.p50), ms(ceilingTtfc.p50), ratio(modelsTtfc.p50, ceilingTtfc.p50)],
+    ['streaming time to first chunk, p99', ms(modelsTtfc.p99), ms(ceilingTtfc.p99), ratio(modelsTtfc.p99, ceilingTtfc.p99)],
+  ]);
+
+  const throughCore = await load(core, THROUGH_CORE);
+  const coreTtfc = await timeToFirstChunk(core, THROUGH_CORE);
+  printTable('a chat completion through mock-core beside the same call straight to mock-models (target: ≥ 70% of direct throughput, ≤ 1 ms added at p50)', [
+    ['figure', 'through mock-core', 'direct', 'ratio / added'],
+    [`requests/s (concurrency ${CONCURRENCY})`, throughCore.perSecond.toFixed(0), modelsLoad.perSecond.toFixed(0), `${((throughCore.perSecond / modelsLoad.perSecond) * 100).toFixed(0)}%`],
+    ['latency p50 under that load', ms(throughCore.p50), ms(modelsLoad.p50), `+${ms(throughCore.p50 - modelsLoad.p50)}`],
+    ['latency p99 under that load', ms(throughCore.p99), ms(modelsLoad.p99), `+${ms(throughCore.p99 - modelsLoad.p99)}`],
+    ['streaming time to first chunk, p50', ms(coreTtfc.p50), ms(modelsTtfc.p50), `+${ms(coreTtfc.p50 - modelsTtfc.p50)}`],
+    ['streaming time to first chunk, p99', ms(coreTtfc.p99), ms(modelsTtfc.p99), `+${ms(coreTtfc.p99 - modelsTtfc.p99)}`],
+  ]);
+
+  // As `npm start` runs them: both in one process, so the machine's cores are not split three ways.
+  await Promise.all([load(embeddedModels!, DIRECT), load(embeddedCore!, THROUGH_CORE)]);
+  const embeddedDirect = await load(embeddedModels!, DIRECT);
+  const embeddedThrough = await load(embeddedCore!, THROUGH_CORE);
+  printTable('the same, with mock-core and mock-models in one process (the embedded target)', [
+    ['figure', 'through mock-core', 'direct', 'ratio / added'],
+    [`requests/s (concurrency ${CONCURRENCY})`, embeddedThrough.perSecond.toFixed(0), embeddedDirect.perSecond.toFixed(0), `${((embeddedThrough.perSecond / embeddedDirect.perSecond) * 100).toFixed(0)}%`],
+    ['latency p50 under that load', ms(embeddedThrough.p50), ms(embeddedDirect.p50), `+${ms(embeddedThrough.p50 - embeddedDirect.p50)}`],
+    ['latency p99 under that load', ms(embeddedThrough.p99), ms(embeddedDirect.p99), `+${ms(embeddedThrough.p99 - embeddedDirect.p99)}`],
+  ]);
 } finally {
-  models.process.kill();
-  ceiling.process.kill();
+  for (const server of [models, ceiling, core, embeddedCore!]) server.process.kill();
 }

@@ -1,11 +1,15 @@
 /**
  * A server under benchmark, in its own process so it has a core to itself: `models` (mock-models with the
- * default environment) or `ceiling` (the least a node:http server can do: a fixed JSON body, or one SSE chunk).
- * Prints its URL on stdout once listening.
+ * default environment), `core <models-url>` (mock-core forwarding to those models, callers authenticated by
+ * the API key `bench-key`), `embedded` (mock-core and mock-models in one process, as `npm start` runs them;
+ * prints both URLs) or `ceiling` (the least a node:http server can do: a fixed JSON body, or one SSE
+ * chunk). Prints its URL on stdout once listening.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { createCore } from '../mock-core/core.ts';
+import { loadStaticSettings } from '../mock-core/settings.ts';
 import { createModels } from '../mock-models/models.ts';
 import { loadEnvironment } from '../sandbox/environment.ts';
 
@@ -13,6 +17,17 @@ const which = process.argv[2];
 if (which === 'models') {
   const models = await createModels({ models: loadEnvironment().models, port: 0 });
   process.stdout.write(`${models.url}\n`);
+} else if (which === 'core' || which === 'embedded') {
+  // `embedded`: the stub models in this same process, as `npm start` runs them.
+  const modelsUrl = which === 'core' ? process.argv[3]! : (await createModels({ models: loadEnvironment().models, port: 0 })).url;
+  const settings = loadStaticSettings({ overrides: { identityProviders: { bench: { jwksUrl: 'http://127.0.0.1:1/jwks.json', rolePath: 'roles' } } } });
+  const config = {
+    models: { bench: { type: 'chat', endpoint: `${modelsUrl}/v1/openai/deployments/gpt-35-turbo/chat/completions`, upstreams: [{ endpoint: modelsUrl, key: 'modelKey1' }] } },
+    keys: { 'bench-key': { project: 'bench', role: 'bench' } },
+    roles: { bench: { limits: { bench: {} } } },
+  };
+  const core = await createCore({ settings, config: { inline: config }, port: 0 });
+  process.stdout.write(which === 'core' ? `${core.url}\n` : `${core.url} ${modelsUrl}\n`);
 } else if (which === 'ceiling') {
   const body = JSON.stringify({ id: 'chatcmpl-x', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'one two three' }, finish_reason: 'stop' }] });
   const server = http.createServer((req, res) => {
@@ -30,5 +45,6 @@ if (which === 'models') {
   });
   server.listen(0, '127.0.0.1', () => process.stdout.write(`http://127.0.0.1:${(server.address() as AddressInfo).port}\n`));
 } else {
-  throw new Error('usage: serve.ts models|ceiling');
+  throw new Error('usage: serve.ts models | core <models-url> | ceiling');
 }
+process.on('SIGINT', () => process.exit(0)); // lets --cpu-prof write its profile

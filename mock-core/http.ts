@@ -25,17 +25,25 @@ export function sendError(res: ServerResponse, error: DialError): void {
 /** Core refuses bodies over 16 MiB. */
 export const BODY_LIMIT = 16 * 1024 * 1024;
 
-export async function readBody(req: IncomingMessage): Promise<Buffer> {
+export function readBody(req: IncomingMessage): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > BODY_LIMIT) throw new DialError(413, 'Request body is too large');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > BODY_LIMIT) throw new DialError(413, 'Request body is too large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+  if (declared > BODY_LIMIT) return Promise.reject(new DialError(413, 'Request body is too large'));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > BODY_LIMIT) {
+        req.destroy();
+        reject(new DialError(413, 'Request body is too large'));
+      } else {
+        chunks.push(chunk);
+      }
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    // Core's answer when the body cannot be read to its end.
+    req.on('error', () => reject(new DialError(422, 'Failed to receive body')));
+  });
 }
 
 /** A header's single value; Node lower-cases names, so lookups are case-insensitive as Core's. */

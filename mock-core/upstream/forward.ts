@@ -3,7 +3,7 @@
  * to the deployment's `endpoint` plus the query string, with Core's header rules; retried on another upstream
  * for a retriable status up to `maxRetryAttempts`; the answer streamed through chunk by chunk.
  */
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 
@@ -54,7 +54,7 @@ export async function forward(request: ForwardRequest): Promise<void> {
   const retryAfters: number[] = [];
   let all429 = true;
 
-  const perRequestKey = randomBytes(16).toString('hex');
+  const perRequestKey = randomUUID().replaceAll('-', '');
   request.perRequestKeys.issue(perRequestKey, request.caller);
   try {
     for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -123,22 +123,36 @@ function send(request: ForwardRequest, upstream: Upstream, perRequestKey: string
 }
 
 /** Status and headers as-is (less hop-by-hop ones) plus X-UPSTREAM-ATTEMPTS, then each chunk as it comes. */
-async function relay(response: IncomingMessage, res: ServerResponse, attempts: number, onSuccess?: (body: string) => void): Promise<void> {
+function relay(response: IncomingMessage, res: ServerResponse, attempts: number, onSuccess?: (body: string) => void): Promise<void> {
   const headers: Record<string, string | string[]> = { ...CORS_HEADERS };
   for (const [name, value] of Object.entries(response.headers)) if (value !== undefined && !DROPPED_RESPONSE_HEADERS.has(name)) headers[name] = value;
   headers['x-upstream-attempts'] = String(attempts);
   res.writeHead(response.statusCode ?? 502, headers);
-  res.flushHeaders();
+  // A stream's first byte should not wait for its first chunk; a plain answer goes out with its body.
+  if (String(response.headers['content-type']).startsWith('text/event-stream')) res.flushHeaders();
   const chunks: Buffer[] = [];
-  try {
-    for await (const chunk of response) {
-      if (onSuccess) chunks.push(chunk as Buffer);
-      if (!res.write(chunk)) await new Promise((resume) => res.once('drain', resume));
-    }
-  } catch {
-    res.destroy(); // the upstream broke mid-answer: so does the answer
-    return;
-  }
-  res.end();
-  onSuccess?.(Buffer.concat(chunks).toString('utf8'));
+  return new Promise((done) => {
+    response.on('data', (chunk: Buffer) => {
+      if (onSuccess) chunks.push(chunk);
+      if (!res.write(chunk)) {
+        response.pause();
+        res.once('drain', () => response.resume());
+      }
+    });
+    response.on('end', () => {
+      res.end();
+      onSuccess?.(Buffer.concat(chunks).toString('utf8'));
+      done();
+    });
+    // The upstream broke mid-answer, or the caller left: the answer ends unfinished.
+    const abort = () => {
+      res.destroy();
+      done();
+    };
+    response.on('error', abort);
+    response.on('aborted', abort);
+    res.on('close', () => {
+      if (!response.complete) response.destroy();
+    });
+  });
 }
