@@ -41,6 +41,7 @@ describe('mock-core conformance table', () => {
           unreachable: { type: 'chat', endpoint: 'http://127.0.0.1:1/chat' },
           'bad-request': stub('gpt-35-turbo', { upstreams: [{ endpoint: models.url, key: 'wrong' }] }),
           'with-token': stub('gpt-35-turbo', { forwardAuthToken: true }),
+          renamed: stub('gpt-35-turbo', { overrideName: 'gpt-35-turbo-0613', defaults: { temperature: 0.5, max_tokens: 10 } }),
         },
         applications: { app: { endpoint: `${models.url}/openai/deployments/gpt-35-turbo/chat/completions`, userRoles: ['a'] } },
         roles: { a: { limits: { 'zero-limit': { minute: 0 } } } },
@@ -72,6 +73,8 @@ describe('mock-core conformance table', () => {
     ['B §3.3', 'a POST without application/json, before the lookup', () => ({ path: '/openai/deployments/nope/chat/completions', method: 'POST', headers: { ...user([]), 'content-type': 'text/plain' }, body: chat }), 415, 'Only application/json is supported', null],
     ['N §1.2', 'an unknown deployment', () => ({ path: '/openai/deployments/nope/chat/completions', method: 'POST', headers: { ...user([]), ...json }, body: chat }), 404, 'Unknown deployment: nope', null],
     ['B §3.3', 'a body that is not JSON', () => ({ path: '/openai/deployments/open/chat/completions', method: 'POST', headers: { ...user([]), ...json }, body: '{"messages":' }), 400, '', null],
+    ['B §3.3', 'a body that is a JSON array', () => ({ path: '/openai/deployments/open/chat/completions', method: 'POST', headers: { ...user([]), ...json }, body: '[]' }), 400, '', null],
+    ['B §3.3', 'an empty body', () => ({ path: '/openai/deployments/open/chat/completions', method: 'POST', headers: { ...user([]), ...json }, body: '' }), 400, '', null],
     ['B §3.3', 'a deployment without endpoint', () => ({ path: '/openai/deployments/no-endpoint/chat/completions', method: 'POST', headers: { ...user([]), ...json }, body: chat }), 503, '', null],
     ['N §1.2', 'an endpoint nobody listens on', () => ({ path: '/openai/deployments/unreachable/chat/completions', method: 'POST', headers: { ...user([]), ...json }, body: chat }), 502, 'Failed to connect to origin', null],
     ['N §5', "an upstream's 4xx passes through as it is", () => ({ path: '/openai/deployments/bad-request/chat/completions', method: 'POST', headers: { ...user([]), ...json }, body: chat }), 401, /invalid_api_key/, 'application/json'],
@@ -118,6 +121,28 @@ describe('mock-core conformance table', () => {
     expect(forwarded!.headers['api-key']).toMatch(/^[0-9a-f]{32}$/);
     expect(forwarded!.headers).not.toHaveProperty('authorization');
     expect(forwarded!.headers).not.toHaveProperty('traceparent');
+  });
+
+  it('B §3.1 — refuses a body declared over 16 MiB with 413 before reading it', async () => {
+    const { request } = await import('node:http');
+    const url = new URL(`${core.url}/openai/deployments/open/chat/completions`);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(url, { method: 'POST', headers: { ...user([]), ...json, 'content-length': String(17 * 1024 * 1024) } }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject);
+      req.write('{');
+    });
+    expect(status).toBe(413);
+  });
+
+  it('B §2.2 / N §5 — fills in defaults, puts overrideName into model and into X-DIAL-OVERRIDE-NAME', async () => {
+    models.reset();
+    await call(`${core.url}/openai/deployments/renamed/chat/completions`, { method: 'POST', headers: { ...user([]), ...json }, body: JSON.stringify({ messages: [{ role: 'user', content: 'x' }], max_tokens: 99 }) });
+    const [forwarded] = models.requests('gpt-35-turbo');
+    expect(forwarded!.body).toEqual({ messages: [{ role: 'user', content: 'x' }], max_tokens: 99, temperature: 0.5, model: 'gpt-35-turbo-0613' });
+    expect(forwarded!.headers['x-dial-override-name']).toBe('gpt-35-turbo-0613');
   });
 
   it('B §2.2 — keeps Authorization for a deployment with forwardAuthToken', async () => {

@@ -1,6 +1,8 @@
 import { AzureOpenAI } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { ManualClock } from '../common/clock.ts';
+
 import type { Core } from '../mock-core/core.ts';
 import type { Models } from '../mock-models/models.ts';
 import { startTestCore } from './support/core.ts';
@@ -65,5 +67,39 @@ describe('the tutorial flow through mock-core, with the openai SDK as DIAL clien
     };
     expect(await listed(alice)).toEqual(['chat-gpt-35-turbo', 'gpt-4', 'text-embedding-3-small']);
     expect(await listed(bob)).toEqual(['gpt-4', 'text-embedding-3-small']);
+  });
+});
+
+describe('the tutorial flow with a token limit and an injected clock, JWKS over HTTPS with the sandbox CA', () => {
+  // Ahead of the IdP's clock, so the tokens it issues are never "from the future" for Core.
+  const clock = new ManualClock(Date.now() + 5_000);
+  let idp: TestIdp;
+  let models: Models;
+  let core: Core;
+  beforeAll(async () => {
+    idp = await startTestIdp();
+    models = await startTestModels();
+    core = await startTestCore({
+      idpUrl: idp.httpsUrl,
+      modelsUrl: models.url,
+      clock,
+      editConfig: (config) => {
+        ((config.roles as Record<string, { limits: Record<string, unknown> }>)['auth0-role-name']!.limits['chat-gpt-35-turbo'] = { minute: '10' });
+      },
+    });
+  });
+  afterAll(async () => {
+    await Promise.all([core?.stop(), models?.stop(), idp?.stop()]);
+  });
+
+  it('answers 429 once alice has used her minute of tokens, and lets her in again once the window has passed', async () => {
+    const { access_token } = (await idp.token({ grant_type: 'password', ...dialChat, ...alice, audience: 'dial-api' })).body;
+    const client = new AzureOpenAI({ endpoint: core.url, apiVersion: '2024-02-01', azureADTokenProvider: async () => access_token!, maxRetries: 0 });
+    const ask = () => client.chat.completions.create({ model: 'chat-gpt-35-turbo', messages: [{ role: 'user', content: 'Hello, DIAL!' }] });
+    await ask(); // 9 tokens: under 10
+    await ask(); // 18: the next one is over
+    await expect(ask()).rejects.toMatchObject({ status: 429, headers: expect.anything() });
+    clock.advance(60_000);
+    expect((await ask()).choices[0]!.message.content).toBe('Hello, DIAL!');
   });
 });
