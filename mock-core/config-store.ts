@@ -5,7 +5,7 @@
 import { isAbsolute, resolve } from 'node:path';
 
 import type { Logger } from '../common/log.ts';
-import { bindConfig, ConfigLoadError, loadDynamicConfig, type CoreConfig } from './config.ts';
+import { bindConfig, loadDynamicConfig, type CoreConfig } from './config.ts';
 import type { JsonObject } from './json-merge.ts';
 
 export interface ConfigSource {
@@ -30,7 +30,7 @@ export class ConfigStore {
     this.#source = source;
     this.#log = log;
     this.#current = this.#load();
-    this.#timer = source.inline || source.reloadMs <= 0 ? undefined : setInterval(() => this.reload(), source.reloadMs).unref();
+    this.#timer = source.inline ? undefined : setInterval(() => this.reload(), source.reloadMs).unref();
   }
 
   get current(): CoreConfig {
@@ -43,8 +43,8 @@ export class ConfigStore {
       this.#current = this.#load();
       return true;
     } catch (error) {
-      if (!(error instanceof ConfigLoadError)) throw error;
-      this.#log.warn(`Failed to reload config: ${error.message}. The previous config stays in force; fix the file and it is picked up at the next reload.`);
+      // Whatever went wrong, Core keeps serving with the config it has.
+      this.#log.warn(`Failed to reload config: ${(error as Error).message}. The previous config stays in force; fix the file and it is picked up at the next reload.`);
       return false;
     }
   }

@@ -68,6 +68,7 @@ describe('Core dynamic settings', () => {
     ['an unknown key inside an upstream', `{"models": {"m": ${model(', "upstreams": [{"endpoint": "http://u", "secret": "x"}]')}}}`, 'Unrecognized field "secret"'],
     ['a key without a role', '{"keys": {"k": {"project": "p"}}}', 'at least one role must be assigned'],
     ['a key without a project', '{"keys": {"k": {"role": "r"}}}', 'MismatchedInputException'],
+    ['a route path that is not a valid regular expression', '{"routes": {"r": {"paths": ["/a/(b"]}}}', 'routes.r.paths'],
   ])('refuses %s, as Jackson does', (_case, content, message) => {
     expect(loadError(content)).toContain(message);
   });
@@ -76,10 +77,15 @@ describe('Core dynamic settings', () => {
     expect(loadError('{\n  "models": {\n    "m": 1,\n  }\n}')).toMatch(/line: 4, column: \d+/);
   });
 
+  it('takes null as "not set", as Jackson does (userRoles: null is open to everyone)', () => {
+    const config = loadDynamicConfig(files(`{"models": {"m": ${model(', "userRoles": null, "upstreams": null')}}}`));
+    expect(config.models.get('m')!.userRoles).toBeUndefined();
+  });
+
   it('keeps the previous config when a reload fails, and says why in the log', () => {
     const [file] = files(`{"models": {"m": ${model()}}}`);
     const log = createMemoryLogger('mock-core');
-    const store = new ConfigStore({ files: [file!], reloadMs: 0 }, log);
+    const store = new ConfigStore({ files: [file!], reloadMs: 60_000 }, log);
     writeFileSync(file!, `{"models": {"m": ${model()}, "n": ${model()},}}`);
     expect(store.reload()).toBe(false);
     expect([...store.current.models.keys()]).toEqual(['m']);

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 
 import { dynamicConfigSchema, type ApplicationEntry, type LimitEntry, type ModelEntry, type RouteEntry, type UpstreamEntry } from './config-schema.ts';
+import { javaRegex } from './java-regex.ts';
 import { deepMerge, isObject, type JsonObject } from './json-merge.ts';
 
 export interface Upstream {
@@ -27,6 +28,8 @@ export interface Deployment {
   maxRetryAttempts: number;
   overrideName?: string;
   defaults: JsonObject;
+  /** features.accessible_by_per_request_key (default true): may a per-request key (an app calling on) use it. */
+  accessibleByPerRequestKey: boolean;
   /** The entry as written (for listings). */
   entry: ModelEntry | ApplicationEntry;
 }
@@ -111,7 +114,7 @@ function describeJsonError(text: string, error: Error): string {
 }
 
 export function bindConfig(tree: JsonObject, source?: string): CoreConfig {
-  const parsed = dynamicConfigSchema.safeParse(tree);
+  const parsed = dynamicConfigSchema.safeParse(withoutNulls(tree));
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const path = issue.path.join('.');
@@ -143,6 +146,13 @@ function aliasOf(entry: object, camel: string): unknown {
   return fields[camel] ?? fields[camel.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)];
 }
 
+/** Jackson binds `"field": null` as "not set" (e.g. userRoles: null = open to all); so does the emulator. */
+function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  if (!isObject(value)) return value;
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, withoutNulls(v)]));
+}
+
 function toDeployment(name: string, kind: Deployment['kind'], entry: ModelEntry | ApplicationEntry): Deployment {
   const model = kind === 'model' ? (entry as ModelEntry) : undefined;
   return {
@@ -157,6 +167,7 @@ function toDeployment(name: string, kind: Deployment['kind'], entry: ModelEntry 
     maxRetryAttempts: Number(aliasOf(entry, 'maxRetryAttempts') ?? 1),
     overrideName: model && (aliasOf(model, 'overrideName') as string | undefined),
     defaults: entry.defaults ?? {},
+    accessibleByPerRequestKey: aliasOf(entry.features ?? {}, 'accessibleByPerRequestKey') !== false,
     entry,
   };
 }
@@ -173,7 +184,8 @@ function toUpstream(entry: UpstreamEntry): Upstream {
 }
 
 function toLimit(entry: LimitEntry): Limit {
-  const field = (value: number | undefined) => (value === undefined ? UNLIMITED : Number(value));
+  // Long.MAX_VALUE written out in a config is "unlimited" too (JavaScript cannot hold it exactly).
+  const field = (value: number | undefined) => (value === undefined ? UNLIMITED : Math.min(Number(value), UNLIMITED));
   return {
     minute: field(entry.minute),
     day: field(entry.day),
@@ -187,7 +199,14 @@ function toLimit(entry: LimitEntry): Limit {
 function toRoute(name: string, entry: RouteEntry): Route {
   return {
     name,
-    paths: (entry.paths ?? []).map((p) => new RegExp(`^(?:${p})$`)),
+    paths: (entry.paths ?? []).map((p) => {
+      try {
+        const pattern = javaRegex(p);
+        return new RegExp(`^(?:${pattern.source})$`, pattern.flags);
+      } catch (error) {
+        throw new ConfigLoadError(`routes.${name}.paths: ${(error as Error).message}`);
+      }
+    }),
     methods: (entry.methods ?? []).map((m) => m.toUpperCase()),
     userRoles: aliasOf(entry, 'userRoles') as string[] | undefined,
     upstreams: (entry.upstreams ?? []).map(toUpstream),

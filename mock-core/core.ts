@@ -56,11 +56,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     clock,
     log,
     version: CORE_DEFAULTS.version,
+    timeouts: settings.client,
   };
 
   // Vert.x's default header limit (8 KiB); past it, as in Core, the answer is 431.
   const server = http.createServer({ maxHeaderSize: 8192 }, (req, res) => void handle(req, res, state, validator));
-  server.listen(options.port ?? CORE_DEFAULTS.port, options.host ?? CORE_DEFAULTS.host);
+  server.listen(options.port ?? settings.port ?? CORE_DEFAULTS.port, options.host ?? CORE_DEFAULTS.host);
   await once(server, 'listening');
   const { address, port } = server.address() as AddressInfo;
   const stop = async () => {
@@ -80,8 +81,9 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, core:
     if (method === 'OPTIONS') return preflight(req, res);
     if (!METHODS.has(method)) return sendText(res, 405);
     if (Number(req.headers['content-length'] ?? 0) > BODY_LIMIT) throw new DialError(413, 'Request body is too large');
-    url = new URL(req.url ?? '/', 'http://mock-core');
-    const path = url.pathname.replace(/^\/+/, '/');
+    // Core takes any number of leading slashes; URL() would read "//openai/…" as a host.
+    url = new URL((req.url ?? '/').replace(/^\/+/, '/'), 'http://mock-core');
+    const path = url.pathname;
     if (method === 'GET' && path === '/health') return health(req, res);
     if (method === 'GET' && path === '/version') return version(req, res, core.version);
 
@@ -93,6 +95,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, core:
     if (!configured) throw new DialError(502, 'No route');
     if (!hasAccess(configured.userRoles, caller.roles)) throw new DialError(403, 'Forbidden route');
     if (configured.response) return sendText(res, configured.response.status, configured.response.body);
+    core.log.warn(`route "${configured.name}" would forward to its upstreams; mock-core does not emulate route forwarding, so it answers 502 No route.`);
     throw new DialError(502, 'No route');
   } catch (error) {
     if (res.headersSent) {

@@ -7,6 +7,7 @@ import type { PerRequestKeys, Principal } from './auth/authenticate.ts';
 import type { CoreConfig } from './config.ts';
 import type { RateLimiter } from './limits/rate-limiter.ts';
 import type { Balancer } from './upstream/balancer.ts';
+import type { ClientTimeouts } from './upstream/forward.ts';
 
 /** The state of a running mock-core, shared by its handlers. */
 export interface CoreState {
@@ -17,6 +18,7 @@ export interface CoreState {
   clock: Clock;
   log: Logger;
   version: string;
+  timeouts: ClientTimeouts;
 }
 
 export interface CoreExchange {

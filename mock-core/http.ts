@@ -12,8 +12,9 @@ export function sendText(res: ServerResponse, status: number, body = '', headers
   res.end(body);
 }
 
+/** JSON with Content-Type; `value` may already be JSON text (for numbers JavaScript cannot hold). */
 export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
-  const body = JSON.stringify(value);
+  const body = typeof value === 'string' ? value : JSON.stringify(value);
   res.writeHead(status, { ...CORS_HEADERS, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
   res.end(body);
 }
@@ -25,22 +26,21 @@ export function sendError(res: ServerResponse, error: DialError): void {
 /** Core refuses bodies over 16 MiB. */
 export const BODY_LIMIT = 16 * 1024 * 1024;
 
+/** The body, up to BODY_LIMIT (a larger declared Content-Length is refused earlier, in core.ts). */
 export function readBody(req: IncomingMessage): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > BODY_LIMIT) return Promise.reject(new DialError(413, 'Request body is too large'));
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] | undefined = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > BODY_LIMIT) {
-        req.destroy();
-        reject(new DialError(413, 'Request body is too large'));
-      } else {
-        chunks.push(chunk);
+      if (size <= BODY_LIMIT) chunks?.push(chunk);
+      else if (chunks) {
+        // Past the limit (a chunked body): stop keeping it, let it drain, and answer 413.
+        chunks = undefined;
+        reject(new DialError(413, 'Request body is too large', { connection: 'close' }));
       }
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('end', () => chunks && resolve(Buffer.concat(chunks)));
     // Core's answer when the body cannot be read to its end.
     req.on('error', () => reject(new DialError(422, 'Failed to receive body')));
   });

@@ -12,7 +12,8 @@ export interface CoreRoute {
 }
 
 const route = (method: string, pattern: RegExp, handler: CoreHandler): CoreRoute => ({ method, pattern, handler });
-const ID = '(?<id>[^/]+)';
+/** Core's ids run to the end of the path, slashes included: GET /openai/deployments/x/chat/completions asks for "x/chat/completions". */
+const ID = '(?<id>.+)';
 
 export const CORE_ROUTES: readonly CoreRoute[] = [
   route('GET', /^\/openai\/models$/, listModels),
@@ -22,19 +23,26 @@ export const CORE_ROUTES: readonly CoreRoute[] = [
   route('GET', /^\/openai\/applications$/, listApplications),
   route('GET', new RegExp(`^/openai/applications/${ID}$`), getApplication),
   route('GET', /^\/openai\/(addons|assistants)$/, emptyList),
-  route('POST', new RegExp(`^/openai/deployments/${ID}/(chat/completions|completions|embeddings)$`), deploymentPost),
+  route('POST', /^\/openai\/deployments\/(?<id>.+?)\/(chat\/completions|completions|embeddings)$/, deploymentPost),
   route('GET', /^\/v1\/user\/info$/, userInfo),
   route('GET', /^\/v1\/bucket$/, bucket),
   route('GET', new RegExp(`^/v1/deployments/${ID}/limits$`), deploymentLimits),
 ];
 
-/** Core allows any number of leading slashes. */
 export function matchCoreRoute(method: string, pathname: string): { route: CoreRoute; params: Record<string, string> } | undefined {
-  const path = pathname.replace(/^\/+/, '/');
   for (const candidate of CORE_ROUTES) {
     if (candidate.method !== method) continue;
-    const match = candidate.pattern.exec(path);
-    if (match) return { route: candidate, params: Object.fromEntries(Object.entries(match.groups ?? {}).map(([k, v]) => [k, decodeURIComponent(v)])) };
+    const match = candidate.pattern.exec(pathname);
+    if (match) return { route: candidate, params: Object.fromEntries(Object.entries(match.groups ?? {}).map(([k, v]) => [k, decodePart(v)])) };
   }
   return undefined;
+}
+
+/** A malformed %-escape stays as written (and so names no deployment) instead of failing the request. */
+function decodePart(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
 }

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 
 import { CoreStartupError } from './errors.ts';
-import { javaRegex } from './java-regex.ts';
+import { JavaRegexError, javaRegex } from './java-regex.ts';
 import { deepMerge, isObject, type JsonObject } from './json-merge.ts';
 import { vertxEnvSettings } from './vertx-env.ts';
 
@@ -35,6 +35,10 @@ export interface StaticSettings {
   identityProviders: IdentityProviderSettings[];
   configFiles: string[];
   configReloadMs: number;
+  /** Core's HTTP client to upstreams: `client.connectTimeout` and `client.idleTimeout`, in ms. */
+  client: { connectMs: number; idleMs: number };
+  /** `server.port`. */
+  port: number;
   /** The merged tree, for `doctor` and for keys the emulator accepts without using (redis, encryption, storage). */
   raw: JsonObject;
 }
@@ -87,10 +91,14 @@ export function parseSettings(raw: JsonObject): StaticSettings {
   const providers = isObject(raw.identityProviders) ? raw.identityProviders : {};
   const names = Object.keys(providers);
   if (names.length === 0) throw new CoreStartupError('At least one identity provider is required', 'identityProviders');
+  const client = isObject(raw.client) ? raw.client : {};
+  const server = isObject(raw.server) ? raw.server : {};
   return {
     identityProviders: names.map((name) => parseProvider(name, providers[name])),
     configFiles: config.files.map(String),
-    configReloadMs: Number(config.reload ?? 60_000),
+    configReloadMs: positiveMs(config.reload ?? 60_000, 'config.reload'),
+    client: { connectMs: positiveMs(client.connectTimeout ?? 10_000, 'client.connectTimeout'), idleMs: positiveMs(client.idleTimeout ?? 300_000, 'client.idleTimeout') },
+    port: Number(server.port ?? 8080),
     raw,
   };
 }
@@ -115,7 +123,7 @@ function parseProvider(name: string, value: unknown): IdentityProviderSettings {
   const loggingSalt = string('loggingSalt');
   if (loggingKey !== undefined && loggingSalt === undefined) throw new CoreStartupError('loggingSalt is missed', at('loggingSalt'));
   // issuerPattern is compiled only where Core compiles it: in the JWT branch.
-  const issuerPattern = supportJwt && string('issuerPattern') !== undefined ? javaRegex(string('issuerPattern')!, at('issuerPattern')) : undefined;
+  const issuerPattern = supportJwt && string('issuerPattern') !== undefined ? compile(string('issuerPattern')!, at('issuerPattern')) : undefined;
   return {
     name,
     jwksUrl,
@@ -123,7 +131,7 @@ function parseProvider(name: string, value: unknown): IdentityProviderSettings {
     userInfoEndpoint,
     issuerPattern: issuerPattern && new RegExp(`^(?:${issuerPattern.source})$`, issuerPattern.flags),
     rolePath: (Array.isArray(rolePath) ? rolePath : [rolePath]).map(String),
-    rolesDelimiter: string('rolesDelimiter') === undefined ? undefined : javaRegex(string('rolesDelimiter')!, at('rolesDelimiter')),
+    rolesDelimiter: string('rolesDelimiter') === undefined ? undefined : compile(string('rolesDelimiter')!, at('rolesDelimiter')),
     loggingKey,
     loggingSalt,
     obfuscateUserEmail: value.obfuscateUserEmail !== false,
@@ -133,6 +141,22 @@ function parseProvider(name: string, value: unknown): IdentityProviderSettings {
     projectPath: string('projectPath'),
     userDisplayName: string('userDisplayName'),
   };
+}
+
+function compile(pattern: string, key: string): RegExp {
+  try {
+    return javaRegex(pattern);
+  } catch (error) {
+    if (error instanceof JavaRegexError) throw new CoreStartupError(error.message, key);
+    throw error;
+  }
+}
+
+/** A period Core reads with getLong and hands to a timer: a whole number of ms, at least 1. */
+function positiveMs(value: unknown, key: string): number {
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 1 || ms > 2 ** 31 - 1) throw new CoreStartupError(`${key} must be a whole number of milliseconds from 1 to ${2 ** 31 - 1}, not ${JSON.stringify(value)}`, key);
+  return ms;
 }
 
 function javaTypeOf(value: unknown): string {

@@ -1,6 +1,6 @@
 /** An environment folder (environments/<name>/): what it holds, loaded and validated. */
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import type { Tenant } from '../mock-idp/tenant.ts';
@@ -41,12 +41,16 @@ export function loadEnvironment(dir: string = DEFAULT_ENVIRONMENT): Environment 
   return { dir: root, tenant, models, core };
 }
 
-/** Core's settings file, read with Core's rules; the environment's `aidial.*` variables apply on top. */
+/**
+ * Core's settings, read with Core's rules: the file AIDIAL_SETTINGS names, else the folder's
+ * core/aidial.settings.json; the process's `aidial.*` variables apply on top. Relative `config.files` are
+ * found beside that file.
+ */
 function loadCoreSettings(dir: string): Environment['core'] {
-  const file = join(dir, 'aidial.settings.json');
+  const file = process.env.AIDIAL_SETTINGS ? resolve(process.env.AIDIAL_SETTINGS) : join(dir, 'aidial.settings.json');
   if (!existsSync(file)) return undefined;
   try {
-    return { settings: loadStaticSettings({ file, env: process.env }), dir };
+    return { settings: loadStaticSettings({ file, env: process.env }), dir: dirname(file) };
   } catch (error) {
     if (!(error instanceof CoreStartupError)) throw error;
     throw new SandboxError('ERR_SANDBOX_DEFINITION', 'DIAL Core would not start with these settings:', [{ file, path: error.key ? `$.${error.key}` : '$', message: error.message }]);

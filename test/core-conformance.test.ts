@@ -62,7 +62,7 @@ describe('mock-core conformance table', () => {
     ['B §2.5', 'a known API-KEY (any case of the header name)', () => ({ path: '/v1/user/info', headers: { 'Api-Key': 'key-a' } }), 200, '{"roles":["a"],"project":"p"}', null],
     ['B §2.5', 'a bad Authorization', () => ({ path: '/openai/models', headers: { authorization: 'Bearer nope' } }), 401, 'Bad Authorization header', null],
     ['B §2.5', 'API-KEY and the same value in Authorization: tried as a key', () => ({ path: '/v1/user/info', headers: { 'api-key': 'key-a', authorization: 'Bearer key-a' } }), 200, /"project":"p"/, null],
-    ['N §1.2', 'API-KEY and a different Authorization', () => ({ path: '/openai/models', headers: { 'api-key': 'key-a', ...user(['a']) } }), 400, 'Provided API key is not per request key', null],
+    ['N §1.2', 'API-KEY and a different Authorization [0.39 wording inferred]', () => ({ path: '/openai/models', headers: { 'api-key': 'key-a', ...user(['a']) } }), 400, 'Provided API key is not per request key', null],
     ['N §1.2', 'API-KEY and an empty "Bearer "', () => ({ path: '/v1/user/info', headers: { 'api-key': 'key-a', authorization: 'Bearer ' } }), 200, /"project":"p"/, null],
     ['B §2.3', 'no userRoles: open to a user without roles', () => ({ path: '/openai/deployments/open/chat/completions', method: 'POST', headers: { ...user([]), ...json }, body: chat }), 200, /"content":"hi"/, 'application/json'],
     ['B §2.3', 'userRoles []: closed to everyone', () => ({ path: '/openai/deployments/closed/chat/completions', method: 'POST', headers: { ...user(['a']), ...json }, body: chat }), 403, 'Forbidden deployment: closed', null],
@@ -71,7 +71,7 @@ describe('mock-core conformance table', () => {
     ['B §2.3', 'userRoles not matched by a key', () => ({ path: '/openai/deployments/for-a/chat/completions', method: 'POST', headers: { 'api-key': 'key-b', ...json }, body: chat }), 403, 'Forbidden deployment: for-a', null],
     ['N §1.2', 'a limit of 0 denies, JSON without Content-Type', () => ({ path: '/openai/deployments/zero-limit/chat/completions', method: 'POST', headers: { ...user(['a']), ...json }, body: chat }), 403, '{"error":{"message":"Access denied","display_message":"Access denied","code":"403"}}', null],
     ['B §3.3', 'a POST without application/json, before the lookup', () => ({ path: '/openai/deployments/nope/chat/completions', method: 'POST', headers: { ...user([]), 'content-type': 'text/plain' }, body: chat }), 415, 'Only application/json is supported', null],
-    ['N §1.2', 'an unknown deployment', () => ({ path: '/openai/deployments/nope/chat/completions', method: 'POST', headers: { ...user([]), ...json }, body: chat }), 404, 'Unknown deployment: nope', null],
+    ['N §1.2', 'an unknown deployment [0.39 wording inferred]', () => ({ path: '/openai/deployments/nope/chat/completions', method: 'POST', headers: { ...user([]), ...json }, body: chat }), 404, 'Unknown deployment: nope', null],
     ['B §3.3', 'a body that is not JSON', () => ({ path: '/openai/deployments/open/chat/completions', method: 'POST', headers: { ...user([]), ...json }, body: '{"messages":' }), 400, '', null],
     ['B §3.3', 'a body that is a JSON array', () => ({ path: '/openai/deployments/open/chat/completions', method: 'POST', headers: { ...user([]), ...json }, body: '[]' }), 400, '', null],
     ['B §3.3', 'an empty body', () => ({ path: '/openai/deployments/open/chat/completions', method: 'POST', headers: { ...user([]), ...json }, body: '' }), 400, '', null],
@@ -152,11 +152,20 @@ describe('mock-core conformance table', () => {
     expect(models.requests('gpt-35-turbo')[0]!.headers.authorization).toBe(headers.authorization);
   });
 
-  it('N §1.2 — accepts the per-request key it sent upstream, even beside an Authorization header', async () => {
+  it('N §1.2 — forgets the per-request key once the request is over', async () => {
     models.reset();
     await call(`${core.url}/openai/deployments/open/chat/completions`, { method: 'POST', headers: { ...user(['a']), ...json }, body: chat });
     const perRequestKey = models.requests('gpt-35-turbo')[0]!.headers['api-key']!;
-    // Only valid while the request runs: afterwards it is unknown.
     expect((await call(`${core.url}/openai/models`, { headers: { 'api-key': perRequestKey } })).body).toBe('Unknown api key');
+  });
+
+  it('B §3.2 — takes any number of leading slashes, and reads a GET id to the end of the path', async () => {
+    expect((await call(`${core.url}//openai/models`, { headers: user([]) })).status).toBe(200);
+    expect(await call(`${core.url}/openai/deployments/open/chat/completions`, { headers: user([]) })).toMatchObject({ status: 404, body: '' });
+  });
+
+  it('B §3.1 — answers OPTIONS with Access-Control-Max-Age and the requested methods and headers', async () => {
+    const answer = await call(`${core.url}/openai/models`, { method: 'OPTIONS', headers: { 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' } });
+    expect([answer.headers.get('access-control-max-age'), answer.headers.get('access-control-allow-methods'), answer.headers.get('access-control-allow-headers')]).toEqual(['86400', 'POST', 'authorization']);
   });
 });

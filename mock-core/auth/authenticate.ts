@@ -10,9 +10,10 @@ import { header } from '../http.ts';
 import type { UserClaims } from './identity-provider.ts';
 import type { TokenValidator } from './token-validator.ts';
 
-export type Principal =
-  | ({ kind: 'user'; token: string } & UserClaims)
-  | { kind: 'key'; key: string; project: string; roles: string[]; perRequest: boolean };
+export type Principal = (({ kind: 'user'; token: string } & UserClaims) | { kind: 'key'; key: string; project: string; roles: string[] }) & {
+  /** Set when the caller came back with a per-request key Core made: the key, standing for the original caller. */
+  viaPerRequestKey?: string;
+};
 
 /** Keys Core makes up for each forwarded request, valid while it runs (the "per-request" API keys). */
 export class PerRequestKeys {
@@ -47,7 +48,7 @@ export async function authenticate(req: IncomingMessage, config: CoreConfig, val
   if (!token) return lookupKey(apiKey, config, perRequest);
   const byKey = lookupKey(apiKey, config, perRequest);
   // Since Core 0.38 a per-request key may come with an Authorization header; any other key may not.
-  if (byKey.kind === 'key' && !byKey.perRequest) throw new DialError(400, 'Provided API key is not per request key');
+  if (!byKey.viaPerRequestKey) throw new DialError(400, 'Provided API key is not per request key');
   return byKey;
 }
 
@@ -62,8 +63,8 @@ async function validateToken(token: string | undefined, validator: TokenValidato
 
 function lookupKey(apiKey: string, config: CoreConfig, perRequest: PerRequestKeys): Principal {
   const projectKey = config.keys.get(apiKey);
-  if (projectKey) return { kind: 'key', key: apiKey, project: projectKey.project, roles: projectKey.roles, perRequest: false };
+  if (projectKey) return { kind: 'key', key: apiKey, project: projectKey.project, roles: projectKey.roles };
   const caller = perRequest.get(apiKey);
-  if (caller) return caller.kind === 'key' ? { ...caller, key: apiKey, perRequest: true } : caller;
+  if (caller) return { ...caller, viaPerRequestKey: apiKey };
   throw new DialError(401, 'Unknown api key');
 }

@@ -61,6 +61,7 @@ export class IdentityProvider {
     const now = this.#clock.now();
     const cached = this.#userInfo.get(token);
     if (cached && cached.expiresAt > now) return cached.claims;
+    for (const [cachedToken, entry] of this.#userInfo) if (entry.expiresAt <= now) this.#userInfo.delete(cachedToken);
     const claims = this.#fetchUserInfo(token);
     this.#userInfo.set(token, { claims, expiresAt: now + USER_INFO_CACHE_MS });
     claims.catch(() => this.#userInfo.delete(token)); // failures are not cached
@@ -99,7 +100,8 @@ export class IdentityProvider {
 export function rolesAt(claims: Record<string, unknown>, path: string, delimiter?: RegExp): string[] {
   const value = valueAt(claims, path);
   if (Array.isArray(value)) return value as string[];
-  if (typeof value === 'string') return delimiter ? value.split(delimiter).filter((r) => r.trim() !== '') : [value];
+  // Java's split never returns the delimiter's groups; JavaScript's does, so those are filtered out.
+  if (typeof value === 'string') return delimiter ? value.split(delimiter).filter((r): r is string => typeof r === 'string' && r.trim() !== '' && !delimiter.test(r)) : [value];
   return [];
 }
 

@@ -34,6 +34,7 @@ export class JwksCache {
     const now = this.#clock.now();
     const cached = this.#entries.get(kid);
     if (cached && cached.expiresAt > now) return cached.key;
+    this.#evictExpired(now); // as Core's eviction timer would have
     const entry: CacheEntry = { key: this.#fetch(kid), expiresAt: Number.POSITIVE_INFINITY };
     this.#entries.set(kid, entry);
     entry.key.then(
@@ -41,6 +42,10 @@ export class JwksCache {
       () => (entry.expiresAt = this.#clock.now() + this.#negativeMs),
     );
     return entry.key;
+  }
+
+  #evictExpired(now: number): void {
+    for (const [kid, entry] of this.#entries) if (entry.expiresAt <= now) this.#entries.delete(kid);
   }
 
   async #fetch(kid: string): Promise<KeyObject> {

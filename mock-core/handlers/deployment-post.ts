@@ -17,6 +17,9 @@ export async function deploymentPost(exchange: CoreExchange): Promise<void> {
   const deployment = selectDeployment(config, params.id!);
   if (!hasAccess(deployment.userRoles, caller.roles)) throw new DialError(403, `Forbidden deployment: ${deployment.name}`);
   if (!deployment.endpoint) throw new DialError(503);
+  if (caller.viaPerRequestKey && !deployment.accessibleByPerRequestKey) {
+    throw new DialError(403, `Deployment ${deployment.name} is not accessible by ${caller.viaPerRequestKey}`);
+  }
   if (deployment.kind === 'model') core.limiter.check(caller, deployment, config);
 
   const body = withDefaults(deployment, await readBody(req));
@@ -30,6 +33,7 @@ export async function deploymentPost(exchange: CoreExchange): Promise<void> {
     retriableErrorCodes: config.retriableErrorCodes,
     balancer: core.balancer,
     perRequestKeys: core.perRequestKeys,
+    timeouts: core.timeouts,
     onSuccess: deployment.kind === 'model' ? (answer) => core.limiter.addTokens(caller, deployment, totalTokensOf(answer)) : undefined,
   });
 }

@@ -2,7 +2,7 @@
 import { hasAccess } from '../access.ts';
 import { DialError } from '../errors.ts';
 import type { CoreExchange } from '../exchange.ts';
-import { CORS_HEADERS } from '../http.ts';
+import { sendJson } from '../http.ts';
 import { statsJson } from '../limits/rate-limiter.ts';
 import { selectDeployment } from './deployment-post.ts';
 
@@ -10,7 +10,6 @@ export function deploymentLimits({ res, params, caller, core }: CoreExchange): v
   const config = core.config();
   const deployment = selectDeployment(config, params.id!);
   if (!hasAccess(deployment.userRoles, caller.roles)) throw new DialError(403, `Forbidden deployment: ${params.id}`);
-  const body = statsJson(core.limiter.stats(caller, deployment, config));
-  res.writeHead(200, { ...CORS_HEADERS, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
+  if (caller.kind === 'user' && !caller.sub) throw new DialError(500, `Failed to get limit stats for deployment=${params.id}`);
+  sendJson(res, 200, statsJson(core.limiter.stats(caller, deployment, config)));
 }

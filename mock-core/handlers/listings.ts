@@ -81,13 +81,18 @@ function describe(deployment: Deployment): Record<string, unknown> {
             inference: false,
           },
           tokenizer_model: pick('tokenizerModel', 'tokenizer_model'),
-          limits: e.limits,
+          limits: tokenLimits(e.limits as Record<string, unknown> | undefined),
           pricing: e.pricing,
         }
       : {}),
   };
   // Core's Jackson mapper leaves out nulls (NON_NULL).
   return Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== undefined && v !== null));
+}
+
+/** TokenLimitsData is snake_case on the wire. */
+function tokenLimits(limits: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  return limits && { max_total_tokens: limits.maxTotalTokens, max_prompt_tokens: limits.maxPromptTokens, max_completion_tokens: limits.maxCompletionTokens };
 }
 
 function features(f: Record<string, unknown> = {}): Record<string, boolean> {

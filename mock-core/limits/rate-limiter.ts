@@ -24,6 +24,11 @@ export interface LimitStats {
   monthTokenStats: Stat;
   hourRequestStats: Stat;
   dayRequestStats: Stat;
+  /** Cost budgets are not emulated: always unlimited and unused, as Core reports a role without costLimit. */
+  minuteCostStats: Stat;
+  dayCostStats: Stat;
+  weekCostStats: Stat;
+  monthCostStats: Stat;
 }
 type Stat = { total: number; used: number };
 
@@ -91,13 +96,23 @@ export class RateLimiter {
       monthTokenStats: stat(limit.month, counters.tokens.month),
       hourRequestStats: stat(limit.requestHour, counters.requests.hour),
       dayRequestStats: stat(limit.requestDay, counters.requests.day),
+      minuteCostStats: { total: UNLIMITED, used: 0 },
+      dayCostStats: { total: UNLIMITED, used: 0 },
+      weekCostStats: { total: UNLIMITED, used: 0 },
+      monthCostStats: { total: UNLIMITED, used: 0 },
     };
+  }
+
+  #forgetIdle(): void {
+    const now = this.#clock.now();
+    for (const [key, counters] of this.#counters) if (isIdle(counters, now)) this.#counters.delete(key);
   }
 
   #countersFor(caller: Principal, deployment: Deployment): Counters {
     const key = `${bucketOf(caller, deployment)}${deployment.name}`;
     let counters = this.#counters.get(key);
     if (!counters) {
+      if (this.#counters.size >= 10_000) this.#forgetIdle();
       counters = {
         tokens: { minute: WINDOWS.minute(), day: WINDOWS.day(), week: WINDOWS.week(), month: WINDOWS.month() },
         requests: { hour: WINDOWS.hour(), day: WINDOWS.day() },
@@ -106,6 +121,11 @@ export class RateLimiter {
     }
     return counters;
   }
+}
+
+/** Callers whose windows have all emptied need no counters: they start afresh, as they would in Core. */
+function isIdle(counters: Counters, now: number): boolean {
+  return [...Object.values(counters.tokens), ...Object.values(counters.requests)].every((window) => window.total(now) === 0);
 }
 
 /** Counters are per principal: `Users/<sub>/` or `Keys/<project>/`. A user without `sub` cannot call models. */

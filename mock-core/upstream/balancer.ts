@@ -2,8 +2,8 @@
  * Core's upstream choice (TieredBalancer + RandomizedWeightedBalancer, reference dial-core-newest.md §5):
  * the lowest tier first, a random pick by weight inside it, upstreams in back-off skipped; when all are in
  * back-off, one not yet tried in this request is still picked, the soonest available first. Back-off: a 429
- * for its Retry-After (or 30 s), a 5xx for min(2^errors, 300) s; a 200 clears it. State is kept per
- * deployment across requests.
+ * for its Retry-After (or 30 s); a 5xx for its Retry-After, or min(2^errors, 300) s counted from the first
+ * error; a 200 clears it. State is kept per deployment across requests.
  */
 import type { Clock } from '../../common/clock.ts';
 import type { Upstream } from '../config.ts';
@@ -11,6 +11,7 @@ import type { Upstream } from '../config.ts';
 interface UpstreamState {
   availableAt: number;
   errors: number;
+  firstErrorAt: number;
 }
 
 export class Balancer {
@@ -46,16 +47,17 @@ export class Balancer {
     const now = this.#clock.now();
     if (status === 429) {
       state.availableAt = now + (retryAfterSeconds ?? 30) * 1000;
-    } else {
-      state.errors += 1;
-      state.availableAt = now + Math.min(2 ** state.errors, 300) * 1000;
+      return;
     }
+    if (state.errors === 0) state.firstErrorAt = now;
+    state.errors += 1;
+    state.availableAt = retryAfterSeconds === undefined ? state.firstErrorAt + Math.min(2 ** state.errors, 300) * 1000 : now + retryAfterSeconds * 1000;
   }
 
   #state(deployment: string, upstream: Upstream): UpstreamState {
     const id = key(deployment, upstream);
     let state = this.#states.get(id);
-    if (!state) this.#states.set(id, (state = { availableAt: 0, errors: 0 }));
+    if (!state) this.#states.set(id, (state = { availableAt: 0, errors: 0, firstErrorAt: 0 }));
     return state;
   }
 

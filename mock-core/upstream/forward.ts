@@ -22,6 +22,12 @@ const DROPPED_REQUEST_HEADERS = new Set([
 const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'content-length']);
 const ALWAYS_RETRIABLE = [429, 502, 503, 504];
 
+/** Core's HTTP client settings (`client.connectTimeout`, `client.idleTimeout`), in ms. */
+export interface ClientTimeouts {
+  connectMs: number;
+  idleMs: number;
+}
+
 export interface ForwardRequest {
   req: IncomingMessage;
   res: ServerResponse;
@@ -32,6 +38,7 @@ export interface ForwardRequest {
   retriableErrorCodes: readonly number[];
   balancer: Balancer;
   perRequestKeys: PerRequestKeys;
+  timeouts: ClientTimeouts;
   /** Called with the whole answer body after a 200, for token usage. */
   onSuccess?: (body: string) => void;
 }
@@ -40,9 +47,14 @@ interface Attempt {
   response?: IncomingMessage;
   /** The connection could not be made at all (no retry, as Core). */
   connectFailed?: boolean;
-  /** It broke after connecting, before an answer. */
+  /** It broke after connecting, or stayed silent past the idle timeout, before an answer. */
   broken?: boolean;
+  /** The caller went away: nothing more to do, and no upstream to blame. */
+  abandoned?: boolean;
 }
+
+/** Errors that mean no connection was made, even on a pooled socket. */
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'CONNECT_TIMEOUT']);
 
 export async function forward(request: ForwardRequest): Promise<void> {
   const { deployment, res, balancer } = request;
@@ -62,6 +74,7 @@ export async function forward(request: ForwardRequest): Promise<void> {
       if (!upstream) break;
       tried.add(upstream);
       const result = await send(request, upstream, perRequestKey);
+      if (result.abandoned) return;
       if (result.connectFailed) throw new DialError(502, 'Failed to connect to origin');
       const status = result.response?.statusCode ?? 502;
       if (result.broken || [...ALWAYS_RETRIABLE, ...request.retriableErrorCodes].includes(status)) {
@@ -104,20 +117,35 @@ function upstreamHeaders(request: ForwardRequest, upstream: Upstream, perRequest
 }
 
 function send(request: ForwardRequest, upstream: Upstream, perRequestKey: string): Promise<Attempt> {
-  const target = new URL(request.deployment.endpoint!);
-  if (request.query) target.search = request.query;
+  const { res, timeouts } = request;
+  if (res.destroyed) return Promise.resolve({ abandoned: true });
+  // Core appends "?" and the caller's query to the endpoint as written.
+  const target = new URL(`${request.deployment.endpoint!}${request.query}`);
   const client = target.protocol === 'https:' ? https : http;
   return new Promise((resolve) => {
     const outgoing = client.request(target, { method: 'POST', headers: upstreamHeaders(request, upstream, perRequestKey, request.body) });
-    let connected = false;
+    let connectTimer: NodeJS.Timeout | undefined;
+    const settle = (attempt: Attempt) => {
+      clearTimeout(connectTimer);
+      res.off('close', abandon);
+      resolve(attempt);
+    };
+    // The caller going away ends the upstream call too, and blames no upstream for it.
+    const abandon = () => {
+      outgoing.destroy();
+      settle({ abandoned: true });
+    };
+    res.once('close', abandon);
     outgoing.on('socket', (socket) => {
-      if (!socket.connecting) connected = true;
-      else socket.once('connect', () => (connected = true));
+      if (socket.connecting) connectTimer = setTimeout(() => outgoing.destroy(Object.assign(new Error('connect timeout'), { code: 'CONNECT_TIMEOUT' })), timeouts.connectMs);
     });
-    outgoing.on('response', (response) => resolve({ response }));
-    outgoing.on('error', () => resolve(connected ? { broken: true } : { connectFailed: true }));
-    // The caller going away mid-request ends the upstream call too.
-    request.res.once('close', () => outgoing.destroy());
+    // Silence past Core's idle timeout counts as a broken attempt (retried), never a 504.
+    outgoing.setTimeout(timeouts.idleMs, () => outgoing.destroy(Object.assign(new Error('idle timeout'), { code: 'IDLE_TIMEOUT' })));
+    outgoing.on('response', (response) => settle({ response }));
+    outgoing.on('error', (error: NodeJS.ErrnoException) => {
+      if (res.destroyed) settle({ abandoned: true });
+      else settle(CONNECT_ERRORS.has(error.code ?? '') ? { connectFailed: true } : { broken: true });
+    });
     outgoing.end(request.body);
   });
 }

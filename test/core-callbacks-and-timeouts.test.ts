@@ -1,0 +1,97 @@
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
+
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { startTestModels } from './support/models.ts';
+import { call, startCoreWith } from './support/core-alone.ts';
+import { makeKey, signToken, startJwksServer, unsigned } from './support/jwks-server.ts';
+
+// Reference dial-core-and-chat.md §1.2, §1.5, §3.1, §3.3; dial-core-newest.md §1.2, §2, §5.
+describe('mock-core: per-request keys, timeouts and the remaining provider options', () => {
+  const stops: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    await Promise.all(stops.splice(0).map((stop) => stop()));
+  });
+
+  /** An upstream that calls Core back with the per-request key it received (as an application would). */
+  async function callbackUpstream(coreUrl: () => string, path: string, withAuthorization: boolean) {
+    const server = http.createServer(async (req, res) => {
+      req.resume();
+      const headers: Record<string, string> = { 'api-key': String(req.headers['api-key']), 'content-type': 'application/json' };
+      if (withAuthorization) headers.authorization = 'Bearer some-user-token';
+      const back = await call(`${coreUrl()}${path}`, { method: path.includes('/chat/') ? 'POST' : 'GET', headers, body: path.includes('/chat/') ? '{"messages":[]}' : undefined });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: back.status, body: back.body, headers: req.headers }));
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    stops.push(() => new Promise((done) => server.close(done)));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  it('accepts its per-request key, beside an Authorization header, as the caller; and refuses it on a deployment closed to such keys', async () => {
+    const key = makeKey('k');
+    const jwks = await startJwksServer([key]);
+    let coreUrl = '';
+    const whoAmI = await callbackUpstream(() => coreUrl, '/v1/user/info', true);
+    const closed = await callbackUpstream(() => coreUrl, '/openai/deployments/no-keys/chat/completions', false);
+    const core = await startCoreWith({ identityProviders: { idp: { jwksUrl: jwks.url, rolePath: 'roles' } } }, {
+      applications: {
+        'who-am-i': { endpoint: `${whoAmI}/chat` },
+        'calls-closed': { endpoint: `${closed}/chat` },
+      },
+      // Nobody listens there: if the key were let through, the answer would be a 502, not a loop.
+      models: { 'no-keys': { type: 'chat', endpoint: 'http://127.0.0.1:1/x', features: { accessible_by_per_request_key: false } } },
+    });
+    stops.push(() => core.stop(), () => jwks.stop());
+    coreUrl = core.url;
+    const asUser = { authorization: `Bearer ${signToken(key, { sub: 'auth0|u', roles: ['r1'] })}`, 'content-type': 'application/json' };
+
+    const first = JSON.parse((await call(`${core.url}/openai/deployments/who-am-i/chat/completions`, { method: 'POST', headers: asUser, body: '{}' })).body);
+    expect(first.status).toBe(200);
+    expect(JSON.parse(first.body).roles).toEqual(['r1']);
+    // Applications get no X-UPSTREAM-* headers: those are for models with upstreams.
+    expect(first.headers).not.toHaveProperty('x-upstream-key');
+
+    const second = JSON.parse((await call(`${core.url}/openai/deployments/calls-closed/chat/completions`, { method: 'POST', headers: asUser, body: '{}' })).body);
+    expect(second.status).toBe(403);
+    expect(second.body).toMatch(/^Deployment no-keys is not accessible by [0-9a-f]{32}$/);
+  });
+
+  it('sends X-UPSTREAM-EXTRA-DATA, and gives up on a silent upstream after client.idleTimeout with 502 "No route"', async () => {
+    const models = await startTestModels();
+    const core = await startCoreWith({ identityProviders: { idp: { disableJwtVerification: true, rolePath: 'roles' } }, client: { idleTimeout: 200 } }, {
+      models: { m: { type: 'chat', endpoint: `${models.url}/openai/deployments/gpt-35-turbo/chat/completions`, upstreams: [{ endpoint: models.url, key: 'modelKey1', extraData: { region: 'eu' } }] } },
+    });
+    stops.push(() => core.stop(), () => models.stop());
+    const headers = { authorization: `Bearer ${unsigned({ alg: 'none' }, { sub: 'u' }, 'x')}`, 'content-type': 'application/json' };
+    const body = JSON.stringify({ messages: [{ role: 'user', content: 'x' }] });
+
+    expect((await call(`${core.url}/openai/deployments/m/chat/completions`, { method: 'POST', headers, body })).status).toBe(200);
+    expect(models.requests('gpt-35-turbo')[0]!.headers['x-upstream-extra-data']).toBe('{"region":"eu"}');
+
+    models.setFault('gpt-35-turbo', { hang: true });
+    expect(await call(`${core.url}/openai/deployments/m/chat/completions`, { method: 'POST', headers, body })).toMatchObject({ status: 502, body: 'No route' });
+  });
+
+  it('with disableJwtVerification, takes any well-formed JWT (alg none included) and reads roles from several rolePaths', async () => {
+    const core = await startCoreWith({ identityProviders: { demo: { disableJwtVerification: true, rolePath: ['dial_roles', 'realm_access.roles', 'group'], rolesDelimiter: '(,)' } } }, {});
+    stops.push(() => core.stop());
+    const token = unsigned({ alg: 'none' }, { sub: 'u', dial_roles: ['a'], realm_access: { roles: ['b'] }, group: 'c,d' });
+    const answer = await call(`${core.url}/v1/user/info`, { headers: { authorization: `Bearer ${token}` } });
+    expect(JSON.parse(answer.body).roles).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('answers HTTP/1.0 with 505, as Core does', async () => {
+    const core = await startCoreWith({ identityProviders: { demo: { disableJwtVerification: true, rolePath: 'r' } } }, {});
+    stops.push(() => core.stop());
+    const { port } = new URL(core.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.write('GET /version HTTP/1.0\r\n\r\n');
+    const [data] = await once(socket, 'data');
+    socket.destroy();
+    expect(String(data)).toMatch(/^HTTP\/1\.1 505 /);
+  });
+});
