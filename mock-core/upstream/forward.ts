@@ -19,7 +19,8 @@ const DROPPED_REQUEST_HEADERS = new Set([
   'transfer-encoding', 'upgrade', 'content-length', 'accept-encoding', 'api-key', 'traceparent', 'tracestate',
   'x-dial-application-properties', 'x-dial-application-id',
 ]);
-const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'content-length']);
+/** Hop-by-hop response headers; Content-Length stays, so a plain answer goes out in one piece. */
+const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 const ALWAYS_RETRIABLE = [429, 502, 503, 504];
 
 /** Core's HTTP client settings (`client.connectTimeout`, `client.idleTimeout`), in ms. */
@@ -157,7 +158,9 @@ function relay(response: IncomingMessage, res: ServerResponse, attempts: number,
   headers['x-upstream-attempts'] = String(attempts);
   res.writeHead(response.statusCode ?? 502, headers);
   // A stream's first byte should not wait for its first chunk; a plain answer goes out with its body.
-  if (String(response.headers['content-type']).startsWith('text/event-stream')) res.flushHeaders();
+  const streaming = String(response.headers['content-type']).startsWith('text/event-stream');
+  if (streaming) res.flushHeaders();
+  else res.cork();
   const chunks: Buffer[] = [];
   return new Promise((done) => {
     response.on('data', (chunk: Buffer) => {
@@ -168,6 +171,7 @@ function relay(response: IncomingMessage, res: ServerResponse, attempts: number,
       }
     });
     response.on('end', () => {
+      if (!streaming) res.uncork();
       res.end();
       onSuccess?.(Buffer.concat(chunks).toString('utf8'));
       done();
