@@ -11,8 +11,10 @@ import { SandboxError, type Problem } from './errors.ts';
 import { loadModels } from './load-models.ts';
 import { loadTenant } from './load-tenant.ts';
 
-/** The environment `npm start` runs: the Auth0 tutorial, made runnable. */
-export const DEFAULT_ENVIRONMENT = fileURLToPath(new URL('../environments/auth0-tutorial', import.meta.url));
+/** The environment `npm start` runs: the Auth0 tutorial, made runnable (found from sources and from dist/). */
+export const DEFAULT_ENVIRONMENT = [new URL('../environments/auth0-tutorial', import.meta.url), new URL('../../environments/auth0-tutorial', import.meta.url)]
+  .map((url) => fileURLToPath(url))
+  .find((dir) => existsSync(dir))!;
 
 export interface Environment {
   dir: string;
