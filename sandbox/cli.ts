@@ -1,13 +1,19 @@
 /** `dial-sandbox`: the command line. Each command is a thin shell over the library. */
+import { resolve } from 'node:path';
+
 import { Command } from 'commander';
 
 import { ConfigLoadError } from '../mock-core/config.ts';
 import { CORE_DEFAULTS } from '../mock-core/defaults.ts';
 import { IDP_DEFAULTS } from '../mock-idp/defaults.ts';
 import { MODELS_DEFAULTS } from '../mock-models/defaults.ts';
-import { DEFAULT_ENVIRONMENT, loadEnvironment } from './environment.ts';
+import { decodeToken, formatDecoded } from './commands/decode.ts';
+import { envLines } from './commands/env-lines.ts';
+import { initEnvironment } from './commands/init.ts';
+import { DEFAULT_ENVIRONMENT, loadEnvironment, type Environment } from './environment.ts';
 import { SandboxError } from './errors.ts';
 import { startEnvironment, type ServiceOptions } from './start-environment.ts';
+import { passwordGrant } from './start-sandbox.ts';
 import { printSummary } from './summary.ts';
 
 const program = new Command('dial-sandbox')
@@ -37,6 +43,66 @@ program
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+
+const RUNNING = { idp: `http://${IDP_DEFAULTS.host}:${IDP_DEFAULTS.httpPort}`, core: `http://${CORE_DEFAULTS.host}:${CORE_DEFAULTS.port}` };
+
+program
+  .command('token')
+  .description('an access token for a tenant user, from a real password grant against the running sandbox')
+  .requiredOption('--user <email>', 'a user of tenant.yaml')
+  .option('--audience <api>', 'the API (default: the tenant default audience, else its first API)')
+  .option('--client <client_id>', 'the application (default: the first with the password grant)')
+  .option('--scope <scope>', 'scopes to ask for, e.g. "openid profile"')
+  .option('--decode', 'print the decoded token instead of the token')
+  .option('--env <dir>', 'environment folder', DEFAULT_ENVIRONMENT)
+  .option('--idp <url>', 'the running mock-idp', RUNNING.idp)
+  .action(async (options: { user: string; audience?: string; client?: string; scope?: string; decode?: boolean; env: string; idp: string }) => {
+    const environment = loadEnvironment(options.env);
+    const token = await passwordGrant(environment, options.idp, options.user, { audience: options.audience, clientId: options.client, scope: options.scope }).catch((error: Error) => {
+      if (error instanceof SandboxError) throw error;
+      throw new SandboxError('ERR_SANDBOX_DEFINITION', `No sandbox answers at ${options.idp} (${error.message}). Start one with \`npm start\`, or name it with --idp.`);
+    });
+    process.stdout.write(`${options.decode ? formatDecoded(decodeToken(token, rolePathOf(environment))) : token}\n`);
+  });
+
+program
+  .command('decode')
+  .description('a JWT, readable: header, claims, expiry in words, and the roles at the DIAL rolePath')
+  .argument('<jwt>', 'the token')
+  .option('--role-path <path>', 'where DIAL Core reads roles (default: the environment\'s rolePath, else dial_roles)')
+  .option('--env <dir>', 'environment folder', DEFAULT_ENVIRONMENT)
+  .action((jwt: string, options: { rolePath?: string; env: string }) => {
+    const rolePath = options.rolePath ? options.rolePath.split(',') : rolePathOf(loadEnvironment(options.env));
+    process.stdout.write(`${formatDecoded(decodeToken(jwt, rolePath))}\n`);
+  });
+
+program
+  .command('env')
+  .description('the DIAL Chat and DIAL Core environment lines for the running sandbox')
+  .option('--env <dir>', 'environment folder', DEFAULT_ENVIRONMENT)
+  .option('--idp <url>', 'the running mock-idp', RUNNING.idp)
+  .option('--core <url>', 'the running mock-core', RUNNING.core)
+  .option('--state-dir <dir>', 'where the sandbox keeps its CA', IDP_DEFAULTS.stateDir)
+  .action(async (options: { env: string; idp: string; core: string; stateDir: string }) => {
+    const environment = loadEnvironment(options.env);
+    const discovery = await fetch(`${options.idp}/.well-known/openid-configuration`).then((r) => r.json() as Promise<{ issuer: string }>).catch((error: Error) => {
+      throw new SandboxError('ERR_SANDBOX_DEFINITION', `No sandbox answers at ${options.idp} (${error.message}). Start one with \`npm start\`, or name it with --idp.`);
+    });
+    process.stdout.write(`${envLines(environment, { issuer: discovery.issuer, idpHttpUrl: options.idp, coreUrl: options.core, caFile: resolve(options.stateDir, 'tls', 'ca.pem') })}\n`);
+  });
+
+program
+  .command('init')
+  .description('a new environment folder, copied from the default (the Auth0 tutorial)')
+  .argument('<dir>', 'the folder to create')
+  .action((dir: string) => {
+    const target = initEnvironment(dir);
+    process.stdout.write(`Created ${target}. Edit tenant.yaml, models.yaml and core/, then: dial-sandbox up ${dir}\n`);
+  });
+
+function rolePathOf(environment: Environment): string[] {
+  return environment.core?.settings.identityProviders[0]?.rolePath ?? ['dial_roles'];
+}
 
 function toPort(value: string): number {
   const port = Number(value);

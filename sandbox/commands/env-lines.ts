@@ -1,0 +1,36 @@
+/**
+ * `dial-sandbox env`: the environment lines that point DIAL Chat and DIAL Core at the running sandbox, with
+ * the variable names the real images read (reference dial-core-and-chat.md §4, §7; dial-core-newest.md §8).
+ */
+import type { Environment } from '../environment.ts';
+
+export interface SandboxAddresses {
+  issuer: string;
+  idpHttpUrl: string;
+  coreUrl: string;
+  caFile: string;
+}
+
+export function envLines(environment: Environment, at: SandboxAddresses): string {
+  const { tenant } = environment;
+  const chat = tenant.clients.find((c) => c.grant_types.includes('authorization_code')) ?? tenant.clients[0];
+  const audience = tenant.default_audience ?? tenant.resource_servers[0]?.identifier;
+  const provider = environment.core?.settings.identityProviders[0];
+  return [
+    '# DIAL Chat (next-auth Auth0 provider)',
+    `AUTH_AUTH0_HOST=${at.issuer.replace(/\/$/, '')}   # with the scheme; the tutorial's bare domain breaks discovery`,
+    `AUTH_AUTH0_CLIENT_ID=${chat?.client_id ?? '<no application>'}`,
+    `AUTH_AUTH0_SECRET=${chat?.client_secret ?? '<no secret>'}   # not AUTH_AUTH0_CLIENT_SECRET, which Chat does not read`,
+    `AUTH_AUTH0_AUDIENCE=${audience ?? '<no API: tokens would be opaque>'}`,
+    'NEXTAUTH_URL=http://localhost:3000',
+    `DIAL_API_HOST=${at.coreUrl}`,
+    `NODE_EXTRA_CA_CERTS=${at.caFile}`,
+    '',
+    '# DIAL Core (static settings as environment variables)',
+    `aidial.identityProviders.${provider?.name ?? 'auth0'}.jwksUrl=${at.idpHttpUrl}/.well-known/jwks.json`,
+    `aidial.identityProviders.${provider?.name ?? 'auth0'}.rolePath=${provider?.rolePath.join(',') ?? 'dial_roles'}`,
+    `aidial.identityProviders.${provider?.name ?? 'auth0'}.issuerPattern=^${at.issuer.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`,
+    `aidial.identityProviders.${provider?.name ?? 'auth0'}.loggingKey=sub`,
+    `aidial.identityProviders.${provider?.name ?? 'auth0'}.loggingSalt=loggingSalt`,
+  ].join('\n');
+}

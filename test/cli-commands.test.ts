@@ -1,0 +1,61 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { startSandbox, type StartedSandbox } from '../sandbox/index.ts';
+
+const CLI = fileURLToPath(new URL('../bin/dial-sandbox.js', import.meta.url));
+const run = (...args: string[]) => promisify(execFile)(process.execPath, [CLI, ...args], { env: { ...process.env, FORCE_COLOR: '0' } });
+const fail = (...args: string[]) => run(...args).then(() => { throw new Error('expected the command to fail'); }, (error: { code: number; stderr: string }) => error);
+
+describe('dial-sandbox token, decode, env and init', () => {
+  let sandbox: StartedSandbox;
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+  });
+  afterAll(() => sandbox.stop());
+
+  it('token: a real password grant against the running sandbox; --decode shows the claims and the roles Core would see', async () => {
+    const { stdout } = await run('token', '--user', 'alice@example.com', '--idp', sandbox.idpUrl);
+    expect(stdout.trim().split('.')).toHaveLength(3);
+    const decoded = (await run('token', '--user', 'alice@example.com', '--idp', sandbox.idpUrl, '--decode')).stdout;
+    expect(decoded).toContain('"dial_roles": [');
+    expect(decoded).toMatch(/expiry {2}expires in 24\.0 h/);
+    expect(decoded).toContain('roles   ["auth0-role-name"] at rolePath dial_roles');
+  });
+
+  it('token: says how to fix an unknown user and a sandbox that is not running', async () => {
+    expect((await fail('token', '--user', 'carol@example.com', '--idp', sandbox.idpUrl)).stderr).toContain('the users are: alice@example.com, bob@example.com');
+    const down = await fail('token', '--user', 'alice@example.com', '--idp', 'http://127.0.0.1:1');
+    expect(down.code).toBe(1);
+    expect(down.stderr).toContain('Start one with `npm start`');
+  });
+
+  it('decode: explains a token without roles, an expired one and an opaque one', async () => {
+    const bob = await sandbox.token('bob@example.com');
+    expect((await run('decode', bob)).stdout).toContain('none: DIAL Core will let this caller use only deployments without userRoles');
+    const expired = `${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${Buffer.from(JSON.stringify({ exp: 1 })).toString('base64url')}.x`;
+    expect((await run('decode', expired)).stdout).toMatch(/expired .* ago \(1970-01-01T00:00:01\.000Z\)/);
+    expect((await fail('decode', 'opaque-token')).stderr).toContain('ask for one with --audience');
+  });
+
+  it('env: the Chat and Core lines for the running sandbox, with the names the images read', async () => {
+    const { stdout } = await run('env', '--idp', sandbox.idpUrl, '--core', sandbox.coreUrl!);
+    expect(stdout).toContain(`AUTH_AUTH0_HOST=${sandbox.issuer.replace(/\/$/, '')}`);
+    expect(stdout).toContain('AUTH_AUTH0_SECRET=dial-chat-secret');
+    expect(stdout).toContain('AUTH_AUTH0_AUDIENCE=dial-api');
+    expect(stdout).toContain(`aidial.identityProviders.auth0.jwksUrl=${sandbox.idpUrl}/.well-known/jwks.json`);
+  });
+
+  it('init: copies the default environment into a new folder, and refuses a folder that has files', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'init-')), 'mine');
+    expect((await run('init', dir)).stdout).toContain(`dial-sandbox up ${dir}`);
+    expect(readdirSync(dir).sort()).toEqual(['actions', 'core', 'models.yaml', 'tenant.yaml']);
+    expect((await fail('init', dir)).stderr).toContain('is not empty; nothing was written');
+  });
+});
