@@ -70,11 +70,17 @@ export const UNLIMITED_TEXT = '9223372036854775807';
 /** Why a load failed, in Core's words, with the file and (for syntax errors) line and column. */
 export class ConfigLoadError extends Error {
   readonly file: string | undefined;
+  readonly reason: string;
+  readonly line: number | undefined;
+  readonly column: number | undefined;
 
-  constructor(message: string, file?: string) {
-    super(file ? `${file}: ${message}` : message);
+  constructor(reason: string, file?: string, at: { line?: number; column?: number } = {}) {
+    super(file ? `${file}: ${reason}` : reason);
     this.name = 'ConfigLoadError';
     this.file = file;
+    this.reason = reason;
+    this.line = at.line;
+    this.column = at.column;
   }
 }
 
@@ -95,7 +101,9 @@ function readConfigFile(file: string): JsonObject {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new ConfigLoadError(`com.fasterxml.jackson.core.JsonParseException: ${describeJsonError(text, error as Error)}`, file);
+    const at = positionOf(text, error as Error);
+    const where = at.line === undefined ? '' : ` (line: ${at.line}, column: ${at.column})`;
+    throw new ConfigLoadError(`com.fasterxml.jackson.core.JsonParseException: ${(error as Error).message.replace(/ in JSON at position \d+.*$/, '')}${where}`, file, at);
   }
   if (!isObject(value)) {
     throw new ConfigLoadError(`com.fasterxml.jackson.databind.exc.MismatchedInputException: the root must be a JSON object ({…}), not ${Array.isArray(value) ? 'an array' : typeof value}`, file);
@@ -103,14 +111,12 @@ function readConfigFile(file: string): JsonObject {
   return value;
 }
 
-/** JSON.parse's complaint with a line and column, as Jackson reports them. */
-function describeJsonError(text: string, error: Error): string {
+/** Where JSON.parse stopped, as a line and column (Jackson reports both). */
+function positionOf(text: string, error: Error): { line?: number; column?: number } {
   const position = /position (\d+)/.exec(error.message)?.[1];
-  if (position === undefined) return error.message;
+  if (position === undefined) return {};
   const before = text.slice(0, Number(position));
-  const line = before.split('\n').length;
-  const column = Number(position) - before.lastIndexOf('\n');
-  return `${error.message.replace(/ in JSON at position \d+.*$/, '')} (line: ${line}, column: ${column})`;
+  return { line: before.split('\n').length, column: Number(position) - before.lastIndexOf('\n') };
 }
 
 export function bindConfig(tree: JsonObject, source?: string): CoreConfig {

@@ -25,10 +25,13 @@ export function dialJsonError(status: number, message: string, displayMessage: s
 /** A startup failure: Core exits (System.exit(-1)) with this message. */
 export class CoreStartupError extends Error {
   readonly key: string | undefined;
+  /** Core's message alone, without the key. */
+  readonly reason: string;
 
-  constructor(message: string, key?: string) {
-    super(key ? `${message} (at ${key})` : message);
+  constructor(reason: string, key?: string) {
+    super(key ? `${reason} (at ${key})` : reason);
     this.name = 'CoreStartupError';
     this.key = key;
+    this.reason = reason;
   }
 }

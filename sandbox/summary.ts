@@ -2,6 +2,7 @@
 import { relative } from 'node:path';
 
 import type { Idp } from '../mock-idp/idp.ts';
+import { hasAccess } from '../mock-core/access.ts';
 import type { Core } from '../mock-core/core.ts';
 import type { Models } from '../mock-models/models.ts';
 import type { Environment } from './environment.ts';
@@ -31,7 +32,11 @@ export function printSummary({ environment, idp, models, core, startedInMs }: { 
           `  url        ${core.url}`,
           `  settings   ${show(environment.core.dir)}/aidial.settings.json (+ aidial.* variables)`,
           `  config     ${environment.core.settings.configFiles.join(', ')} (in ${show(environment.core.dir)})`,
-          `  models     ${[...core.config.current.models.values()].map((m) => `${m.name} ${m.userRoles === undefined ? '(everyone)' : m.userRoles.length ? `(${m.userRoles.join(', ')})` : '(nobody)'}`).join('; ')}`,
+          '  who may use which model (mock-core\'s own userRoles rule, with each user\'s tenant roles):',
+          ...[...core.config.current.models.values()].map((m) => {
+            const users = tenant.users.filter((u) => hasAccess(m.userRoles, u.roles)).map((u) => u.email);
+            return `    ${m.name.padEnd(24)} ${users.length ? users.join(', ') : '(nobody)'}${m.userRoles === undefined ? '   [no userRoles: everyone]' : m.userRoles.length ? `   [userRoles ${m.userRoles.join(', ')}]` : '   [userRoles []: nobody]'}`;
+          }),
           '',
         ]
       : []),
