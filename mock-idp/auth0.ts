@@ -42,11 +42,12 @@ export const REQUESTED_SCOPE_PARAM = 'sandbox_requested_scope';
  * serves, so that no client picks what would then fail: Auth0 also lists the implicit and hybrid response
  * types and the `plain` PKCE method.
  */
-export function discoveryDocument(issuer: string, withEndSession: boolean): Record<string, unknown> {
+export function discoveryDocument(issuer: string, withEndSession: boolean, browserOrigin?: string): Record<string, unknown> {
   const at = (path: string) => `${issuer}${path.slice(1)}`;
+  const inBrowser = (path: string) => (browserOrigin ? `${browserOrigin}${path}` : at(path));
   return {
     issuer,
-    authorization_endpoint: at(AUTH0_ROUTES.authorization),
+    authorization_endpoint: inBrowser(AUTH0_ROUTES.authorization),
     token_endpoint: at(AUTH0_ROUTES.token),
     device_authorization_endpoint: at('/oauth/device/code'),
     userinfo_endpoint: at(AUTH0_ROUTES.userinfo),
@@ -71,7 +72,7 @@ export function discoveryDocument(issuer: string, withEndSession: boolean): Reco
     request_uri_parameter_supported: false,
     request_parameter_supported: false,
     id_token_signing_alg_values_supported: ['HS256', 'RS256', 'PS256'],
-    ...(withEndSession ? { end_session_endpoint: at(AUTH0_ROUTES.end_session) } : {}),
+    ...(withEndSession ? { end_session_endpoint: inBrowser(AUTH0_ROUTES.end_session) } : {}),
     global_token_revocation_endpoint: at('/oauth/global-token-revocation/connection/{connectionName}'),
     global_token_revocation_endpoint_auth_methods_supported: ['global-token-revocation+jwt'],
     dpop_signing_alg_values_supported: ['ES256'],

@@ -30,6 +30,8 @@ export interface IdpOptions {
   httpsPort?: number;
   /** Time limit of one Post-Login flow. */
   actionTimeoutMs?: number;
+  /** More names for the HTTPS certificate (e.g. a compose service name). */
+  tlsNames?: string[];
   log?: Logger;
 }
 
@@ -50,7 +52,7 @@ export async function createIdp(options: IdpOptions): Promise<Idp> {
   const stateDir = resolve(options.stateDir ?? IDP_DEFAULTS.stateDir);
   const host = options.host ?? IDP_DEFAULTS.host;
   const log = options.log ?? createLogger('mock-idp');
-  const tls = loadOrCreateTls(stateDir, tenant.domain ? [tenant.domain] : []);
+  const tls = loadOrCreateTls(stateDir, [...(tenant.domain ? [tenant.domain] : []), ...(options.tlsNames ?? [])]);
 
   // Listen first: the default domain, and so the issuer, carries the HTTPS port actually bound.
   let app: http.RequestListener = (_req, res) => res.writeHead(503).end();

@@ -7,6 +7,12 @@
 export interface Tenant {
   /** Host (and port) of the tenant; the issuer is `https://<domain>/`. Undefined: `localhost:<https port>`. */
   domain?: string;
+  /**
+   * Where a browser reaches the IdP when it cannot resolve the domain (compose: containers know the domain
+   * by a network alias, the browser only localhost). Discovery then gives the browser-facing endpoints
+   * (authorize, logout) at this origin and keeps the others, and the issuer, at the domain.
+   */
+  browser_origin?: string;
   friendly_name?: string;
   /** Auth0's tenant "Default Audience": used when a token request names no audience. */
   default_audience?: string;

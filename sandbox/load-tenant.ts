@@ -49,6 +49,7 @@ function resolveTenant(data: TenantFile, baseDir: string, at: Report): Tenant {
 
   return {
     domain: data.domain,
+    browser_origin: data.browser_origin,
     friendly_name: data.tenant.friendly_name,
     default_audience: data.tenant.default_audience,
     allowed_logout_urls: data.tenant.allowed_logout_urls,

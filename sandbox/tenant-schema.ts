@@ -80,6 +80,7 @@ const binding = z.object({ action_name: z.string().min(1), display_name: z.strin
 
 export const tenantFileSchema = z.object({
   domain: z.string().regex(/^[^/:\s]+(:\d+)?$/, 'a host name with an optional port, without a scheme or path').optional(),
+  browser_origin: z.string().regex(/^https?:\/\/[^/\s]+$/, 'an origin such as https://localhost:4443 (scheme, host and port, no path)').optional(),
   tenant: z
     .object({
       friendly_name: z.string().optional(),

@@ -6,7 +6,7 @@ import type { SigningKeys } from '../keys.ts';
 import type { Tenant } from '../tenant.ts';
 
 export function discoveryHandler(issuer: string, tenant: Tenant) {
-  const document = discoveryDocument(issuer, tenant.end_session_endpoint_discovery);
+  const document = discoveryDocument(issuer, tenant.end_session_endpoint_discovery, tenant.browser_origin);
   return function discovery(_req: Request, res: Response): void {
     res.set('Cache-Control', 'public, max-age=15').json(document);
   };

@@ -1,0 +1,23 @@
+/**
+ * mock-idp as a process of its own (the compose service). Environment variables only point at things:
+ * SANDBOX_ENV (the environment folder), SANDBOX_STATE_DIR, SANDBOX_HOST, SANDBOX_IDP_HTTP_PORT,
+ * SANDBOX_IDP_HTTPS_PORT, SANDBOX_TLS_NAMES (more certificate names, comma-separated), and the addresses
+ * the tenant is known by there: SANDBOX_DOMAIN (the issuer's host) and SANDBOX_BROWSER_ORIGIN.
+ */
+import { loadEnvironment } from '../sandbox/environment.ts';
+import { runService } from '../sandbox/run-service.ts';
+import { IDP_DEFAULTS } from './defaults.ts';
+import { createIdp } from './idp.ts';
+
+await runService('mock-idp', async (env) => {
+  const { tenant } = loadEnvironment(env.SANDBOX_ENV);
+  const idp = await createIdp({
+    tenant: { ...tenant, domain: env.SANDBOX_DOMAIN ?? tenant.domain, browser_origin: env.SANDBOX_BROWSER_ORIGIN ?? tenant.browser_origin },
+    stateDir: env.SANDBOX_STATE_DIR,
+    host: env.SANDBOX_HOST ?? IDP_DEFAULTS.host,
+    httpPort: Number(env.SANDBOX_IDP_HTTP_PORT ?? IDP_DEFAULTS.httpPort),
+    httpsPort: Number(env.SANDBOX_IDP_HTTPS_PORT ?? IDP_DEFAULTS.httpsPort),
+    tlsNames: env.SANDBOX_TLS_NAMES?.split(',').filter(Boolean),
+  });
+  return { description: `issuer ${idp.issuer}, ${idp.httpUrl} and ${idp.httpsUrl}; CA ${idp.caFile}`, stop: idp.stop };
+});
