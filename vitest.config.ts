@@ -4,17 +4,21 @@ import { defineConfig } from 'vitest/config';
 // The Auth0 SDKs insist on HTTPS. Node reads NODE_EXTRA_CA_CERTS only at process start, so the test CA
 // is made in globalSetup and handed to every test process through `env` (with the forks pool).
 const stateDir = resolve('.sandbox/test');
+const env = { NODE_EXTRA_CA_CERTS: resolve(stateDir, 'tls/ca.pem'), SANDBOX_TEST_STATE_DIR: stateDir };
 
 export default defineConfig({
   test: {
-    include: ['**/*.test.ts'],
-    exclude: ['node_modules/**'],
     pool: 'forks',
     globalSetup: ['./vitest.global-setup.ts'],
-    env: { NODE_EXTRA_CA_CERTS: resolve(stateDir, 'tls/ca.pem'), SANDBOX_TEST_STATE_DIR: stateDir },
     testTimeout: 20_000,
     hookTimeout: 20_000,
     restoreMocks: true,
     unstubEnvs: true,
+    projects: [
+      // Everything, the end-to-end suite against the embedded target included.
+      { extends: true, test: { name: 'default', include: ['**/*.test.ts'], exclude: ['node_modules/**', 'dist/**'], env } },
+      // The same end-to-end suite against compose.yaml (real DIAL images); skipped, with the reason, without Docker.
+      { extends: true, test: { name: 'e2e-compose', include: ['test/e2e/**/*.test.ts'], env: { ...env, SANDBOX_TARGET: 'compose' }, hookTimeout: 300_000 } },
+    ],
   },
 });

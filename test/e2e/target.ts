@@ -1,0 +1,78 @@
+/**
+ * The target an end-to-end file runs against, chosen by SANDBOX_TARGET: `embedded` (the default: the
+ * environment in this process) or `compose` (compose.yaml with the real DIAL Core and Chat images, through
+ * testcontainers). The flows are written once against this interface; what a target cannot do yet is a
+ * reason, and the tests that need it are skipped with that reason in their title.
+ */
+import { fileURLToPath } from 'node:url';
+
+import type { StartedSandbox } from '../../sandbox/index.ts';
+import { passwordGrant, startSandbox } from '../../sandbox/start-sandbox.ts';
+import { loadEnvironment, type Environment } from '../../sandbox/environment.ts';
+
+export interface Target {
+  name: 'embedded' | 'compose';
+  environment: Environment;
+  /** Where token requests go (the IdP's plain-HTTP port). */
+  idpUrl: string;
+  issuer: string;
+  coreUrl: string;
+  token(email: string, options?: { audience?: string; scope?: string }): Promise<string>;
+  /** The embedded sandbox, for what only it can do (change roles in place, reach the stub models). */
+  embedded?: StartedSandbox;
+  stop(): Promise<void>;
+}
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const TARGET_NAME = (process.env.SANDBOX_TARGET ?? 'embedded') as Target['name'];
+
+/** Why the compose target cannot run here, or undefined when it can. */
+export async function composeUnavailable(): Promise<string | undefined> {
+  if (TARGET_NAME !== 'compose') return undefined;
+  const { getContainerRuntimeClient } = await import('testcontainers');
+  return getContainerRuntimeClient().then(
+    () => undefined,
+    (error: Error) => `no Docker engine answers (${error.message.split('\n')[0]})`,
+  );
+}
+
+export async function startTarget(): Promise<Target> {
+  return TARGET_NAME === 'compose' ? startCompose() : startEmbedded();
+}
+
+async function startEmbedded(): Promise<Target> {
+  // The test CA, which NODE_EXTRA_CA_CERTS names for the test processes (vitest.config.ts).
+  const sandbox = await startSandbox(undefined, { stateDir: process.env.SANDBOX_TEST_STATE_DIR });
+  return {
+    name: 'embedded',
+    environment: sandbox.environment,
+    idpUrl: sandbox.idpUrl,
+    issuer: sandbox.issuer,
+    coreUrl: sandbox.coreUrl!,
+    token: (email, options) => sandbox.token(email, options),
+    embedded: sandbox,
+    stop: () => sandbox.stop(),
+  };
+}
+
+async function startCompose(): Promise<Target> {
+  const { DockerComposeEnvironment, Wait } = await import('testcontainers');
+  const environment = loadEnvironment(`${ROOT}environments/auth0-tutorial`);
+  const compose = await new DockerComposeEnvironment(ROOT, 'compose.yaml')
+    .withBuild()
+    .withWaitStrategy('chat-1', Wait.forHealthCheck())
+    .withStartupTimeout(300_000)
+    .up();
+  const idpUrl = 'http://127.0.0.1:4000';
+  return {
+    name: 'compose',
+    environment,
+    idpUrl,
+    issuer: 'https://dial-sandbox.eu.auth0.com/',
+    coreUrl: 'http://127.0.0.1:8080',
+    token: (email, options) => passwordGrant(environment, idpUrl, email, options),
+    stop: async () => {
+      await compose.down();
+    },
+  };
+}
