@@ -7,7 +7,7 @@ const escape = (text: string) =>
 const page = (title: string, body: string) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:26rem;margin:3rem auto;padding:0 1rem;color:#1e212a}
-form{display:grid;gap:.6rem;margin:1rem 0}input,button{font:inherit;padding:.55rem;border:1px solid #c9cace;border-radius:4px}
+form{display:grid;gap:.6rem;margin:1rem 0}label{display:grid;gap:.25rem}input,button{font:inherit;padding:.55rem;border:1px solid #c9cace;border-radius:4px}
 button{background:#635dff;color:#fff;border:0;cursor:pointer}.user{background:#fff;color:#1e212a;border:1px solid #c9cace;text-align:left}
 .error{color:#d03c38}small{color:#65676e}</style></head><body>${body}</body></html>`;
 
