@@ -7,13 +7,14 @@ export async function runService(
 ): Promise<void> {
   try {
     const service = await start(process.env);
-    process.stdout.write(`[${name}] listening: ${service.description}\n`);
     const stop = async () => {
       await service.stop();
       process.exit(0);
     };
+    // Ready for a stop before saying it listens: whoever waits for that line may stop it at once.
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    process.stdout.write(`[${name}] listening: ${service.description}\n`);
   } catch (error) {
     process.stderr.write(`[${name}] ${error instanceof SandboxError ? error.message : (error as Error).stack}\n`);
     process.exit(1);
