@@ -10,6 +10,9 @@ import { MODELS_DEFAULTS } from '../mock-models/defaults.ts';
 import { decodeToken, formatDecoded } from './commands/decode.ts';
 import { envLines } from './commands/env-lines.ts';
 import { initEnvironment } from './commands/init.ts';
+import { runDoctor } from './doctor/doctor.ts';
+import { formatFindings } from './doctor/findings.ts';
+import { readInputs } from './doctor/inputs.ts';
 import { DEFAULT_ENVIRONMENT, loadEnvironment, type Environment } from './environment.ts';
 import { SandboxError } from './errors.ts';
 import { startEnvironment, type ServiceOptions } from './start-environment.ts';
@@ -98,6 +101,24 @@ program
   .action((dir: string) => {
     const target = initEnvironment(dir);
     process.stdout.write(`Created ${target}. Edit tenant.yaml, models.yaml and core/, then: dial-sandbox up ${dir}\n`);
+  });
+
+program
+  .command('doctor')
+  .description('check a DIAL + Auth0 configuration against Core\'s real rules and the IdP it points at')
+  .argument('[env-dir]', 'an environment folder (default: the tutorial\'s, unless files are named)')
+  .option('--settings <file>', 'Core\'s static settings file (AIDIAL_SETTINGS)')
+  .option('--config <file...>', 'Core\'s dynamic config files (default: the settings\' config.files)')
+  .option('--env-file <file...>', 'aidial.* lines (KEY=VALUE, or KEY: value as the tutorial writes them)')
+  .option('--chat-env <file>', 'DIAL Chat\'s AUTH_AUTH0_* lines (default: <env-dir>/chat.env)')
+  .option('--json', 'print the findings as JSON')
+  .option('--no-probe', 'do not contact the IdP the jwksUrl names')
+  .action(async (envDir: string | undefined, options: { settings?: string; config?: string[]; envFile?: string[]; chatEnv?: string; json?: boolean; probe: boolean }) => {
+    const named = options.settings || options.envFile || options.config;
+    const inputs = readInputs({ envDir: envDir ?? (named ? undefined : DEFAULT_ENVIRONMENT), settings: options.settings, config: options.config, envFiles: options.envFile, chatEnv: options.chatEnv });
+    const findings = await runDoctor(inputs, { probe: options.probe });
+    process.stdout.write(options.json ? `${JSON.stringify(findings, null, 2)}\n` : formatFindings(findings));
+    process.exitCode = findings.some((f) => f.severity === 'error') ? 1 : 0;
   });
 
 function rolePathOf(environment: Environment): string[] {

@@ -1,0 +1,139 @@
+/**
+ * Checks of DIAL Core's settings against Core's real rules (reference dial-core-and-chat.md §1, §2.7, §7):
+ * what stops Core from starting, what lets it start and then refuses every token, and what will bite later.
+ */
+import { bindConfig, ConfigLoadError } from '../../mock-core/config.ts';
+import { CoreStartupError } from '../../mock-core/errors.ts';
+import { JavaRegexError, javaRegex } from '../../mock-core/java-regex.ts';
+import { isObject, type JsonObject } from '../../mock-core/json-merge.ts';
+import { parseSettings } from '../../mock-core/settings.ts';
+import type { Finding } from './findings.ts';
+import type { DoctorInputs } from './inputs.ts';
+
+type RawProvider = { name: string; settings: JsonObject };
+
+export function rawProviders(settings: JsonObject): RawProvider[] {
+  const providers = isObject(settings.identityProviders) ? settings.identityProviders : {};
+  return Object.entries(providers).filter(([, v]) => isObject(v)).map(([name, v]) => ({ name, settings: v as JsonObject }));
+}
+
+export function checkCoreSettings(inputs: DoctorInputs, issuer: string | undefined): Finding[] {
+  const findings: Finding[] = [];
+  const where = (key: string) => `${inputs.settingsSource}: ${key}`;
+  const providers = rawProviders(inputs.settings);
+
+  for (const { name, settings } of providers) {
+    const key = (k: string) => `identityProviders.${name}.${k}`;
+    const jwksUrl = typeof settings.jwksUrl === 'string' ? settings.jwksUrl : undefined;
+    if (jwksUrl && /^[a-z][a-z0-9+.-]*:\/\/\//i.test(jwksUrl)) {
+      findings.push({
+        check: 'jwks-url-triple-slash', severity: 'error', where: where(key('jwksUrl')),
+        title: 'jwksUrl has three slashes: Core starts, then refuses every token with 401 "Bad Authorization header"',
+        compared: `${jwksUrl}: java.net.URL reads an empty host and the path "/${jwksUrl.replace(/^[a-z]+:\/\/\//i, '')}", so the JWKS is never fetched`,
+        fix: `write ${jwksUrl.replace(/^([a-z][a-z0-9+.-]*:\/\/)\/+/i, '$1')}`,
+      });
+    }
+    const pattern = typeof settings.issuerPattern === 'string' ? settings.issuerPattern : undefined;
+    if (pattern !== undefined) findings.push(...checkIssuerPattern(pattern, where(key('issuerPattern')), issuer, providers.length));
+    const rolePaths = Array.isArray(settings.rolePath) ? settings.rolePath.map(String) : typeof settings.rolePath === 'string' ? [settings.rolePath] : [];
+    for (const rolePath of rolePaths.filter((p) => /[/:]/.test(p))) {
+      findings.push({
+        check: 'role-path-namespaced', severity: 'error', where: where(key('rolePath')),
+        title: 'rolePath names a namespaced claim, which Core cannot reach: every user has no role',
+        compared: `Core splits rolePath on dots: "${rolePath}" becomes ${JSON.stringify(rolePath.split('.'))}, a path through objects the token does not have`,
+        fix: 'set the roles in a plain claim such as dial_roles (api.accessToken.setCustomClaim("dial_roles", event.authorization.roles)) and use rolePath: dial_roles',
+      });
+    }
+  }
+
+  try {
+    parseSettings(inputs.settings);
+  } catch (error) {
+    if (!(error instanceof CoreStartupError)) throw error;
+    // The placeholder pattern has a finding of its own, with more to say.
+    if (!/Illegal repetition/.test(error.reason) || !findings.some((f) => f.check === 'issuer-pattern-placeholder')) {
+      findings.push({ check: 'core-will-not-start', severity: 'error', where: where(error.key ?? '(settings)'), title: `DIAL Core will not start: ${error.reason}`, fix: fixFor(error.reason) });
+    }
+  }
+  return findings;
+}
+
+function checkIssuerPattern(pattern: string, where: string, issuer: string | undefined, providerCount: number): Finding[] {
+  const placeholder = /\$\{[^}]*\}/.exec(pattern);
+  if (placeholder) {
+    const interpolated = pattern.replace(/\$\{[^}]*\}/g, '');
+    return [{
+      check: 'issuer-pattern-placeholder', severity: 'error', where,
+      title: `issuerPattern still holds the placeholder ${placeholder[0]}`,
+      compared: `as written, Java's Pattern.compile fails ("Illegal repetition"): DIAL Core will not start. Through docker compose, ${placeholder[0]} is replaced by a host variable, usually empty: "${interpolated}", which ${issuer ? `does not match the issuer ${issuer}` : 'matches no Auth0 issuer'}`,
+      fix: issuer ? `write the issuer itself, e.g. ^${escapeRegex(issuer)}$ (in compose, $$ for each $)` : 'write your tenant\'s domain in place of the placeholder',
+    }];
+  }
+  if (!issuer) return [];
+  let regex: RegExp;
+  try {
+    const compiled = javaRegex(pattern);
+    regex = new RegExp(`^(?:${compiled.source})$`, compiled.flags);
+  } catch (error) {
+    if (error instanceof JavaRegexError) return []; // reported as "Core will not start"
+    throw error;
+  }
+  if (regex.test(issuer)) return [];
+  const euOnly = /\\?\.eu\\?\.auth0/.test(pattern) && !/\.eu\.auth0\.com/.test(issuer);
+  const several = providerCount > 1;
+  return [{
+    check: 'issuer-pattern-mismatch', severity: several ? 'error' : 'warning', where,
+    title: several
+      ? 'issuerPattern does not match the issuer the IdP issues, and with several providers every token of this IdP gets 401'
+      : 'issuerPattern does not match the issuer the IdP issues (harmless for now: with one provider Core does not consult it)',
+    compared: `"${pattern}" as a full match against "${issuer}": no match${euOnly ? ' (the pattern accepts EU tenants only: *.eu.auth0.com)' : ''}${issuer.endsWith('/') && !regex.test(issuer) && regex.test(issuer.slice(0, -1)) ? '; it would match without the trailing slash Auth0 issuers carry' : ''}`,
+    fix: `^${escapeRegex(issuer)}$`,
+  }];
+}
+
+/** The dynamic config files as Jackson reads them: strict JSON, then Core's shapes. */
+export function checkCoreConfig(inputs: DoctorInputs): Finding[] {
+  const findings: Finding[] = [];
+  for (const { file, text } of inputs.configFiles) {
+    let tree: unknown;
+    try {
+      tree = JSON.parse(text);
+    } catch (error) {
+      findings.push({
+        check: 'config-not-json', severity: 'error', where: file,
+        title: `${file.split('/').pop()} is not strict JSON: DIAL Core will not start (and a hot reload keeps the old config)`,
+        compared: `${(error as Error).message}${jsonHints(text)}`,
+        fix: 'Core reads strict JSON: one object in {}, no comments, no trailing commas, double quotes only',
+      });
+      continue;
+    }
+    try {
+      if (!isObject(tree)) throw new ConfigLoadError('the root must be a JSON object ({…})', file);
+      bindConfig(tree, file);
+    } catch (error) {
+      if (!(error instanceof ConfigLoadError)) throw error;
+      findings.push({ check: 'config-will-not-load', severity: 'error', where: file, title: `DIAL Core will not load ${file.split('/').pop()}`, compared: error.reason, fix: 'remove or rename the key Core does not know, or fix the value' });
+    }
+  }
+  return findings;
+}
+
+function jsonHints(text: string): string {
+  const hints: string[] = [];
+  if (/^\s*"[^"]+"\s*:/.test(text)) hints.push('the file is a fragment ("models": …) without the outer { }, as the tutorial shows it');
+  if (/,\s*[}\]]/.test(text)) hints.push('a trailing comma before } or ]');
+  if (/(^|[^:"])\/\/|\/\*/.test(text)) hints.push('a comment');
+  return hints.length ? ` — ${hints.join('; ')}` : '';
+}
+
+function fixFor(reason: string): string {
+  if (reason.includes('JsonArray')) return `write config.files as a JSON array string: aidial.config.files='["/opt/config/aidial.config.json"]'`;
+  if (reason.includes('rolePath')) return 'add rolePath (for the tutorial: dial_roles)';
+  if (reason.includes('loggingSalt')) return 'add loggingSalt beside loggingKey';
+  if (reason.includes('identity provider')) return 'add aidial.identityProviders.<name>.jwksUrl and rolePath';
+  return 'see reference/dial-core-and-chat.md §1.2';
+}
+
+export function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}

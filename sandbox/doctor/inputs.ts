@@ -1,0 +1,80 @@
+/**
+ * What the doctor examines: Core's static settings as written (file + `aidial.*` lines, not yet validated,
+ * so a setting Core would refuse is a finding rather than a crash), the dynamic config files as text, DIAL
+ * Chat's environment, and the tenant, from an environment folder or from files named one by one.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+
+import { coreDefaultSettings } from '../../mock-core/settings.ts';
+import { deepMerge, isObject, type JsonObject } from '../../mock-core/json-merge.ts';
+import { vertxEnvSettings } from '../../mock-core/vertx-env.ts';
+import type { Tenant } from '../../mock-idp/tenant.ts';
+import { loadTenant } from '../load-tenant.ts';
+
+export interface DoctorInputs {
+  /** The merged static settings tree, as Core would merge it, unvalidated. */
+  settings: JsonObject;
+  settingsSource: string;
+  /** Each dynamic config file: its path and text. */
+  configFiles: { file: string; text: string }[];
+  /** DIAL Chat's environment (empty when none was given). */
+  chatEnv: Record<string, string>;
+  chatEnvSource?: string;
+  tenant?: Tenant;
+  tenantSource?: string;
+}
+
+export interface InputPaths {
+  envDir?: string;
+  settings?: string;
+  config?: string[];
+  /** Files of `aidial.*` lines (KEY=VALUE, or KEY: value as the tutorial writes them). */
+  envFiles?: string[];
+  chatEnv?: string;
+}
+
+export function readInputs(paths: InputPaths): DoctorInputs {
+  const envDir = paths.envDir && resolve(paths.envDir);
+  const settingsFile = paths.settings ?? (envDir && existing(join(envDir, 'core', 'aidial.settings.json')));
+  let settings = coreDefaultSettings();
+  if (settingsFile) {
+    const parsed = JSON.parse(readFileSync(settingsFile, 'utf8')) as unknown;
+    if (isObject(parsed)) settings = deepMerge(settings, parsed);
+  }
+  for (const file of paths.envFiles ?? []) settings = deepMerge(settings, vertxEnvSettings(readEnvLines(file)));
+
+  const configFiles = (paths.config ?? configFilesOf(settings, settingsFile)).filter((f) => existsSync(f)).map((file) => ({ file, text: readFileSync(file, 'utf8') }));
+  const chatEnvFile = paths.chatEnv ?? (envDir && existing(join(envDir, 'chat.env')));
+  const tenantFile = envDir && existing(join(envDir, 'tenant.yaml'));
+  return {
+    settings,
+    settingsSource: [settingsFile, ...(paths.envFiles ?? [])].filter(Boolean).join(' + ') || "Core's defaults",
+    configFiles,
+    chatEnv: chatEnvFile ? readEnvLines(chatEnvFile) : {},
+    chatEnvSource: chatEnvFile,
+    tenant: tenantFile ? loadTenant(tenantFile) : undefined,
+    tenantSource: tenantFile,
+  };
+}
+
+function configFilesOf(settings: JsonObject, settingsFile: string | undefined): string[] {
+  const files = isObject(settings.config) ? settings.config.files : undefined;
+  if (!Array.isArray(files)) return [];
+  return files.map((f) => resolve(settingsFile ? dirname(settingsFile) : '.', String(f)));
+}
+
+/** `KEY=VALUE`, `KEY: value` or `- KEY=VALUE` lines (env files, compose environment blocks, the tutorial's text). */
+export function readEnvLines(file: string): Record<string, string> {
+  const entries: Record<string, string> = {};
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const match = /^\s*(?:-\s*)?(?:export\s+)?([A-Za-z_][\w.-]*)\s*[:=]\s?(.*?)\s*$/.exec(line);
+    if (!match || line.trim().startsWith('#')) continue;
+    entries[match[1]!] = match[2]!.replace(/^(['"])(.*)\1$/, '$2');
+  }
+  return entries;
+}
+
+function existing(file: string): string | undefined {
+  return existsSync(file) ? file : undefined;
+}

@@ -1,0 +1,119 @@
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+import { describe, expect, it } from 'vitest';
+
+import { runDoctor } from '../sandbox/doctor/doctor.ts';
+import type { Finding } from '../sandbox/doctor/findings.ts';
+import { readInputs, type InputPaths } from '../sandbox/doctor/inputs.ts';
+import { DEFAULT_ENVIRONMENT } from '../sandbox/environment.ts';
+import { startSandbox } from '../sandbox/index.ts';
+
+const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
+
+/** A copy of the tutorial environment, changed by `edit(dir)`. */
+function environmentWith(edit: (dir: string) => void = () => {}): string {
+  const dir = join(mkdtempSync(join(tmpdir(), 'doctor-')), 'env');
+  cpSync(DEFAULT_ENVIRONMENT, dir, { recursive: true });
+  edit(dir);
+  return dir;
+}
+const editJson = (file: string, change: (value: Record<string, any>) => void) => {
+  const value = JSON.parse(readFileSync(file, 'utf8'));
+  change(value);
+  writeFileSync(file, JSON.stringify(value, null, 2));
+};
+const editText = (file: string, from: string | RegExp, to: string) => writeFileSync(file, readFileSync(file, 'utf8').replace(from, to));
+const doctor = (paths: InputPaths, probe = false) => runDoctor(readInputs(paths), { probe });
+const byCheck = (findings: Finding[], check: string) => findings.filter((f) => f.check === check);
+
+describe('dial-sandbox doctor', () => {
+  it("finds every defect of the tutorial's own text (reference §7)", async () => {
+    const dir = environmentWith((d) => {
+      editText(join(d, 'tenant.yaml'), 'http://localhost:3000/api/auth/callback/auth0', 'https://https://chat.example.com/api/auth/callback/auth0');
+      rmSync(join(d, 'core', 'aidial.settings.json'));
+    });
+    const findings = await doctor({
+      envDir: dir,
+      envFiles: [join(FIXTURES, 'doctor/tutorial-core.env')],
+      config: [join(FIXTURES, 'doctor/tutorial-config.json')],
+      chatEnv: join(FIXTURES, 'doctor/tutorial-chat.env'),
+    });
+    const checks = findings.filter((f) => f.severity === 'error').map((f) => f.check).sort();
+    expect(checks).toEqual(['callback-doubled-scheme', 'chat-host-no-scheme', 'chat-secret-name', 'config-not-json', 'issuer-pattern-placeholder', 'jwks-url-triple-slash', 'missing-audience']);
+    expect(byCheck(findings, 'jwks-url-triple-slash')[0]!.fix).toBe('write https://<auth0_domain>/.well-known/jwks.json');
+    expect(byCheck(findings, 'issuer-pattern-placeholder')[0]!.compared).toContain('"^https:\\/\\/\\.eu\\.auth0\\.com.*$", which does not match the issuer https://localhost:4443/');
+    expect(byCheck(findings, 'config-not-json')[0]!.compared).toContain('the file is a fragment ("models": …) without the outer { }');
+    expect(byCheck(findings, 'chat-host-no-scheme')[0]!.fix).toBe('AUTH_AUTH0_HOST=https://dial-sandbox.us.auth0.com');
+    expect(byCheck(findings, 'callback-doubled-scheme')[0]!.fix).toBe('write https://chat.example.com/api/auth/callback/auth0');
+  });
+
+  it('finds trailing commas and comments in aidial.config.json', async () => {
+    const dir = environmentWith((d) => writeFileSync(join(d, 'core', 'aidial.config.json'), '{\n  // models\n  "models": {"m": {"type": "chat"},}\n}\n'));
+    const [finding] = byCheck(await doctor({ envDir: dir }), 'config-not-json');
+    expect(finding!.compared).toContain('a trailing comma before } or ]; a comment');
+  });
+
+  it('tells an EU-only issuerPattern from the issuer the IdP really issues, and whether that matters yet', async () => {
+    const dir = environmentWith((d) => {
+      editText(join(d, 'tenant.yaml'), '# domain: dial-sandbox.eu.auth0.com', 'domain: dial-sandbox.us.auth0.com');
+      editJson(join(d, 'core', 'aidial.settings.json'), (s) => (s.identityProviders.auth0.issuerPattern = '^https:\\/\\/dial-sandbox\\.eu\\.auth0\\.com.*$'));
+    });
+    const [one] = byCheck(await doctor({ envDir: dir }), 'issuer-pattern-mismatch');
+    expect(one).toMatchObject({ severity: 'warning', fix: '^https:\\/\\/dial-sandbox\\.us\\.auth0\\.com\\/$' });
+    expect(one!.compared).toContain('the pattern accepts EU tenants only');
+    editJson(join(dir, 'core', 'aidial.settings.json'), (s) => (s.identityProviders.test = { disableJwtVerification: true, rolePath: 'roles' }));
+    const [several] = byCheck(await doctor({ envDir: dir }), 'issuer-pattern-mismatch');
+    expect(several!.severity).toBe('error');
+    expect(several!.title).toContain('every token of this IdP gets 401');
+  });
+
+  it('finds a rolePath naming a namespaced claim', async () => {
+    const dir = environmentWith((d) => editJson(join(d, 'core', 'aidial.settings.json'), (s) => (s.identityProviders.auth0.rolePath = 'https://dial.example.com/roles')));
+    expect(byCheck(await doctor({ envDir: dir }), 'role-path-namespaced')[0]!.compared).toContain('["https://dial","example","com/roles"]');
+  });
+
+  it.each([
+    ['roles set on the ID token only', 'roles-in-id-token', 'dial_roles', 'on the ID token only; Core reads the access token'],
+    ['a restricted claim name, which Auth0 drops', 'restricted-roles', 'roles', '"roles" is a restricted claim name: Auth0 drops it'],
+  ])('runs the tenant\'s Actions to find a rolePath that reaches no role: %s', async (_case, action, rolePath, because) => {
+    const dir = environmentWith((d) => {
+      cpSync(join(FIXTURES, `actions/${action}.js`), join(d, 'actions', 'dial-role.js'));
+      editJson(join(d, 'core', 'aidial.settings.json'), (s) => (s.identityProviders.auth0.rolePath = rolePath));
+    });
+    const [finding] = byCheck(await doctor({ envDir: dir }), 'role-path-unreachable');
+    expect(finding!.compared).toContain(because);
+    expect(finding!.title).toContain('alice@example.com have tenant roles');
+  });
+
+  it('finds userRoles no user of the tenant can satisfy, and userRoles [] (nobody)', async () => {
+    const dir = environmentWith((d) => editJson(join(d, 'core', 'aidial.config.json'), (c) => (c.models['chat-gpt-35-turbo'].userRoles = ['admin'])));
+    const findings = await doctor({ envDir: dir });
+    expect(byCheck(findings, 'user-roles-unsatisfiable')[0]!.compared).toContain('alice@example.com ["auth0-role-name"]');
+    expect(byCheck(findings, 'user-roles-nobody')[0]!.where).toContain('models.gpt-4-closed.userRoles');
+  });
+
+  it('reports a jwksUrl nothing answers at, and with the IdP up finds no error in the tutorial environment', async () => {
+    const down = environmentWith((d) => editJson(join(d, 'core', 'aidial.settings.json'), (s) => (s.identityProviders.auth0.jwksUrl = 'http://127.0.0.1:1/.well-known/jwks.json')));
+    expect(byCheck(await doctor({ envDir: down }, true), 'jwks-unreachable')[0]!.compared).toContain('GET http://127.0.0.1:1/.well-known/jwks.json');
+
+    await using sandbox = await startSandbox();
+    const up = environmentWith((d) => editJson(join(d, 'core', 'aidial.settings.json'), (s) => {
+      s.identityProviders.auth0.jwksUrl = `${sandbox.idpUrl}/.well-known/jwks.json`;
+      s.identityProviders.auth0.issuerPattern = `^${sandbox.issuer.replace(/[./]/g, '\\$&')}$`;
+    }));
+    expect((await doctor({ envDir: up }, true)).filter((f) => f.severity === 'error')).toEqual([]);
+  });
+
+  it('exits non-zero on errors and prints JSON with --json', async () => {
+    const dir = environmentWith((d) => editJson(join(d, 'core', 'aidial.settings.json'), (s) => (s.identityProviders.auth0.jwksUrl = 'https:///tenant/.well-known/jwks.json')));
+    const cli = fileURLToPath(new URL('../bin/dial-sandbox.js', import.meta.url));
+    const failure = await promisify(execFile)(process.execPath, [cli, 'doctor', dir, '--json', '--no-probe']).catch((e: { code: number; stdout: string }) => e);
+    expect((failure as { code: number }).code).toBe(1);
+    expect(JSON.parse((failure as { stdout: string }).stdout).map((f: Finding) => f.check)).toContain('jwks-url-triple-slash');
+  });
+});
