@@ -8,6 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 
+import { coldStart, e2eWallTime, grantsPerSecond, healthy, rssMiB, spawnOauth2MockServer, spawnSandbox } from './sandbox-bench.ts';
+
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = 32;
 const STREAM_SAMPLES = 300;
@@ -105,6 +107,8 @@ function printTable(title: string, rows: string[][]): void {
   process.stdout.write(`\n${title}\n\n${[line(rows[0]!), line(widths.map((w) => '-'.repeat(w))), ...rows.slice(1).map(line)].join('\n')}\n`);
 }
 
+const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 60);
+
 const models = await startServer('models');
 const ceiling = await startServer('ceiling');
 const core = await startServer('core', models.url.origin);
@@ -148,4 +152,49 @@ try {
   ]);
 } finally {
   for (const server of [models, ceiling, core, embeddedCore!]) server.process.kill();
+}
+
+// The sandbox as a whole beside oauth2-mock-server, measured the same way.
+{
+  const sandboxStart = await coldStart(spawnSandbox);
+  const mockStart = await coldStart(spawnOauth2MockServer);
+  const sandbox = await spawnSandbox();
+  const mock = await spawnOauth2MockServer();
+  try {
+    await healthy(sandbox.health);
+    const idle = rssMiB(sandbox.process.pid!);
+    const clientCredentials = { grant_type: 'client_credentials', client_id: 'ci-runner', client_secret: 'ci-runner-secret', audience: 'dial-api' };
+    const password = { grant_type: 'password', client_id: 'dial-chat', client_secret: 'dial-chat-secret', username: 'alice@example.com', password: 'alice', audience: 'dial-api' };
+    // oauth2-mock-server authenticates no client and runs no Action: the same requests, less the work.
+    const mockClientCredentials = { grant_type: 'client_credentials', client_id: 'ci-runner', aud: 'dial-api' };
+    const mockPassword = { grant_type: 'password', username: 'alice@example.com', password: 'alice' };
+    await grantsPerSecond(`${sandbox.idpUrl}/oauth/token`, password, 1); // warm-up
+    await grantsPerSecond(`${mock.idpUrl}/token`, mockPassword, 1);
+    const rows = [
+      ['figure', 'dial-auth-sandbox', 'oauth2-mock-server', 'ratio'],
+      ['cold start: spawn → every health check answers (median of 5)', ms(sandboxStart), ms(mockStart), ratio(sandboxStart, mockStart)],
+    ];
+    for (const [name, ours, theirs] of [['client_credentials grants/s (concurrency 32)', clientCredentials, mockClientCredentials], ['password grants/s (concurrency 32, Actions run)', password, mockPassword]] as const) {
+      const a = await grantsPerSecond(`${sandbox.idpUrl}/oauth/token`, ours, SECONDS);
+      const b = await grantsPerSecond(`${mock.idpUrl}/token`, theirs, SECONDS);
+      rows.push([name, a.toFixed(0), b.toFixed(0), ratio(a, b)]);
+    }
+    printTable('the sandbox beside oauth2-mock-server (targets: cold start ≤ 2× while running three services; grants/s ≥ 1.0×)', rows);
+
+    await Promise.all([
+      grantsPerSecond(`${sandbox.idpUrl}/oauth/token`, password, SOAK_SECONDS),
+      grantsPerSecond(`${sandbox.idpUrl}/oauth/token`, clientCredentials, SOAK_SECONDS),
+    ]);
+    const loaded = rssMiB(sandbox.process.pid!);
+    const e2e = await e2eWallTime();
+    printTable('the sandbox itself', [
+      ['figure', 'value'],
+      ['RSS idle, after start', `${idle.toFixed(0)} MiB`],
+      [`RSS after ${SOAK_SECONDS} s of grants at concurrency 64`, `${loaded.toFixed(0)} MiB`],
+      ['e2e suite wall time (embedded target, incl. vitest start)', `${e2e.toFixed(1)} s`],
+    ]);
+  } finally {
+    sandbox.process.kill();
+    mock.process.kill();
+  }
 }

@@ -1,0 +1,117 @@
+/**
+ * The sandbox as a whole beside oauth2-mock-server (the most used Node mock IdP), measured the same way in
+ * the same run: cold start from process spawn to every service answering its health check, and token grants
+ * per second at concurrency 32; then the sandbox's memory idle and after a soak, and the e2e suite's wall time.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CONCURRENCY = 32;
+
+interface Running {
+  process: ChildProcess;
+  /** Health URLs of every service. */
+  health: string[];
+  idpUrl: string;
+  coreUrl?: string;
+}
+
+/** Spawns `dial-sandbox up` on free ports and resolves once its summary names the services. */
+export function spawnSandbox(): Promise<Running> {
+  const child = spawn(process.execPath, ['bin/dial-sandbox.js', 'up', '--idp-http-port', '0', '--idp-https-port', '0', '--models-port', '0', '--core-port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk) => {
+      out += chunk;
+      if (!out.includes('Ctrl-C stops.')) return;
+      const idpUrl = /https\s+\S+\s+http (http:\/\/\S+)/.exec(out)![1]!;
+      const modelsUrl = /mock-models[^\n]*\n\s+url\s+(http:\/\/\S+)/.exec(out)![1]!;
+      const coreUrl = /mock-core[^\n]*\n\s+url\s+(http:\/\/\S+)/.exec(out)?.[1];
+      resolve({ process: child, idpUrl, coreUrl, health: [`${idpUrl}/healthz`, `${modelsUrl}/healthz`, ...(coreUrl ? [`${coreUrl}/health`] : [])] });
+    });
+    child.once('exit', (code) => reject(new Error(`dial-sandbox up exited with ${code}`)));
+  });
+}
+
+/** Spawns oauth2-mock-server on a free port. */
+export function spawnOauth2MockServer(): Promise<Running> {
+  const child = spawn(process.execPath, [`${ROOT}node_modules/oauth2-mock-server/dist/oauth2-mock-server.mjs`, '-a', '127.0.0.1', '-p', '0'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk) => {
+      out += chunk;
+      const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
+      if (url) resolve({ process: child, idpUrl: url, health: [`${url}/.well-known/openid-configuration`] });
+    });
+    child.once('exit', (code) => reject(new Error(`oauth2-mock-server exited with ${code}`)));
+  });
+}
+
+export async function healthy(urls: string[]): Promise<void> {
+  for (const url of urls) {
+    for (let i = 0; ; i++) {
+      if (await fetch(url).then((r) => r.ok, () => false)) break;
+      if (i > 2000) throw new Error(`${url} never answered`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+}
+
+/** Median milliseconds from spawn to every health check answering, over `runs` cold starts. */
+export async function coldStart(start: () => Promise<Running>, runs = 5): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const began = performance.now();
+    const running = await start();
+    await healthy(running.health);
+    samples.push(performance.now() - began);
+    running.process.kill();
+    await new Promise((r) => running.process.once('exit', r));
+  }
+  return samples.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
+}
+
+/** Token grants per second at CONCURRENCY for `seconds`. */
+export async function grantsPerSecond(url: string, form: Record<string, string>, seconds: number): Promise<number> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const body = new URLSearchParams(form).toString();
+  const target = new URL(url);
+  const deadline = performance.now() + seconds * 1000;
+  let done = 0;
+  let failed = 0;
+  const worker = async () => {
+    while (performance.now() < deadline && done < 1_000_000) {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = http.request({ agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+      if (status === 200) done++;
+      else failed++;
+    }
+  };
+  const began = performance.now();
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  agent.destroy();
+  if (failed) throw new Error(`${url}: ${failed} grants failed`);
+  return done / ((performance.now() - began) / 1000);
+}
+
+/** Resident memory of a process, in MiB (Linux). */
+export function rssMiB(pid: number): number {
+  const kb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+  return kb / 1024;
+}
+
+/** Wall time of the e2e suite against the embedded target, in seconds. */
+export function e2eWallTime(): Promise<number> {
+  const began = performance.now();
+  const child = spawn(process.execPath, [`${ROOT}node_modules/vitest/vitest.mjs`, 'run', '--project', 'default', 'test/e2e'], { cwd: ROOT, stdio: 'ignore' });
+  return new Promise((resolve, reject) => child.once('exit', (code) => (code === 0 ? resolve((performance.now() - began) / 1000) : reject(new Error(`the e2e suite failed (${code})`)))));
+}
