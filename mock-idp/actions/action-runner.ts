@@ -28,8 +28,8 @@ interface Job {
   resolve: (run: ActionRun) => void;
 }
 
-/** Workers at most: Actions wait for I/O rarely here, and the machine has few cores. */
-const POOL_SIZE = 4;
+/** Workers at most: Actions seldom wait for I/O, so more workers than cores buy nothing but memory. */
+const POOL_SIZE = 2;
 
 export class ActionRunner {
   readonly #idle: Worker[] = [];

@@ -19,12 +19,13 @@ export const PASSWORD_REALM_GRANT = 'http://auth0.com/oauth/grant-type/password-
 const PARAMETERS = ['username', 'password', 'scope', 'resource', 'realm'];
 
 export function registerPasswordGrants(provider: Provider, deps: ProviderDeps, outcomes: Outcomes): void {
-  const handler = (ctx: KoaContextWithOIDC) => passwordGrant(ctx, deps, outcomes);
+  const grantIds = new Map<string, string>();
+  const handler = (ctx: KoaContextWithOIDC) => passwordGrant(ctx, deps, outcomes, grantIds);
   provider.registerGrantType('password', handler, PARAMETERS);
   provider.registerGrantType(PASSWORD_REALM_GRANT, handler, PARAMETERS);
 }
 
-async function passwordGrant(ctx: KoaContextWithOIDC, deps: ProviderDeps, outcomes: Outcomes): Promise<void> {
+async function passwordGrant(ctx: KoaContextWithOIDC, deps: ProviderDeps, outcomes: Outcomes, grantIds: Map<string, string>): Promise<void> {
   const { provider } = ctx.oidc;
   const client = ctx.oidc.client!;
   const params = ctx.oidc.params as Record<string, string | undefined>;
@@ -44,10 +45,15 @@ async function passwordGrant(ctx: KoaContextWithOIDC, deps: ProviderDeps, outcom
 
   const outcome = await deps.trigger.run(triggerRequest(ctx, deps, user, 'oauth2-password', audience, requested));
 
-  const grant = new provider.Grant({ accountId: user.user_id, clientId: client.clientId });
+  // One grant per user and application, reused from login to login, so repeated logins do not pile up.
+  const key = `${user.user_id}\u0000${client.clientId}`;
+  const previous = grantIds.get(key);
+  const existing = previous ? await provider.Grant.find(previous) : undefined;
+  const grant = existing ?? new provider.Grant({ accountId: user.user_id, clientId: client.clientId });
   grant.addOIDCScope(oidcScopes.join(' '));
   if (api) grant.addResourceScope(audienceToResource(api.identifier), apiScopes.join(' '));
   const grantId = await grant.save();
+  grantIds.set(key, grantId);
   outcomes.remember(grantId, outcome);
 
   // An API token carries the API's scopes; the opaque one (no API) the OIDC scopes it is good for at /userinfo.
