@@ -2,25 +2,20 @@ import { AzureOpenAI } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ManualClock } from '../common/clock.ts';
-
 import type { Core } from '../mock-core/core.ts';
 import type { Models } from '../mock-models/models.ts';
-import { startTestCore } from './support/core.ts';
-import { alice, bob, dialChat, startTestIdp, type TestIdp } from './support/idp.ts';
-import { startTestModels } from './support/models.ts';
+import { startTutorialServices } from './support/core.ts';
+import { alice, bob, dialChat, type TestIdp } from './support/idp.ts';
 
 describe('the tutorial flow through mock-core, with the openai SDK as DIAL clients use it', () => {
   let idp: TestIdp;
   let models: Models;
   let core: Core;
+  let stop: () => Promise<void>;
   beforeAll(async () => {
-    idp = await startTestIdp();
-    models = await startTestModels();
-    core = await startTestCore({ idpUrl: idp.httpUrl, modelsUrl: models.url });
+    ({ idp, models, core, stop } = await startTutorialServices());
   });
-  afterAll(async () => {
-    await Promise.all([core?.stop(), models?.stop(), idp?.stop()]);
-  });
+  afterAll(() => stop?.());
 
   const tokenOf = async (user: typeof alice) =>
     (await idp.token({ grant_type: 'password', ...dialChat, ...user, audience: 'dial-api', scope: 'openid' })).body.access_token!;
@@ -74,23 +69,18 @@ describe('the tutorial flow with a token limit and an injected clock, JWKS over 
   // Ahead of the IdP's clock, so the tokens it issues are never "from the future" for Core.
   const clock = new ManualClock(Date.now() + 5_000);
   let idp: TestIdp;
-  let models: Models;
   let core: Core;
+  let stop: () => Promise<void>;
   beforeAll(async () => {
-    idp = await startTestIdp();
-    models = await startTestModels();
-    core = await startTestCore({
-      idpUrl: idp.httpsUrl,
-      modelsUrl: models.url,
+    ({ idp, core, stop } = await startTutorialServices({
+      jwksOverHttps: true,
       clock,
       editConfig: (config) => {
         ((config.roles as Record<string, { limits: Record<string, unknown> }>)['auth0-role-name']!.limits['chat-gpt-35-turbo'] = { minute: '10' });
       },
-    });
+    }));
   });
-  afterAll(async () => {
-    await Promise.all([core?.stop(), models?.stop(), idp?.stop()]);
-  });
+  afterAll(() => stop?.());
 
   it('answers 429 once alice has used her minute of tokens, and lets her in again once the window has passed', async () => {
     const { access_token } = (await idp.token({ grant_type: 'password', ...dialChat, ...alice, audience: 'dial-api' })).body;

@@ -8,6 +8,8 @@ import { createCore, type Core } from '../../mock-core/core.ts';
 import type { JsonObject } from '../../mock-core/json-merge.ts';
 import { loadStaticSettings } from '../../mock-core/settings.ts';
 import { DEFAULT_ENVIRONMENT } from '../../sandbox/environment.ts';
+import { startTestIdp } from './idp.ts';
+import { startTestModels } from './models.ts';
 
 const CORE_DIR = join(DEFAULT_ENVIRONMENT, 'core');
 
@@ -33,4 +35,12 @@ export async function startTestCore(options: TestCoreOptions): Promise<Core & { 
   options.editConfig?.(config);
   const core = await createCore({ settings, config: { inline: config }, port: 0, clock: options.clock, log });
   return Object.assign(core, { logs: log.lines });
+}
+
+/** The three services of the tutorial, started for one test file: the IdP, the stub models, and Core between. */
+export async function startTutorialServices(options: Omit<TestCoreOptions, 'idpUrl' | 'modelsUrl'> & { jwksOverHttps?: boolean } = {}) {
+  const idp = await startTestIdp();
+  const models = await startTestModels();
+  const core = await startTestCore({ ...options, idpUrl: options.jwksOverHttps ? idp.httpsUrl : idp.httpUrl, modelsUrl: models.url });
+  return { idp, models, core, stop: () => Promise.all([core.stop(), models.stop(), idp.stop()]).then(() => undefined) };
 }
