@@ -6,9 +6,11 @@
  * Plain JavaScript on purpose: Node starts a worker from a file, and this file must load the same way under
  * tsx, vitest and a plain `node` in a container, none of which share a TypeScript loader with workers.
  *
- * Each Action gets a fresh V8 context. Everything it can touch (`event`, `api`, `console`, timers) is built
- * inside that context from JSON, so no object of this realm (and so no `process`, `require` or `fetch`)
- * leaks into it. This is a fence against accidents, not a security boundary: run only code you trust.
+ * Each Action has a V8 context of its own. Everything it can touch (`event`, `api`, `console`, timers) is
+ * built inside that context from JSON, so no object of this realm (and so no `process`, `require` or
+ * `fetch`) leaks into it. The context is kept from one login to the next, as Auth0 keeps an Action's warm
+ * container (module-level state may persist), until its worker is replaced. This is a fence against
+ * accidents, not a security boundary: run only code you trust.
  */
 import { parentPort } from 'node:worker_threads';
 import vm from 'node:vm';
@@ -18,7 +20,7 @@ const port = parentPort;
 
 // Built in the Action's own realm. `host` functions are only reachable through these closures.
 const REALM = `(function (host) {
-  const record = { calls: [], logs: [] };
+  let record = { calls: [], logs: [] };
   const format = (args) => args.map((a) => {
     if (typeof a === 'string') return a;
     if (a instanceof Error) return a.stack || String(a);
@@ -67,6 +69,7 @@ const REALM = `(function (host) {
 
   return {
     run: async (eventJson) => {
+      record = { calls: [], logs: [] };
       // Parsed here, in the Action's realm: a plain JSON parse, so no key (not even __proto__) is code.
       const event = JSON.parse(eventJson);
       const handler = globalThis.module.exports.onExecutePostLogin ?? globalThis.exports.onExecutePostLogin;
@@ -77,20 +80,22 @@ const REALM = `(function (host) {
   };
 })`;
 
-// Compiled once, run in a fresh context each time: parsing is the slow part, not the context.
 const realmScript = new vm.Script(REALM, { filename: 'sandbox-realm.js' });
-/** @type {Map<string, vm.Script>} */
-const actionScripts = new Map();
+/** Warm Actions: name + code → the realm their code was loaded into. @type {Map<string, any>} */
+const warm = new Map();
 
-/** @param {string} name @param {string} code */
-function actionScript(name, code) {
+/** The Action's realm, loaded once (a load that throws is not kept, so it is retried next time). */
+function realmOf(/** @type {string} */ name, /** @type {string} */ code) {
   const key = `${name}\u0000${code}`;
-  let script = actionScripts.get(key);
-  if (!script) {
-    script = new vm.Script(code, { filename: name });
-    actionScripts.set(key, script);
+  let realm = warm.get(key);
+  if (!realm) {
+    const context = vm.createContext({}, { name, codeGeneration: { strings: false, wasm: false } });
+    const hostTimers = { setTimeout: (/** @type {() => void} */ fn, /** @type {number} */ ms) => setTimeout(fn, ms), clearTimeout };
+    realm = realmScript.runInContext(context)(hostTimers);
+    new vm.Script(code, { filename: name }).runInContext(context);
+    warm.set(key, realm);
   }
-  return script;
+  return realm;
 }
 
 port.on('message', async (job) => {
@@ -99,16 +104,14 @@ port.on('message', async (job) => {
 
 /** @param {{ name: string, code: string, event: string }} job */
 async function runAction({ name, code, event }) {
-  const context = vm.createContext({}, { name, codeGeneration: { strings: false, wasm: false } });
-  const hostTimers = { setTimeout: (/** @type {() => void} */ fn, /** @type {number} */ ms) => setTimeout(fn, ms), clearTimeout };
-  const realm = realmScript.runInContext(context)(hostTimers);
+  let realm;
   try {
-    actionScript(name, code).runInContext(context);
+    realm = realmOf(name, code);
     await realm.run(event);
     return { ok: true, ...JSON.parse(realm.snapshot()) };
   } catch (error) {
     const e = /** @type {{ message?: unknown, stack?: unknown }} */ (error ?? {});
     const error_ = { message: String(e.message ?? error), stack: String(e.stack ?? '') };
-    return { ok: false, error: error_, ...JSON.parse(realm.snapshot()) };
+    return { ok: false, error: error_, ...(realm ? JSON.parse(realm.snapshot()) : { calls: [], logs: [] }) };
   }
 }
