@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+
+import { ManualClock } from '../../common/clock.ts';
+import type { Principal } from '../auth/authenticate.ts';
+import { bindConfig } from '../config.ts';
+import { DialError } from '../errors.ts';
+import { RateLimiter } from './rate-limiter.ts';
+
+const config = bindConfig({
+  models: { m: { type: 'chat', endpoint: 'http://m' } },
+  roles: { default: { limits: { m: { week: '100', requestDay: '3' } } } },
+});
+const deployment = config.models.get('m')!;
+const caller: Principal = { kind: 'key', key: 'k', project: 'p', roles: [] };
+
+function refusal(limiter: RateLimiter): DialError {
+  try {
+    limiter.check(caller, deployment, config);
+  } catch (error) {
+    return error as DialError;
+  }
+  throw new Error('expected a refusal');
+}
+
+// Reference dial-core-newest.md §1.2 and §3: week/month windows (7 × 1 day, 30 × 1 day), request limits.
+describe('RateLimiter windows beyond the minute', () => {
+  it('counts tokens over a week, names the weekly limit, and lets through once the oldest day has left', () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 5));
+    const limiter = new RateLimiter(clock);
+    limiter.check(caller, deployment, config);
+    limiter.addTokens(caller, deployment, 100);
+    clock.advance(3 * 86_400_000);
+    const error = refusal(limiter);
+    expect(error.status).toBe(429);
+    expect(JSON.parse(error.body).error.display_message).toBe("You've exceeded your weekly token limit");
+    expect(Number(error.headers['retry-after'])).toBe(4 * 86_400);
+    clock.advance(4 * 86_400_000);
+    expect(() => limiter.check(caller, deployment, config)).not.toThrow();
+  });
+
+  it('answers the fourth request of a day with 429 and a Retry-After until the first hour bucket leaves', () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 5, 10, 30));
+    const limiter = new RateLimiter(clock);
+    for (let i = 0; i < 3; i++) limiter.check(caller, deployment, config);
+    const error = refusal(limiter);
+    expect(JSON.parse(error.body).error.message).toBe('Hit request rate limit. Hour limit: 3 / 9223372036854775807 requests. Day limit: 3 / 3 requests.');
+    expect(JSON.parse(error.body).error.display_message).toBe("You've exceeded your daily request limit");
+    // The requests sit in the 10:00 bucket, which leaves the 24-hour window at 10:00 the next day.
+    expect(Number(error.headers['retry-after'])).toBe(23.5 * 3600);
+  });
+});
