@@ -71,8 +71,9 @@ export async function createIdp(options: IdpOptions): Promise<Idp> {
   const runner = new ActionRunner();
   const trigger = new PostLoginTrigger(tenant.post_login_actions, runner, options.actionTimeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS, log);
   const store = new MemoryStore();
-  const provider = createProvider({ tenant, issuer, keys, accounts, trigger, store });
-  app = createRoutes({ provider, tenant, issuer, keys, accounts, log });
+  const deps = { tenant, issuer, keys, accounts, trigger, store };
+  const provider = createProvider(deps);
+  app = createRoutes({ provider, deps, log });
 
   const stop = async () => {
     httpServer.closeAllConnections();

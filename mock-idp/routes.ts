@@ -3,28 +3,25 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import type Provider from 'oidc-provider';
 
 import type { Logger } from '../common/log.ts';
-import type { Accounts } from './accounts.ts';
+import { controlRoutes } from './control/control-routes.ts';
 import { v2LogoutHandler } from './handlers/v2-logout.ts';
 import { userinfoHandler } from './handlers/userinfo.ts';
 import { discoveryHandler, jwksHandler } from './handlers/well-known.ts';
-import type { SigningKeys } from './keys.ts';
 import { loginRoutes } from './login/login-routes.ts';
 import { authorizeShim, bodyErrorHandler, tokenRequestShim } from './request-shim.ts';
-import type { Tenant } from './tenant.ts';
+import type { ProviderDeps } from './provider.ts';
 
 export interface RouteDeps {
   provider: Provider;
-  tenant: Tenant;
-  issuer: string;
-  keys: SigningKeys;
-  accounts: Accounts;
+  deps: ProviderDeps;
   log: Logger;
 }
 
 /** Paths oidc-provider answers itself (the resume and logout-confirm steps live below them). */
 const PROVIDER_PATHS = /^\/(authorize|oauth\/token|oauth\/revoke|oidc\/logout)(\/[^?]*)?(\?.*)?$/;
 
-export function createRoutes({ provider, tenant, issuer, keys, accounts, log }: RouteDeps): Express {
+export function createRoutes({ provider, deps, log }: RouteDeps): Express {
+  const { tenant, issuer, keys, accounts } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -39,6 +36,7 @@ export function createRoutes({ provider, tenant, issuer, keys, accounts, log }: 
   app.all('/userinfo', userinfoHandler(provider, issuer, keys, accounts));
   app.get('/v2/logout', v2LogoutHandler(provider, tenant));
   app.use(loginRoutes(provider, tenant, accounts));
+  app.use(controlRoutes(deps));
   app.use(bodyErrorHandler);
   const oidc = provider.callback();
   app.all(PROVIDER_PATHS, (req, res) => void oidc(res.locals.oidcRequest ?? req, res));

@@ -51,22 +51,48 @@ const RUNNING = { idp: `http://${IDP_DEFAULTS.host}:${IDP_DEFAULTS.httpPort}`, c
 
 program
   .command('token')
-  .description('an access token for a tenant user, from a real password grant against the running sandbox')
-  .requiredOption('--user <email>', 'a user of tenant.yaml')
+  .description('an access token from the running sandbox: a real password grant, or (with --claims, --lifetime, --no-actions, or --client alone) minted with the tenant key')
+  .option('--user <email>', 'a user of tenant.yaml')
   .option('--audience <api>', 'the API (default: the tenant default audience, else its first API)')
-  .option('--client <client_id>', 'the application (default: the first with the password grant)')
+  .option('--client <client_id>', 'the application (default: the first with the password grant); alone, an M2M token')
   .option('--scope <scope>', 'scopes to ask for, e.g. "openid profile"')
+  .option('--claims <json>', 'mint: extra claims, e.g. \'{"dial_roles":["admin"]}\' (they override any claim)')
+  .option('--lifetime <seconds>', 'mint: seconds to expiry (negative: already expired)', Number)
+  .option('--no-actions', 'mint: do not run the Post-Login Actions')
   .option('--decode', 'print the decoded token instead of the token')
   .option('--env <dir>', 'environment folder', DEFAULT_ENVIRONMENT)
   .option('--idp <url>', 'the running mock-idp', RUNNING.idp)
-  .action(async (options: { user: string; audience?: string; client?: string; scope?: string; decode?: boolean; env: string; idp: string }) => {
+  .action(async (options: { user?: string; audience?: string; client?: string; scope?: string; claims?: string; lifetime?: number; actions: boolean; decode?: boolean; env: string; idp: string }) => {
     const environment = loadEnvironment(options.env);
-    const token = await passwordGrant(environment, options.idp, options.user, { audience: options.audience, clientId: options.client, scope: options.scope }).catch((error: Error) => {
+    const minting = options.claims !== undefined || options.lifetime !== undefined || !options.actions || (!options.user && options.client !== undefined);
+    if (!minting && !options.user) throw new SandboxError('ERR_SANDBOX_DEFINITION', 'Name the user: --user <email> (or --client <client_id> for an M2M token).');
+    const notRunning = (error: Error) => {
       if (error instanceof SandboxError) throw error;
       throw new SandboxError('ERR_SANDBOX_DEFINITION', `No sandbox answers at ${options.idp} (${error.message}). Start one with \`npm start\`, or name it with --idp.`);
-    });
+    };
+    const token = minting
+      ? await mintAt(options.idp, { user: options.user, client_id: options.client, audience: options.audience, scope: options.scope, claims: parseClaims(options.claims), lifetime_seconds: options.lifetime, actions: options.actions }).catch(notRunning)
+      : await passwordGrant(environment, options.idp, options.user!, { audience: options.audience, clientId: options.client, scope: options.scope }).catch(notRunning);
     process.stdout.write(`${options.decode ? formatDecoded(decodeToken(token, rolePathOf(environment))) : token}\n`);
   });
+
+function parseClaims(json: string | undefined): Record<string, unknown> | undefined {
+  if (json === undefined) return undefined;
+  try {
+    const claims = JSON.parse(json) as unknown;
+    if (claims && typeof claims === 'object' && !Array.isArray(claims)) return claims as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw new SandboxError('ERR_SANDBOX_DEFINITION', `--claims must be a JSON object, e.g. '{"dial_roles":["admin"]}'; got ${json}`);
+}
+
+async function mintAt(idpUrl: string, request: Record<string, unknown>): Promise<string> {
+  const response = await fetch(`${idpUrl}/__control/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
+  const body = (await response.json()) as { access_token?: string; error_description?: string };
+  if (!body.access_token) throw new SandboxError('ERR_SANDBOX_DEFINITION', `The IdP would not mint the token: ${body.error_description}`);
+  return body.access_token;
+}
 
 program
   .command('decode')

@@ -29,6 +29,15 @@ describe('dial-sandbox token, decode, env and init', () => {
     expect(decoded).toContain('roles   ["auth0-role-name"] at rolePath dial_roles');
   });
 
+  it('token --claims/--lifetime/--no-actions/--client: mints with the tenant key', async () => {
+    const minted = (await run('token', '--user', 'bob@example.com', '--claims', '{"dial_roles":["auth0-role-name"]}', '--lifetime', '60', '--idp', sandbox.idpUrl, '--decode')).stdout;
+    expect(minted).toContain('roles   ["auth0-role-name"] at rolePath dial_roles');
+    expect(minted).toMatch(/expires in 60 s/);
+    const m2m = (await run('token', '--client', 'ci-runner', '--idp', sandbox.idpUrl, '--decode')).stdout;
+    expect(m2m).toContain('"sub": "ci-runner@clients"');
+    expect((await fail('token', '--user', 'bob@example.com', '--claims', '[1]', '--idp', sandbox.idpUrl)).stderr).toContain('--claims must be a JSON object');
+  });
+
   it('token: says how to fix an unknown user and a sandbox that is not running', async () => {
     expect((await fail('token', '--user', 'carol@example.com', '--idp', sandbox.idpUrl)).stderr).toContain('the users are: alice@example.com, bob@example.com');
     const down = await fail('token', '--user', 'alice@example.com', '--idp', 'http://127.0.0.1:1');
