@@ -17,6 +17,7 @@ import { loadOrCreateSigningKeys, type SigningKeys } from './keys.ts';
 import { MemoryStore } from './memory-adapter.ts';
 import { createProvider } from './provider.ts';
 import { createRoutes } from './routes.ts';
+import { ActiveScenario } from './scenarios/active-scenario.ts';
 import type { Tenant } from './tenant.ts';
 import { loadOrCreateTls } from './tls.ts';
 
@@ -44,6 +45,8 @@ export interface Idp extends AsyncDisposable {
   readonly caFile: string;
   readonly keys: SigningKeys;
   readonly accounts: Accounts;
+  /** The named fault in force (also switched over /__control/scenario). */
+  readonly scenario: ActiveScenario;
   stop(): Promise<void>;
 }
 
@@ -73,7 +76,8 @@ export async function createIdp(options: IdpOptions): Promise<Idp> {
   const store = new MemoryStore();
   const deps = { tenant, issuer, keys, accounts, trigger, store };
   const provider = createProvider(deps);
-  app = createRoutes({ provider, deps, log });
+  const scenario = new ActiveScenario();
+  app = createRoutes({ provider, deps, scenario, log });
 
   const stop = async () => {
     httpServer.closeAllConnections();
@@ -88,6 +92,7 @@ export async function createIdp(options: IdpOptions): Promise<Idp> {
     caFile: tls.caFile,
     keys,
     accounts,
+    scenario,
     stop,
     [Symbol.asyncDispose]: stop,
   };

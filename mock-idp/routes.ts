@@ -4,6 +4,9 @@ import type Provider from 'oidc-provider';
 
 import type { Logger } from '../common/log.ts';
 import { controlRoutes } from './control/control-routes.ts';
+import type { ActiveScenario } from './scenarios/active-scenario.ts';
+import { tokenEndpointFaults, wellKnownFaults } from './scenarios/scenario-middleware.ts';
+import { scenarioRoutes } from './scenarios/scenario-routes.ts';
 import { v2LogoutHandler } from './handlers/v2-logout.ts';
 import { userinfoHandler } from './handlers/userinfo.ts';
 import { discoveryHandler, jwksHandler } from './handlers/well-known.ts';
@@ -14,13 +17,14 @@ import type { ProviderDeps } from './provider.ts';
 export interface RouteDeps {
   provider: Provider;
   deps: ProviderDeps;
+  scenario: ActiveScenario;
   log: Logger;
 }
 
 /** Paths oidc-provider answers itself (the resume and logout-confirm steps live below them). */
 const PROVIDER_PATHS = /^\/(authorize|oauth\/token|oauth\/revoke|oidc\/logout)(\/[^?]*)?(\?.*)?$/;
 
-export function createRoutes({ provider, deps, log }: RouteDeps): Express {
+export function createRoutes({ provider, deps, scenario, log }: RouteDeps): Express {
   const { tenant, issuer, keys, accounts } = deps;
   const app = express();
   app.disable('x-powered-by');
@@ -29,14 +33,17 @@ export function createRoutes({ provider, deps, log }: RouteDeps): Express {
 
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.use(['/.well-known', '/userinfo'], allowAnyOrigin);
+  app.use('/.well-known', wellKnownFaults(scenario));
   app.get('/.well-known/openid-configuration', discoveryHandler(issuer, tenant));
   app.get('/.well-known/jwks.json', jwksHandler(keys));
   app.get('/authorize', authorizeShim);
+  app.post('/oauth/token', tokenEndpointFaults(scenario, keys));
   app.post(['/oauth/token', '/oauth/revoke'], ...tokenRequestShim(tenant));
   app.all('/userinfo', userinfoHandler(provider, issuer, keys, accounts));
   app.get('/v2/logout', v2LogoutHandler(provider, tenant));
   app.use(loginRoutes(provider, tenant, accounts));
-  app.use(controlRoutes(deps));
+  app.use(controlRoutes(deps, scenario));
+  app.use(scenarioRoutes(scenario));
   app.use(bodyErrorHandler);
   const oidc = provider.callback();
   app.all(PROVIDER_PATHS, (req, res) => void oidc(res.locals.oidcRequest ?? req, res));

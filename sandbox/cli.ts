@@ -33,7 +33,7 @@ program
   .option('--idp-https-port <port>', 'mock-idp HTTPS port', toPort, IDP_DEFAULTS.httpsPort)
   .option('--models-port <port>', 'mock-models port', toPort, MODELS_DEFAULTS.port)
   .option('--core-port <port>', 'mock-core port', toPort, CORE_DEFAULTS.port)
-  .action(async (envDir: string, options: ServiceOptions & { stateDir: string }) => {
+  .action(async (envDir: string, options: Omit<ServiceOptions, 'clock'> & { stateDir: string }) => {
     const started = Date.now();
     const environment = loadEnvironment(envDir);
     const running = await startEnvironment(environment, options);
@@ -92,6 +92,42 @@ async function mintAt(idpUrl: string, request: Record<string, unknown>): Promise
   const body = (await response.json()) as { access_token?: string; error_description?: string };
   if (!body.access_token) throw new SandboxError('ERR_SANDBOX_DEFINITION', `The IdP would not mint the token: ${body.error_description}`);
   return body.access_token;
+}
+
+program
+  .command('scenario')
+  .description('switch a named fault scenario of the running IdP on (for a while) or off, or list them')
+  .argument('[name]', 'the scenario (see --list)')
+  .option('--for <duration>', 'how long, e.g. 30s or 2m (default: until switched off)')
+  .option('--list', 'list the scenarios and the bug each reproduces')
+  .option('--off', 'switch the scenario in force off')
+  .option('--idp <url>', 'the running mock-idp', RUNNING.idp)
+  .action(async (name: string | undefined, options: { for?: string; list?: boolean; off?: boolean; idp: string }) => {
+    const call = (init?: RequestInit, path = '/__control/scenario') =>
+      fetch(`${options.idp}${path}`, init).then((r) => r.json() as Promise<Record<string, any>>).catch((error: Error) => {
+        throw new SandboxError('ERR_SANDBOX_DEFINITION', `No sandbox answers at ${options.idp} (${error.message}). Start one with \`npm start\`, or name it with --idp.`);
+      });
+    if (options.list || (!name && !options.off)) {
+      const { active, scenarios } = await call(undefined, '/__control/scenarios');
+      const lines = (scenarios as { name: string; description: string }[]).map((s) => `  ${s.name.padEnd(24)} ${s.description}`);
+      process.stdout.write(`${lines.join('\n')}\n\nin force: ${active ? `${active.name}${active.until ? ` until ${active.until}` : ''}` : 'none'}\n`);
+      return;
+    }
+    if (options.off) {
+      await call({ method: 'DELETE' });
+      process.stdout.write('No scenario in force.\n');
+      return;
+    }
+    const answer = await call({ method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, for_seconds: options.for === undefined ? undefined : seconds(options.for) }) });
+    if (!answer.active) throw new SandboxError('ERR_SANDBOX_DEFINITION', String(answer.error_description));
+    process.stdout.write(`In force: ${answer.active.name}${answer.active.until ? ` until ${answer.active.until}` : ''} — ${answer.active.description}\n`);
+  });
+
+/** "30s", "2m", "90" (seconds). */
+function seconds(duration: string): number {
+  const match = /^(\d+(?:\.\d+)?)(s|m)?$/.exec(duration.trim());
+  if (!match) throw new SandboxError('ERR_SANDBOX_DEFINITION', `--for takes a duration such as 30s or 2m, not "${duration}".`);
+  return Number(match[1]) * (match[2] === 'm' ? 60 : 1);
 }
 
 program

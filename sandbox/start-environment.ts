@@ -2,6 +2,7 @@
  * Starts an environment's services in this process: mock-idp, mock-models and (when the folder has Core
  * settings) mock-core, with Core's files pointed at where the other two really run.
  */
+import type { Clock } from '../common/clock.ts';
 import { createCore, type Core } from '../mock-core/core.ts';
 import type { JsonObject } from '../mock-core/json-merge.ts';
 import { parseSettings } from '../mock-core/settings.ts';
@@ -12,6 +13,8 @@ import type { Environment } from './environment.ts';
 
 export interface ServiceOptions {
   stateDir?: string;
+  /** mock-core's clock (JWK cache lifetimes, limit windows); the system clock by default. */
+  clock?: Clock;
   host?: string;
   idpHttpPort?: number;
   idpHttpsPort?: number;
@@ -41,6 +44,7 @@ export async function startEnvironment(environment: Environment, options: Servic
         config: { baseDir: environment.core.dir, rewrite: (tree: JsonObject) => rewriteAddresses(tree, rewrites) },
         host: options.host,
         port: options.corePort,
+        clock: options.clock,
       });
     }
   } catch (error) {

@@ -38,6 +38,15 @@ describe('dial-sandbox token, decode, env and init', () => {
     expect((await fail('token', '--user', 'bob@example.com', '--claims', '[1]', '--idp', sandbox.idpUrl)).stderr).toContain('--claims must be a JSON object');
   });
 
+  it('scenario: lists the scenarios, switches one on for a while and off', async () => {
+    expect((await run('scenario', '--list', '--idp', sandbox.idpUrl)).stdout).toMatch(/jwks-503 +the JWKS answers 503/);
+    expect((await run('scenario', 'token-expired', '--for', '2m', '--idp', sandbox.idpUrl)).stdout).toMatch(/^In force: token-expired until \d{4}-/);
+    expect(sandbox.idp.scenario.current).toBe('token-expired');
+    await run('scenario', '--off', '--idp', sandbox.idpUrl);
+    expect(sandbox.idp.scenario.current).toBeUndefined();
+    expect((await fail('scenario', 'no-such', '--idp', sandbox.idpUrl)).stderr).toContain('No scenario "no-such". The scenarios are: jwks-503');
+  });
+
   it('token: says how to fix an unknown user and a sandbox that is not running', async () => {
     expect((await fail('token', '--user', 'carol@example.com', '--idp', sandbox.idpUrl)).stderr).toContain('the users are: alice@example.com, bob@example.com');
     const down = await fail('token', '--user', 'alice@example.com', '--idp', 'http://127.0.0.1:1');
