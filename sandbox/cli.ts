@@ -10,6 +10,7 @@ import { MODELS_DEFAULTS } from '../mock-models/defaults.ts';
 import { decodeToken, formatDecoded } from './commands/decode.ts';
 import { envLines } from './commands/env-lines.ts';
 import { initEnvironment } from './commands/init.ts';
+import { mintAt, parseClaims, seconds } from './commands/mint.ts';
 import { runDoctor } from './doctor/doctor.ts';
 import { formatFindings } from './doctor/findings.ts';
 import { readInputs } from './doctor/inputs.ts';
@@ -76,24 +77,6 @@ program
     process.stdout.write(`${options.decode ? formatDecoded(decodeToken(token, rolePathOf(environment))) : token}\n`);
   });
 
-function parseClaims(json: string | undefined): Record<string, unknown> | undefined {
-  if (json === undefined) return undefined;
-  try {
-    const claims = JSON.parse(json) as unknown;
-    if (claims && typeof claims === 'object' && !Array.isArray(claims)) return claims as Record<string, unknown>;
-  } catch {
-    // reported below
-  }
-  throw new SandboxError('ERR_SANDBOX_DEFINITION', `--claims must be a JSON object, e.g. '{"dial_roles":["admin"]}'; got ${json}`);
-}
-
-async function mintAt(idpUrl: string, request: Record<string, unknown>): Promise<string> {
-  const response = await fetch(`${idpUrl}/__control/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
-  const body = (await response.json()) as { access_token?: string; error_description?: string };
-  if (!body.access_token) throw new SandboxError('ERR_SANDBOX_DEFINITION', `The IdP would not mint the token: ${body.error_description}`);
-  return body.access_token;
-}
-
 program
   .command('scenario')
   .description('switch a named fault scenario of the running IdP on (for a while) or off, or list them')
@@ -122,13 +105,6 @@ program
     if (!answer.active) throw new SandboxError('ERR_SANDBOX_DEFINITION', String(answer.error_description));
     process.stdout.write(`In force: ${answer.active.name}${answer.active.until ? ` until ${answer.active.until}` : ''} — ${answer.active.description}\n`);
   });
-
-/** "30s", "2m", "90" (seconds). */
-function seconds(duration: string): number {
-  const match = /^(\d+(?:\.\d+)?)(s|m)?$/.exec(duration.trim());
-  if (!match) throw new SandboxError('ERR_SANDBOX_DEFINITION', `--for takes a duration such as 30s or 2m, not "${duration}".`);
-  return Number(match[1]) * (match[2] === 'm' ? 60 : 1);
-}
 
 program
   .command('decode')

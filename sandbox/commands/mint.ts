@@ -1,0 +1,27 @@
+/** Helpers of `dial-sandbox token` (minting) and `dial-sandbox scenario`: parsing what the user typed, and the call. */
+import { SandboxError } from '../errors.ts';
+
+export function parseClaims(json: string | undefined): Record<string, unknown> | undefined {
+  if (json === undefined) return undefined;
+  try {
+    const claims = JSON.parse(json) as unknown;
+    if (claims && typeof claims === 'object' && !Array.isArray(claims)) return claims as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw new SandboxError('ERR_SANDBOX_DEFINITION', `--claims must be a JSON object, e.g. '{"dial_roles":["admin"]}'; got ${json}`);
+}
+
+export async function mintAt(idpUrl: string, request: Record<string, unknown>): Promise<string> {
+  const response = await fetch(`${idpUrl}/__control/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
+  const body = (await response.json()) as { access_token?: string; error_description?: string };
+  if (!body.access_token) throw new SandboxError('ERR_SANDBOX_DEFINITION', `The IdP would not mint the token: ${body.error_description}`);
+  return body.access_token;
+}
+
+/** "30s", "2m", "90" (seconds). */
+export function seconds(duration: string): number {
+  const match = /^(\d+(?:\.\d+)?)(s|m)?$/.exec(duration.trim());
+  if (!match) throw new SandboxError('ERR_SANDBOX_DEFINITION', `--for takes a duration such as 30s or 2m, not "${duration}".`);
+  return Number(match[1]) * (match[2] === 'm' ? 60 : 1);
+}
