@@ -9,8 +9,10 @@ import type { AddressInfo } from 'node:net';
 
 import { systemClock, type Clock } from '../common/clock.ts';
 import { createLogger, type Logger } from '../common/log.ts';
+import { RequestLog } from '../common/request-log.ts';
 import { hasAccess } from './access.ts';
-import { authenticate, PerRequestKeys } from './auth/authenticate.ts';
+import { authenticate, PerRequestKeys, type Principal } from './auth/authenticate.ts';
+import { controlLog, logEntry, type CoreLogEntry } from './request-log-entry.ts';
 import { TokenValidator } from './auth/token-validator.ts';
 import { ConfigStore, type ConfigSource } from './config-store.ts';
 import { CORE_DEFAULTS } from './defaults.ts';
@@ -37,6 +39,8 @@ export interface CoreOptions {
 export interface Core extends AsyncDisposable {
   readonly url: string;
   readonly config: ConfigStore;
+  /** Recent requests: the caller as Core saw it, and Core's answer (also at GET /__control/log). */
+  readonly log: RequestLog<CoreLogEntry>;
   stop(): Promise<void>;
 }
 
@@ -60,7 +64,15 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   };
 
   // Vert.x's default header limit (8 KiB); past it, as in Core, the answer is 431.
-  const server = http.createServer({ maxHeaderSize: 8192 }, (req, res) => void handle(req, res, state, validator));
+  const requestLog = new RequestLog<CoreLogEntry>();
+  const server = http.createServer({ maxHeaderSize: 8192 }, (req, res) => {
+    // The sandbox's own window on Core's decisions; real Core answers this path 502 "No route".
+    if (req.url?.startsWith('/__control/log')) return controlLog(req, res, requestLog);
+    const started = Date.now();
+    const caller: { principal?: Principal } = {};
+    res.once('finish', () => requestLog.add(logEntry(req, res, caller.principal, Date.now() - started)));
+    void handle(req, res, state, validator, caller);
+  });
   server.listen(options.port ?? settings.port ?? CORE_DEFAULTS.port, options.host ?? CORE_DEFAULTS.host);
   await once(server, 'listening');
   const { address, port } = server.address() as AddressInfo;
@@ -69,11 +81,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     server.closeAllConnections();
     await new Promise<void>((done) => server.close(() => done()));
   };
-  return { url: `http://${address}:${port}`, config: configStore, stop, [Symbol.asyncDispose]: stop };
+  return { url: `http://${address}:${port}`, config: configStore, log: requestLog, stop, [Symbol.asyncDispose]: stop };
 }
 
 /** Core's Proxy.handleRequest, then the controller; the one place errors become answers. */
-async function handle(req: http.IncomingMessage, res: http.ServerResponse, core: CoreState, validator: TokenValidator): Promise<void> {
+async function handle(req: http.IncomingMessage, res: http.ServerResponse, core: CoreState, validator: TokenValidator, seen: { principal?: Principal }): Promise<void> {
   let url: URL | undefined;
   try {
     const method = req.method ?? 'GET';
@@ -88,6 +100,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, core:
     if (method === 'GET' && path === '/version') return version(req, res, core.version);
 
     const caller = await authenticate(req, core.config(), validator, core.perRequestKeys);
+    seen.principal = caller;
     const match = matchCoreRoute(method, url.pathname);
     if (match) return await match.route.handler({ req, res, url, params: match.params, caller, core });
     // Anything else goes to the configured routes; none matching is Core's 502 "No route" (not a 404).

@@ -20,6 +20,8 @@ export function sendJson(res: ServerResponse, status: number, value: unknown, he
 }
 
 export function sendError(res: ServerResponse, error: DialError): void {
+  // Kept for the request log: Core's own words for why.
+  (res as ServerResponse & { sandboxReason?: string }).sandboxReason = error.body || `HTTP ${error.status}`;
   sendText(res, error.status, error.body, error.headers);
 }
 

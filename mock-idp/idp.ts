@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 
 import { createLogger, type Logger } from '../common/log.ts';
+import { RequestLog } from '../common/request-log.ts';
+import type { IdpLogEntry } from './control/token-log.ts';
 import { Accounts } from './accounts.ts';
 import { ActionRunner } from './actions/action-runner.ts';
 import { DEFAULT_ACTION_TIMEOUT_MS, PostLoginTrigger } from './actions/post-login.ts';
@@ -47,6 +49,8 @@ export interface Idp extends AsyncDisposable {
   readonly accounts: Accounts;
   /** The named fault in force (also switched over /__control/scenario). */
   readonly scenario: ActiveScenario;
+  /** Recent /oauth/token answers (also at GET /__control/log). */
+  readonly requestLog: RequestLog<IdpLogEntry>;
   stop(): Promise<void>;
 }
 
@@ -77,7 +81,8 @@ export async function createIdp(options: IdpOptions): Promise<Idp> {
   const deps = { tenant, issuer, keys, accounts, trigger, store };
   const provider = createProvider(deps);
   const scenario = new ActiveScenario();
-  app = createRoutes({ provider, deps, scenario, log });
+  const requestLog = new RequestLog<IdpLogEntry>();
+  app = createRoutes({ provider, deps, scenario, requestLog, log });
 
   const stop = async () => {
     httpServer.closeAllConnections();
@@ -93,6 +98,7 @@ export async function createIdp(options: IdpOptions): Promise<Idp> {
     keys,
     accounts,
     scenario,
+    requestLog,
     stop,
     [Symbol.asyncDispose]: stop,
   };

@@ -3,7 +3,9 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import type Provider from 'oidc-provider';
 
 import type { Logger } from '../common/log.ts';
+import type { RequestLog } from '../common/request-log.ts';
 import { controlRoutes } from './control/control-routes.ts';
+import { tokenLog, type IdpLogEntry } from './control/token-log.ts';
 import type { ActiveScenario } from './scenarios/active-scenario.ts';
 import { tokenEndpointFaults, wellKnownFaults } from './scenarios/scenario-middleware.ts';
 import { scenarioRoutes } from './scenarios/scenario-routes.ts';
@@ -18,13 +20,14 @@ export interface RouteDeps {
   provider: Provider;
   deps: ProviderDeps;
   scenario: ActiveScenario;
+  requestLog: RequestLog<IdpLogEntry>;
   log: Logger;
 }
 
 /** Paths oidc-provider answers itself (the resume and logout-confirm steps live below them). */
 const PROVIDER_PATHS = /^\/(authorize|oauth\/token|oauth\/revoke|oidc\/logout)(\/[^?]*)?(\?.*)?$/;
 
-export function createRoutes({ provider, deps, scenario, log }: RouteDeps): Express {
+export function createRoutes({ provider, deps, scenario, requestLog, log }: RouteDeps): Express {
   const { tenant, issuer, keys, accounts } = deps;
   const app = express();
   app.disable('x-powered-by');
@@ -39,11 +42,17 @@ export function createRoutes({ provider, deps, scenario, log }: RouteDeps): Expr
   app.get('/authorize', authorizeShim);
   app.post('/oauth/token', tokenEndpointFaults(scenario, keys));
   app.post(['/oauth/token', '/oauth/revoke'], ...tokenRequestShim(tenant));
+  app.post('/oauth/token', tokenLog(requestLog));
   app.all('/userinfo', userinfoHandler(provider, issuer, keys, accounts));
   app.get('/v2/logout', v2LogoutHandler(provider, tenant));
   app.use(loginRoutes(provider, tenant, accounts));
   app.use(controlRoutes(deps, scenario));
   app.use(scenarioRoutes(scenario));
+  app.get('/__control/log', (_req, res) => void res.json(requestLog.entries()));
+  app.delete('/__control/log', (_req, res) => {
+    requestLog.clear();
+    res.json([]);
+  });
   app.use(bodyErrorHandler);
   const oidc = provider.callback();
   app.all(PROVIDER_PATHS, (req, res) => void oidc(res.locals.oidcRequest ?? req, res));

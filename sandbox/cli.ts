@@ -10,6 +10,7 @@ import { MODELS_DEFAULTS } from '../mock-models/defaults.ts';
 import { decodeToken, formatDecoded } from './commands/decode.ts';
 import { envLines } from './commands/env-lines.ts';
 import { initEnvironment } from './commands/init.ts';
+import { formatLogs } from './commands/logs.ts';
 import { mintAt, parseClaims, seconds } from './commands/mint.ts';
 import { runDoctor } from './doctor/doctor.ts';
 import { formatFindings } from './doctor/findings.ts';
@@ -104,6 +105,20 @@ program
     const answer = await call({ method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, for_seconds: options.for === undefined ? undefined : seconds(options.for) }) });
     if (!answer.active) throw new SandboxError('ERR_SANDBOX_DEFINITION', String(answer.error_description));
     process.stdout.write(`In force: ${answer.active.name}${answer.active.until ? ` until ${answer.active.until}` : ''} — ${answer.active.description}\n`);
+  });
+
+program
+  .command('logs')
+  .description('the recent requests of the running IdP and Core: who asked, what was issued, what Core decided and why')
+  .option('--idp <url>', 'the running mock-idp', RUNNING.idp)
+  .option('--core <url>', 'the running mock-core', RUNNING.core)
+  .option('--json', 'print the entries as JSON')
+  .action(async (options: { idp: string; core: string; json?: boolean }) => {
+    const read = (url: string) => fetch(`${url}/__control/log`).then((r) => r.json() as Promise<Record<string, unknown>[]>).catch((error: Error) => {
+      throw new SandboxError('ERR_SANDBOX_DEFINITION', `No sandbox answers at ${url} (${error.message}). Start one with \`npm start\`, or name it with --idp / --core.`);
+    });
+    const [idp, core] = await Promise.all([read(options.idp), read(options.core)]);
+    process.stdout.write(options.json ? `${JSON.stringify({ idp, core }, null, 2)}\n` : formatLogs(idp, core));
   });
 
 program

@@ -1,0 +1,41 @@
+/** What mock-core's request log keeps of a request: who Core took the caller for, and what it answered. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+import { tokenForLog, type RequestLog } from '../common/request-log.ts';
+import type { Principal } from './auth/authenticate.ts';
+import { header, sendJson } from './http.ts';
+
+export interface CoreLogEntry {
+  method: string;
+  path: string;
+  status: number;
+  ms: number;
+  /** The caller as Core saw it: provider, sub (or key project), roles, user hash. */
+  caller?: Record<string, unknown>;
+  /** The bearer token, decoded, its signature cut. */
+  token?: ReturnType<typeof tokenForLog>;
+  /** Why Core answered as it did, for anything but a 2xx (Core's own words). */
+  reason?: string;
+}
+
+export function logEntry(req: IncomingMessage, res: ServerResponse, caller: Principal | undefined, ms: number): CoreLogEntry {
+  const bearer = header(req, 'authorization')?.split(' ')[1];
+  const reason = (res as ServerResponse & { sandboxReason?: string }).sandboxReason;
+  return {
+    method: req.method ?? 'GET',
+    path: (req.url ?? '/').split('?')[0]!,
+    status: res.statusCode,
+    ms,
+    caller: caller && (caller.kind === 'user'
+      ? { kind: 'user', provider: caller.provider, sub: caller.sub, roles: caller.roles, userHash: caller.userHash, project: caller.project, viaPerRequestKey: Boolean(caller.viaPerRequestKey) }
+      : { kind: 'api-key', project: caller.project, roles: caller.roles, viaPerRequestKey: Boolean(caller.viaPerRequestKey) }),
+    token: tokenForLog(bearer),
+    reason,
+  };
+}
+
+/** GET /__control/log (the entries), DELETE /__control/log (forget them). */
+export function controlLog(req: IncomingMessage, res: ServerResponse, log: RequestLog<CoreLogEntry>): void {
+  if (req.method === 'DELETE') log.clear();
+  sendJson(res, 200, log.entries());
+}

@@ -1,0 +1,39 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { startSandbox, type StartedSandbox } from '../sandbox/index.ts';
+
+describe('request logs of mock-idp and mock-core (/__control/log)', () => {
+  let sandbox: StartedSandbox;
+  beforeAll(async () => {
+    sandbox = await startSandbox(undefined, { stateDir: process.env.SANDBOX_TEST_STATE_DIR });
+  });
+  afterAll(() => sandbox.stop());
+
+  it('records each token request with who asked and the token issued, never a secret or a whole token', async () => {
+    const token = await sandbox.token('alice@example.com');
+    await fetch(`${sandbox.idpUrl}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'password', client_id: 'dial-chat', client_secret: 'dial-chat-secret', username: 'alice@example.com', password: 'nope', audience: 'dial-api' }) });
+    const text = await (await fetch(`${sandbox.idpUrl}/__control/log`)).text();
+    const [ok, denied] = JSON.parse(text) as Record<string, any>[];
+    expect(ok).toMatchObject({ endpoint: '/oauth/token', grant_type: 'password', client_id: 'dial-chat', user: 'alice@example.com', audience: 'dial-api', status: 200 });
+    expect(ok!.access_token.claims.dial_roles).toEqual(['auth0-role-name']);
+    expect(ok!.access_token.signature).toMatch(/… \(cut\)$/);
+    expect(denied).toMatchObject({ status: 403, error: 'invalid_grant: Wrong email or password.' });
+    for (const secret of ['dial-chat-secret', 'nope', token, token.split('.')[2]!]) expect(text).not.toContain(secret);
+  });
+
+  it("records Core's decisions: the caller as Core saw it, and why it refused", async () => {
+    const bob = await sandbox.token('bob@example.com');
+    await fetch(`${sandbox.coreUrl}/openai/deployments/chat-gpt-35-turbo/chat/completions`, {
+      method: 'POST', headers: { authorization: `Bearer ${bob}`, 'content-type': 'application/json' }, body: '{"messages":[]}',
+    });
+    await fetch(`${sandbox.coreUrl}/openai/models`, { headers: { authorization: 'Bearer not-a-jwt' } });
+    const entries = (await (await fetch(`${sandbox.coreUrl}/__control/log`)).json()) as Record<string, any>[];
+    expect(entries.at(-2)).toMatchObject({
+      method: 'POST', path: '/openai/deployments/chat-gpt-35-turbo/chat/completions', status: 403, reason: 'Forbidden deployment: chat-gpt-35-turbo',
+      caller: { kind: 'user', provider: 'auth0', roles: [], sub: expect.stringMatching(/^auth0\|/) },
+    });
+    expect(entries.at(-2)!.caller.userHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(entries.at(-1)).toMatchObject({ status: 401, reason: 'Bad Authorization header', token: { opaque: '9 characters, not a JWT' } });
+    expect((await (await fetch(`${sandbox.coreUrl}/__control/log`, { method: 'DELETE' })).json())).toEqual([]);
+  });
+});
