@@ -21,6 +21,7 @@ import { createProvider } from './provider.ts';
 import { createRoutes } from './routes.ts';
 import { ActiveScenario } from './scenarios/active-scenario.ts';
 import type { Tenant } from './tenant.ts';
+import { withManagementApi } from './management/management-api.ts';
 import { loadOrCreateTls } from './tls.ts';
 
 export interface IdpOptions {
@@ -55,11 +56,11 @@ export interface Idp extends AsyncDisposable {
 }
 
 export async function createIdp(options: IdpOptions): Promise<Idp> {
-  const { tenant } = options;
+  const { tenant: defined } = options;
   const stateDir = resolve(options.stateDir ?? IDP_DEFAULTS.stateDir);
   const host = options.host ?? IDP_DEFAULTS.host;
   const log = options.log ?? createLogger('mock-idp');
-  const tls = loadOrCreateTls(stateDir, [...(tenant.domain ? [tenant.domain] : []), ...(options.tlsNames ?? [])]);
+  const tls = loadOrCreateTls(stateDir, [...(defined.domain ? [defined.domain] : []), ...(options.tlsNames ?? [])]);
 
   // Listen first: the default domain, and so the issuer, carries the HTTPS port actually bound.
   let app: http.RequestListener = (_req, res) => res.writeHead(503).end();
@@ -70,8 +71,9 @@ export async function createIdp(options: IdpOptions): Promise<Idp> {
     once(httpsServer.listen(options.httpsPort ?? IDP_DEFAULTS.httpsPort, host), 'listening'),
   ]);
   const httpsPort = (httpsServer.address() as AddressInfo).port;
-  const domain = tenant.domain ?? `localhost:${httpsPort}`;
+  const domain = defined.domain ?? `localhost:${httpsPort}`;
   const issuer = `https://${domain}/`;
+  const tenant = withManagementApi(defined, issuer);
 
   const keys = loadOrCreateSigningKeys(stateDir, domain);
   const accounts = new Accounts(tenant.users);

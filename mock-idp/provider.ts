@@ -12,6 +12,7 @@ import { AUTH0_ROUTES, REQUESTED_SCOPE_PARAM, audienceToResource, auth0TokenErro
 import { Auth0Error } from './errors.ts';
 import { registerPasswordGrants } from './grants/password.ts';
 import type { SigningKeys } from './keys.ts';
+import { CurrentSigningKey } from './provider-signing-key.ts';
 import { renderErrorPage } from './login/login-page.ts';
 import type { MemoryStore } from './memory-adapter.ts';
 import { resourceServerInfo } from './resource-servers.ts';
@@ -38,7 +39,7 @@ export function createProvider(deps: ProviderDeps): Provider {
 
   const configuration: Configuration = {
     clients: tenant.clients.map(toClientMetadata),
-    jwks: { keys: [keys.current.privateJwk, keys.next.privateJwk] as never },
+    jwks: { keys: [new CurrentSigningKey(keys)] as never },
     cookies: { keys: [randomBytes(32).toString('hex')] },
     adapter: store.adapterFactory(),
     findAccount: accounts.findAccount,
@@ -67,6 +68,8 @@ export function createProvider(deps: ProviderDeps): Provider {
     clientBasedCORS: (_ctx, origin, client) => tenantClient(client.clientId).web_origins.includes(origin),
     features: {
       devInteractions: { enabled: false },
+      // Keys rotate at run time (provider-signing-key.ts).
+      externalSigningSupport: { enabled: true, ack: 'experimental-01' },
       clientCredentials: { enabled: true },
       // A client revokes only its own tokens.
       revocation: { enabled: true, allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId },

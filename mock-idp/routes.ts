@@ -5,6 +5,7 @@ import type Provider from 'oidc-provider';
 import type { Logger } from '../common/log.ts';
 import type { RequestLog } from '../common/request-log.ts';
 import { controlRoutes } from './control/control-routes.ts';
+import { managementRoutes } from './management/management-routes.ts';
 import { tokenLog, type IdpLogEntry } from './control/token-log.ts';
 import type { ActiveScenario } from './scenarios/active-scenario.ts';
 import { tokenEndpointFaults, wellKnownFaults } from './scenarios/scenario-middleware.ts';
@@ -46,6 +47,7 @@ export function createRoutes({ provider, deps, scenario, requestLog, log }: Rout
   app.all('/userinfo', userinfoHandler(provider, issuer, keys, accounts));
   app.get('/v2/logout', v2LogoutHandler(provider, tenant));
   app.use(loginRoutes(provider, tenant, accounts));
+  app.use('/api/v2', managementRoutes(deps));
   app.use(controlRoutes(deps, scenario));
   app.use(scenarioRoutes(scenario));
   app.get('/__control/log', (_req, res) => void res.json(requestLog.entries()));

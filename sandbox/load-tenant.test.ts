@@ -25,7 +25,7 @@ function problemsOf(file: string) {
 }
 
 describe('loadTenant', () => {
-  it('loads the default environment: the tutorial tenant with its Action, roles and client grant', () => {
+  it('loads the default environment: the tutorial tenant with its Action, roles and client grants', () => {
     const { tenant } = loadEnvironment(DEFAULT_ENVIRONMENT);
     expect(tenant.resource_servers.map((r) => r.identifier)).toEqual(['dial-api']);
     expect(tenant.clients.find((c) => c.client_id === 'dial-chat')).toMatchObject({
@@ -34,7 +34,11 @@ describe('loadTenant', () => {
       callbacks: ['http://localhost:3000/api/auth/callback/auth0'],
       grant_types: ['authorization_code', 'refresh_token', 'password'],
     });
-    expect(tenant.client_grants).toEqual([{ client_id: 'ci-runner', audience: 'dial-api', scope: [] }]);
+    expect(tenant.client_grants).toEqual([
+      { client_id: 'ci-runner', audience: 'dial-api', scope: [] },
+      // Deploy CLI's keyword for the tenant's domain; the IdP resolves it once it knows its issuer.
+      { client_id: 'ci-runner', audience: 'https://##AUTH0_DOMAIN##/api/v2/', scope: ['read:signing_keys', 'create:signing_keys', 'update:signing_keys'] },
+    ]);
     expect(tenant.users.map((u) => [u.email, u.roles])).toEqual([['alice@example.com', ['auth0-role-name']], ['bob@example.com', []]]);
     expect(tenant.post_login_actions.map((a) => a.name)).toEqual(['DIAL role']);
     expect(tenant.post_login_actions[0]!.code).toContain('api.accessToken.setCustomClaim("dial_roles", event.authorization.roles)');

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 import type { Action, Tenant, TenantClient, TenantUser } from '../mock-idp/tenant.ts';
+import { MANAGEMENT_AUDIENCE_KEYWORD } from '../mock-idp/management/management-api.ts';
 import { SandboxError, type Problem } from './errors.ts';
 import { tenantFileSchema, type TenantFile } from './tenant-schema.ts';
 import { readYamlFile, type Report } from './yaml-file.ts';
@@ -39,7 +40,7 @@ function resolveTenant(data: TenantFile, baseDir: string, at: Report): Tenant {
   const client_grants = data.clientGrants.map((grant, i) => {
     const owner = clients.find((c) => c.client_id === grant.client_id || c.name === grant.client_id);
     if (!owner) at(['clientGrants', i, 'client_id'], `no client named or with client_id "${grant.client_id}"`);
-    if (!apiIds.has(grant.audience)) at(['clientGrants', i, 'audience'], `no resource server with identifier "${grant.audience}"`);
+    if (!apiIds.has(grant.audience) && grant.audience !== MANAGEMENT_AUDIENCE_KEYWORD) at(['clientGrants', i, 'audience'], `no resource server with identifier "${grant.audience}"`);
     return { ...grant, client_id: owner?.client_id ?? grant.client_id };
   });
 

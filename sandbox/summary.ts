@@ -20,6 +20,7 @@ export function printSummary({ environment, idp, models, core, startedInMs }: { 
     `  apis       ${tenant.resource_servers.map((r) => r.identifier).join(', ') || 'none'}${tenant.default_audience ? ` (default audience ${tenant.default_audience})` : ''}`,
     `  clients    ${tenant.clients.map((c) => `${c.client_id} (${c.grant_types.join(', ')})`).join('; ')}`,
     `  actions    post-login: ${tenant.post_login_actions.map((a) => a.name).join(' → ') || 'none'}`,
+    `  management ${idp.httpsUrl}/api/v2 (audience ${idp.issuer}api/v2/; signing keys)`,
     '',
     'mock-models (OpenAI-compatible stubs)',
     `  url        ${models.url}    control ${models.url}/__control/models`,

@@ -4,18 +4,16 @@
  * any token with an API audience (reference §6, row 6), so this one replaces it.
  */
 import type { Request, Response } from 'express';
-import { jwtVerify } from 'jose';
 import type Provider from 'oidc-provider';
 
 import { claimsForScope, type Accounts } from '../accounts.ts';
 import type { SigningKeys } from '../keys.ts';
+import { verifyTenantJwt } from '../verify-access-token.ts';
 
 export function userinfoHandler(provider: Provider, issuer: string, keys: SigningKeys, accounts: Accounts) {
   const verifyJwt = async (token: string) => {
-    const key = [keys.current, keys.next].find((k) => k.kid === JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid);
-    if (!key) return undefined;
-    const { payload } = await jwtVerify(token, key.publicKey, { issuer, audience: `${issuer}userinfo`, algorithms: ['RS256'] });
-    return { sub: String(payload.sub), scope: String(payload.scope ?? '') };
+    const payload = await verifyTenantJwt(token, keys, { issuer, audience: `${issuer}userinfo` });
+    return payload && { sub: String(payload.sub), scope: String(payload.scope ?? '') };
   };
   const findOpaque = async (token: string) => {
     const at = await provider.AccessToken.find(token);

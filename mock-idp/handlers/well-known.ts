@@ -14,6 +14,6 @@ export function discoveryHandler(issuer: string, tenant: Tenant) {
 
 export function jwksHandler(keys: SigningKeys) {
   return function jwks(_req: Request, res: Response): void {
-    res.set('Cache-Control', 'public, max-age=15').json({ keys: [keys.current.publicJwk, keys.next.publicJwk] });
+    res.set('Cache-Control', 'public, max-age=15').json({ keys: keys.published().map((k) => k.publicJwk) });
   };
 }

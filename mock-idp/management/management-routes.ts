@@ -1,0 +1,64 @@
+/**
+ * The Management API v2 subset at /api/v2 (reference auth0-and-mock-idps.md §2.6): a Bearer token from
+ * client_credentials for the Management API audience, its `scope` checked per operation, and errors as
+ * `{statusCode, error, message, errorCode}`.
+ */
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+
+import type { SigningKeys } from '../keys.ts';
+import { verifyTenantJwt } from '../verify-access-token.ts';
+import { managementAudience, type ManagementScope } from './management-api.ts';
+import { ManagementError } from './management-error.ts';
+
+export interface ManagementDeps {
+  issuer: string;
+  keys: SigningKeys;
+}
+
+type Handler = (req: Request, res: Response) => unknown;
+
+export function managementRoutes({ issuer, keys }: ManagementDeps): Router {
+  const router = express.Router();
+  router.use(express.json());
+  const audience = managementAudience(issuer);
+
+  /** An operation that needs one of `scopes`, as Auth0 checks them. */
+  const operation = (scopes: ManagementScope[], handler: Handler) => async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+      if (!token) throw new ManagementError(401, 'Missing authentication', 'missing_authentication');
+      const claims = await verifyTenantJwt(token, keys, { issuer, audience });
+      if (!claims) throw new ManagementError(401, 'Invalid token', 'invalid_token');
+      const granted = String(claims.scope ?? '').split(' ');
+      if (!scopes.some((s) => granted.includes(s))) throw new ManagementError(403, `Insufficient scope, expected any of: ${scopes.join(',')}`, 'insufficient_scope');
+      await handler(req, res);
+    } catch (error) {
+      next(error);
+    }
+  };
+
+  router.get('/keys/signing', operation(['read:signing_keys'], (_req, res) => res.json(keys.list())));
+  router.get('/keys/signing/:kid', operation(['read:signing_keys'], (req, res) => res.json(keys.describe(String(req.params.kid)))));
+  router.post('/keys/signing/rotate', operation(['create:signing_keys'], (_req, res) => {
+    const signing = keys.rotate();
+    res.status(201).json({ cert: signing.certificatePem, kid: signing.kid });
+  }));
+  router.put('/keys/signing/:kid/revoke', operation(['update:signing_keys'], (req, res) => {
+    const revoked = keys.revoke(String(req.params.kid));
+    res.json({ cert: revoked.cert, kid: revoked.kid });
+  }));
+
+  router.use((req: Request, _res: Response, next: NextFunction) => next(new ManagementError(404, `Not Found: ${req.method} /api/v2${req.path} is not in the sandbox's Management API subset`, 'not_found')));
+  router.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const known = error instanceof ManagementError ? error : bodyError(error);
+    res.status(known.statusCode).json(known.body);
+  });
+  return router;
+}
+
+/** A body that is not JSON is Auth0's 400; anything else a bug of ours, reported as 500. */
+function bodyError(error: unknown): ManagementError {
+  const status = (error as { status?: number }).status;
+  if (status === 400) return new ManagementError(400, `Invalid request payload JSON format`, 'invalid_body');
+  return new ManagementError(500, (error as Error).message ?? 'Internal error', 'internal_error');
+}
