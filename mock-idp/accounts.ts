@@ -13,6 +13,18 @@ export const SCOPE_CLAIMS = {
   email: ['email', 'email_verified'],
 } as const;
 
+/** The one database connection a sandbox tenant has, as Auth0 names its default. */
+export const DATABASE_CONNECTION = 'Username-Password-Authentication';
+
+/** A database user's profile as Auth0 shows it (Management API, Action `event.user`): no password, no roles. */
+export function publicProfile(user: TenantUser): Record<string, unknown> {
+  const { password: _password, roles: _roles, ...profile } = user;
+  return {
+    ...profile,
+    identities: [{ connection: DATABASE_CONNECTION, provider: 'auth0', user_id: user.user_id.replace(/^auth0\|/, ''), isSocial: false }],
+  };
+}
+
 export class Accounts {
   readonly #users: TenantUser[];
 

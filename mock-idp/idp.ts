@@ -22,6 +22,7 @@ import { createRoutes } from './routes.ts';
 import { ActiveScenario } from './scenarios/active-scenario.ts';
 import type { Tenant } from './tenant.ts';
 import { withManagementApi } from './management/management-api.ts';
+import { Directory } from './directory/directory.ts';
 import { loadOrCreateTls } from './tls.ts';
 
 export interface IdpOptions {
@@ -48,6 +49,8 @@ export interface Idp extends AsyncDisposable {
   readonly caFile: string;
   readonly keys: SigningKeys;
   readonly accounts: Accounts;
+  /** The users and roles as the Management API left them (`reset()` restores tenant.yaml's). */
+  readonly directory: Directory;
   /** The named fault in force (also switched over /__control/scenario). */
   readonly scenario: ActiveScenario;
   /** Recent /oauth/token answers (also at GET /__control/log). */
@@ -76,11 +79,12 @@ export async function createIdp(options: IdpOptions): Promise<Idp> {
   const tenant = withManagementApi(defined, issuer);
 
   const keys = loadOrCreateSigningKeys(stateDir, domain);
-  const accounts = new Accounts(tenant.users);
+  const directory = new Directory(stateDir, tenant, log);
+  const accounts = new Accounts(directory.users);
   const runner = new ActionRunner();
   const trigger = new PostLoginTrigger(tenant.post_login_actions, runner, options.actionTimeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS, log);
   const store = new MemoryStore();
-  const deps = { tenant, issuer, keys, accounts, trigger, store };
+  const deps = { tenant, issuer, keys, accounts, directory, trigger, store };
   const provider = createProvider(deps);
   const scenario = new ActiveScenario();
   const requestLog = new RequestLog<IdpLogEntry>();
@@ -99,6 +103,7 @@ export async function createIdp(options: IdpOptions): Promise<Idp> {
     caFile: tls.caFile,
     keys,
     accounts,
+    directory,
     scenario,
     requestLog,
     stop,

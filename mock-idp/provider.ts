@@ -11,6 +11,7 @@ import type { PostLoginTrigger } from './actions/post-login.ts';
 import { AUTH0_ROUTES, REQUESTED_SCOPE_PARAM, audienceToResource, auth0TokenError, resourceToAudience } from './auth0.ts';
 import { Auth0Error } from './errors.ts';
 import { registerPasswordGrants } from './grants/password.ts';
+import type { Directory } from './directory/directory.ts';
 import type { SigningKeys } from './keys.ts';
 import { CurrentSigningKey } from './provider-signing-key.ts';
 import { renderErrorPage } from './login/login-page.ts';
@@ -25,6 +26,8 @@ export interface ProviderDeps {
   issuer: string;
   keys: SigningKeys;
   accounts: Accounts;
+  /** The users and roles the Management API changes (accounts reads the same users). */
+  directory: Directory;
   trigger: PostLoginTrigger;
   store: MemoryStore;
 }

@@ -1,11 +1,13 @@
 /** `dial-sandbox`: the command line. Each command is a thin shell over the library. */
-import { resolve } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 import { Command } from 'commander';
 
 import { ConfigLoadError } from '../mock-core/config.ts';
 import { CORE_DEFAULTS } from '../mock-core/defaults.ts';
 import { IDP_DEFAULTS } from '../mock-idp/defaults.ts';
+import { DIRECTORY_FILE } from '../mock-idp/directory/directory.ts';
 import { MODELS_DEFAULTS } from '../mock-models/defaults.ts';
 import { decodeToken, formatDecoded } from './commands/decode.ts';
 import { envLines } from './commands/env-lines.ts';
@@ -119,6 +121,23 @@ program
     });
     const [idp, core] = await Promise.all([read(options.idp), read(options.core)]);
     process.stdout.write(options.json ? `${JSON.stringify({ idp, core }, null, 2)}\n` : formatLogs(idp, core));
+  });
+
+program
+  .command('reset')
+  .description('undo the Management API\'s changes: users and roles as tenant.yaml defines them (a running IdP at once, else the state file)')
+  .option('--idp <url>', 'the running mock-idp', RUNNING.idp)
+  .option('--state-dir <dir>', 'the state folder, when no IdP is running', IDP_DEFAULTS.stateDir)
+  .action(async (options: { idp: string; stateDir: string }) => {
+    const running = await fetch(`${options.idp}/__control/reset`, { method: 'POST' }).then((r) => (r.ok ? (r.json() as Promise<{ users: number; roles: number }>) : undefined)).catch(() => undefined);
+    if (running) {
+      process.stdout.write(`The IdP at ${options.idp} is back to tenant.yaml: ${running.users} users, ${running.roles} roles; no scenario in force.\n`);
+      return;
+    }
+    const file = join(options.stateDir, DIRECTORY_FILE);
+    const existed = existsSync(file);
+    rmSync(file, { force: true });
+    process.stdout.write(existed ? `No IdP answers at ${options.idp}; removed ${file}: the next start uses tenant.yaml's users and roles.\n` : `Nothing to reset: no IdP answers at ${options.idp} and ${file} does not exist.\n`);
   });
 
 program

@@ -9,6 +9,7 @@
  */
 import type { Core } from '../mock-core/core.ts';
 import type { Idp } from '../mock-idp/idp.ts';
+import type { TenantUser } from '../mock-idp/tenant.ts';
 import type { Models } from '../mock-models/models.ts';
 import { DEFAULT_ENVIRONMENT, loadEnvironment, type Environment } from './environment.ts';
 import { SandboxError } from './errors.ts';
@@ -57,20 +58,21 @@ export async function startSandbox(environment: string | Environment = DEFAULT_E
     modelsUrl: models.url,
     coreUrl: core?.url,
     caFile: idp.caFile,
-    token: (email, tokenOptions) => passwordGrant(loaded, idp.httpUrl, email, tokenOptions),
+    // The users as they are now, Management API changes included.
+    token: (email, tokenOptions) => passwordGrant(loaded, idp.httpUrl, email, tokenOptions, idp.accounts.all),
     stop: running.stop,
     [Symbol.asyncDispose]: running.stop,
   };
 }
 
-export async function passwordGrant(environment: Environment, idpUrl: string, email: string, options: TokenOptions = {}): Promise<string> {
+export async function passwordGrant(environment: Environment, idpUrl: string, email: string, options: TokenOptions = {}, users: readonly TenantUser[] = environment.tenant.users): Promise<string> {
   const { tenant } = environment;
   const client = options.clientId
     ? tenant.clients.find((c) => c.client_id === options.clientId)
     : tenant.clients.find((c) => c.grant_types.includes('password'));
   if (!client) throw new SandboxError('ERR_SANDBOX_DEFINITION', options.clientId ? `No client ${options.clientId} in the tenant.` : 'No application of the tenant has the password grant; add "password" to the grant_types of one.');
-  const user = tenant.users.find((u) => u.email.toLowerCase() === email.toLowerCase());
-  if (!user) throw new SandboxError('ERR_SANDBOX_DEFINITION', `No user ${email} in the tenant; the users are: ${tenant.users.map((u) => u.email).join(', ')}.`);
+  const user = users.find((u) => u.email.toLowerCase() === email.toLowerCase());
+  if (!user) throw new SandboxError('ERR_SANDBOX_DEFINITION', `No user ${email} in the tenant; the users are: ${users.map((u) => u.email).join(', ')}.`);
   const audience = options.audience ?? tenant.default_audience ?? tenant.resource_servers[0]?.identifier;
   const response = await fetch(`${idpUrl}/oauth/token`, {
     method: 'POST',

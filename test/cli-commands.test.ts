@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,5 +84,26 @@ describe('dial-sandbox token, decode, env and init', () => {
     expect((await run('init', dir)).stdout).toContain(`dial-sandbox up ${dir}`);
     expect(readdirSync(dir).sort()).toEqual(['actions', 'core', 'models.yaml', 'tenant.yaml']);
     expect((await fail('init', dir)).stderr).toContain('is not empty; nothing was written');
+  });
+});
+
+describe('dial-sandbox reset', () => {
+  it('puts a running IdP back to tenant.yaml; with none running, removes the state file', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'sandbox-reset-'));
+    cpSync(join(process.env.SANDBOX_TEST_STATE_DIR!, 'tls'), join(stateDir, 'tls'), { recursive: true });
+    const sandbox = await startSandbox(undefined, { stateDir });
+    try {
+      const { directory } = sandbox.idp;
+      directory.change(() => directory.users.push({ ...directory.users[0]!, user_id: 'auth0|added', email: 'added@example.com' }));
+      expect(existsSync(join(stateDir, 'directory.json'))).toBe(true);
+      expect((await run('reset', '--idp', sandbox.idpUrl)).stdout).toContain('back to tenant.yaml: 2 users, 1 roles');
+      expect(sandbox.idp.accounts.byEmail('added@example.com')).toBeUndefined();
+      expect(existsSync(join(stateDir, 'directory.json'))).toBe(false);
+    } finally {
+      await sandbox.stop();
+    }
+    writeFileSync(join(stateDir, 'directory.json'), '{}');
+    expect((await run('reset', '--idp', 'http://127.0.0.1:1', '--state-dir', stateDir)).stdout).toContain('removed');
+    expect(existsSync(join(stateDir, 'directory.json'))).toBe(false);
   });
 });

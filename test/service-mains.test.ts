@@ -1,24 +1,6 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
-
 import { describe, expect, it } from 'vitest';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-/** Starts a service's main.ts as compose does, and resolves with its "listening" line. */
-async function startMain(main: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', main], { cwd: ROOT, env: { ...process.env, SANDBOX_STATE_DIR: process.env.SANDBOX_TEST_STATE_DIR!, ...env } });
-  const line = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      if (out.includes('\n')) resolve(out);
-    });
-    child.once('exit', (code) => reject(new Error(`${main} exited with ${code}`)));
-  });
-  return { line, stop: async () => { child.kill('SIGTERM'); const [code] = await once(child, 'exit'); return code; } };
-}
+import { startMain } from './support/main-process.ts';
 
 describe("the services' own processes (compose's entry points)", () => {
   it('mock-idp/main.ts takes the domain and browser origin compose gives it: one issuer, browser-facing /authorize', async () => {

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 
 import type { Logger } from '../../common/log.ts';
+import { DATABASE_CONNECTION, publicProfile } from '../accounts.ts';
 import { AccessDenied, Auth0Error } from '../errors.ts';
 import type { Action, TenantClient, TenantUser } from '../tenant.ts';
 import type { ActionRunner, ApiCall } from './action-runner.ts';
@@ -110,16 +111,11 @@ export class PostLoginTrigger {
 /** The `event` object of a Post-Login Action (reference auth0-and-mock-idps.md §2.7). */
 function buildEvent(request: PostLoginRequest, action: Action, loginsCount: number): object {
   const { user, client } = request;
-  const { password: _password, roles, ...profile } = user;
   return {
-    user: {
-      ...profile,
-      identities: [{ connection: 'Username-Password-Authentication', provider: 'auth0', user_id: user.user_id.replace(/^auth0\|/, ''), isSocial: false }],
-      multifactor: [],
-    },
-    authorization: { roles },
+    user: { ...publicProfile(user), multifactor: [] },
+    authorization: { roles: user.roles },
     client: { client_id: client.client_id, name: client.name, metadata: {} },
-    connection: { id: 'con_sandbox', name: 'Username-Password-Authentication', strategy: 'auth0', metadata: {} },
+    connection: { id: 'con_sandbox', name: DATABASE_CONNECTION, strategy: 'auth0', metadata: {} },
     request: { ...request.request, language: 'en', geoip: {} },
     ...(request.audience ? { resource_server: { identifier: request.audience } } : {}),
     transaction: {

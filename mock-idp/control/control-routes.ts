@@ -21,5 +21,11 @@ export function controlRoutes(deps: ProviderDeps, scenario: ActiveScenario): Rou
       else next(error);
     }
   });
+  // Back to the tenant as defined: users and roles from tenant.yaml, no scenario in force.
+  router.post('/__control/reset', (_req, res) => {
+    deps.directory.reset();
+    scenario.clear();
+    res.json({ users: deps.directory.users.length, roles: deps.directory.roles.length });
+  });
   return router;
 }

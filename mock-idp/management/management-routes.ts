@@ -5,25 +5,30 @@
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 
+import type { Directory } from '../directory/directory.ts';
 import type { SigningKeys } from '../keys.ts';
 import { verifyTenantJwt } from '../verify-access-token.ts';
+import { directoryRoutes } from './directory-routes.ts';
 import { managementAudience, type ManagementScope } from './management-api.ts';
 import { ManagementError } from './management-error.ts';
 
 export interface ManagementDeps {
   issuer: string;
   keys: SigningKeys;
+  directory: Directory;
 }
 
 type Handler = (req: Request, res: Response) => unknown;
+/** A route handler that first checks the caller's token for one of `scopes`. */
+export type Operation = (scopes: ManagementScope[], handler: Handler) => (req: Request, res: Response, next: NextFunction) => Promise<void>;
 
-export function managementRoutes({ issuer, keys }: ManagementDeps): Router {
+export function managementRoutes({ issuer, keys, directory }: ManagementDeps): Router {
   const router = express.Router();
   router.use(express.json());
   const audience = managementAudience(issuer);
 
   /** An operation that needs one of `scopes`, as Auth0 checks them. */
-  const operation = (scopes: ManagementScope[], handler: Handler) => async (req: Request, res: Response, next: NextFunction) => {
+  const operation: Operation = (scopes, handler) => async (req, res, next) => {
     try {
       const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
       if (!token) throw new ManagementError(401, 'Missing authentication', 'missing_authentication');
@@ -37,6 +42,7 @@ export function managementRoutes({ issuer, keys }: ManagementDeps): Router {
     }
   };
 
+  directoryRoutes(router, operation, directory);
   router.get('/keys/signing', operation(['read:signing_keys'], (_req, res) => res.json(keys.list())));
   router.get('/keys/signing/:kid', operation(['read:signing_keys'], (req, res) => res.json(keys.describe(String(req.params.kid)))));
   router.post('/keys/signing/rotate', operation(['create:signing_keys'], (_req, res) => {
