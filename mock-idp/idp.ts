@@ -8,6 +8,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 
+import { systemClock, type Clock } from '../common/clock.ts';
 import { createLogger, type Logger } from '../common/log.ts';
 import { RequestLog } from '../common/request-log.ts';
 import type { IdpLogEntry } from './control/token-log.ts';
@@ -38,6 +39,8 @@ export interface IdpOptions {
   /** More names for the HTTPS certificate (e.g. a compose service name). */
   tlsNames?: string[];
   log?: Logger;
+  /** The sandbox clock, shared with mock-core; access tokens carry its time. The system clock by default. */
+  clock?: Clock;
 }
 
 export interface Idp extends AsyncDisposable {
@@ -84,7 +87,8 @@ export async function createIdp(options: IdpOptions): Promise<Idp> {
   const runner = new ActionRunner();
   const trigger = new PostLoginTrigger(tenant.post_login_actions, runner, options.actionTimeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS, log);
   const store = new MemoryStore();
-  const deps = { tenant, issuer, keys, accounts, directory, trigger, store };
+  const clock = options.clock ?? systemClock;
+  const deps = { tenant, issuer, keys, accounts, directory, clock, trigger, store };
   const provider = createProvider(deps);
   const scenario = new ActiveScenario();
   const requestLog = new RequestLog<IdpLogEntry>();

@@ -11,6 +11,7 @@ import type { PostLoginTrigger } from './actions/post-login.ts';
 import { AUTH0_ROUTES, REQUESTED_SCOPE_PARAM, audienceToResource, auth0TokenError, resourceToAudience } from './auth0.ts';
 import { Auth0Error } from './errors.ts';
 import { registerPasswordGrants } from './grants/password.ts';
+import type { Clock } from '../common/clock.ts';
 import type { Directory } from './directory/directory.ts';
 import type { SigningKeys } from './keys.ts';
 import { CurrentSigningKey } from './provider-signing-key.ts';
@@ -26,6 +27,8 @@ export interface ProviderDeps {
   issuer: string;
   keys: SigningKeys;
   accounts: Accounts;
+  /** The sandbox clock: access tokens carry its time (shared with mock-core). */
+  clock: Clock;
   /** The users and roles the Management API changes (accounts reads the same users). */
   directory: Directory;
   trigger: PostLoginTrigger;
@@ -111,7 +114,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       outcomes.setForRequest(ctx, outcome);
       return outcome.accessTokenClaims;
     },
-    formats: { customizers: { jwt: (ctx, token, jwt) => shapeAccessToken(ctx, token, jwt, issuer, outcomes) } },
+    formats: { customizers: { jwt: (ctx, token, jwt) => shapeAccessToken(ctx, token, jwt, { issuer, outcomes, clock: deps.clock }) } },
     renderError: (ctx, out) => {
       ctx.type = 'html';
       ctx.body = out.error === 'invalid_redirect_uri'

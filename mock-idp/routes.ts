@@ -44,7 +44,7 @@ export function createRoutes({ provider, deps, scenario, requestLog, log }: Rout
   app.post('/oauth/token', tokenEndpointFaults(scenario, keys));
   app.post(['/oauth/token', '/oauth/revoke'], ...tokenRequestShim(tenant));
   app.post('/oauth/token', tokenLog(requestLog));
-  app.all('/userinfo', userinfoHandler(provider, issuer, keys, accounts));
+  app.all('/userinfo', userinfoHandler(provider, deps));
   app.get('/v2/logout', v2LogoutHandler(provider, tenant));
   app.use(loginRoutes(provider, tenant, accounts));
   app.use('/api/v2', managementRoutes(deps));

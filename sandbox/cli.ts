@@ -124,6 +124,29 @@ program
   });
 
 program
+  .command('clock')
+  .argument('[action]', 'freeze, resume, advance <duration> or reset (none: show the clock)')
+  .argument('[duration]', 'for advance: e.g. 30s, 10m, 1h, 1d')
+  .description('the clock the IdP and mock-core share: freeze it, move it ahead, or back to the system clock')
+  .option('--idp <url>', 'the running mock-idp', RUNNING.idp)
+  .action(async (action: string | undefined, duration: string | undefined, options: { idp: string }) => {
+    const requests: Record<string, RequestInit> = {
+      freeze: { method: 'PUT', body: '{"freeze":true}' },
+      resume: { method: 'PUT', body: '{"freeze":false}' },
+      reset: { method: 'DELETE' },
+    };
+    let request: RequestInit = { method: 'GET' };
+    if (action === 'advance') request = { method: 'PUT', body: JSON.stringify({ advance_seconds: seconds(duration ?? '', 'advance') }) };
+    else if (action) request = requests[action] ?? (() => { throw new SandboxError('ERR_SANDBOX_DEFINITION', `No clock action "${action}": freeze, resume, advance <duration>, reset.`); })();
+    const response = await fetch(`${options.idp}/__control/clock`, { ...request, headers: { 'content-type': 'application/json' } }).catch((error: Error) => {
+      throw new SandboxError('ERR_SANDBOX_DEFINITION', `No sandbox answers at ${options.idp} (${error.message}). Start one with \`npm start\`, or name it with --idp.`);
+    });
+    const body = (await response.json()) as { now?: string; frozen?: boolean | null; ahead_seconds?: number; error_description?: string };
+    if (!response.ok) throw new SandboxError('ERR_SANDBOX_DEFINITION', String(body.error_description));
+    process.stdout.write(`${body.now}  ${body.frozen ? 'frozen' : 'running'}, ${body.ahead_seconds} s ahead of the system clock\n`);
+  });
+
+program
   .command('reset')
   .description('undo the Management API\'s changes: users and roles as tenant.yaml defines them (a running IdP at once, else the state file)')
   .option('--idp <url>', 'the running mock-idp', RUNNING.idp)

@@ -3,3 +3,4 @@ export { startSandbox, type StartedSandbox, type TokenOptions } from './start-sa
 export { loadEnvironment, DEFAULT_ENVIRONMENT, type Environment } from './environment.ts';
 export { SandboxError, type Problem } from './errors.ts';
 export type { ServiceOptions } from './start-environment.ts';
+export { SandboxClock, ManualClock, type Clock } from '../common/clock.ts';

@@ -2,7 +2,7 @@
  * Starts an environment's services in this process: mock-idp, mock-models and (when the folder has Core
  * settings) mock-core, with Core's files pointed at where the other two really run.
  */
-import type { Clock } from '../common/clock.ts';
+import { SandboxClock, type Clock } from '../common/clock.ts';
 import { createCore, type Core } from '../mock-core/core.ts';
 import type { JsonObject } from '../mock-core/json-merge.ts';
 import { parseSettings } from '../mock-core/settings.ts';
@@ -13,7 +13,10 @@ import type { Environment } from './environment.ts';
 
 export interface ServiceOptions {
   stateDir?: string;
-  /** mock-core's clock (JWK cache lifetimes, limit windows); the system clock by default. */
+  /**
+   * One clock for the IdP (token iat/exp) and mock-core (expiry checks, JWK cache lifetimes, limit windows).
+   * Default: a SandboxClock, which runs with the system clock until /__control/clock freezes or moves it.
+   */
   clock?: Clock;
   host?: string;
   idpHttpPort?: number;
@@ -26,16 +29,18 @@ export interface RunningEnvironment {
   idp: Idp;
   models: Models;
   core?: Core;
+  clock: Clock;
   stop(): Promise<void>;
 }
 
 export async function startEnvironment(environment: Environment, options: ServiceOptions = {}): Promise<RunningEnvironment> {
   const running: Partial<RunningEnvironment> = {};
+  const clock = options.clock ?? new SandboxClock();
   const stop = async () => {
     await Promise.all([running.core?.stop(), running.models?.stop(), running.idp?.stop()]);
   };
   try {
-    running.idp = await createIdp({ tenant: environment.tenant, stateDir: options.stateDir, host: options.host, httpPort: options.idpHttpPort, httpsPort: options.idpHttpsPort });
+    running.idp = await createIdp({ tenant: environment.tenant, stateDir: options.stateDir, host: options.host, httpPort: options.idpHttpPort, httpsPort: options.idpHttpsPort, clock });
     running.models = await createModels({ models: environment.models, host: options.host, port: options.modelsPort });
     if (environment.core) {
       const rewrites = addressRewrites({ idpHttpUrl: running.idp.httpUrl, idpHttpsUrl: running.idp.httpsUrl, modelsUrl: running.models.url });
@@ -44,12 +49,12 @@ export async function startEnvironment(environment: Environment, options: Servic
         config: { baseDir: environment.core.dir, rewrite: (tree: JsonObject) => rewriteAddresses(tree, rewrites) },
         host: options.host,
         port: options.corePort,
-        clock: options.clock,
+        clock,
       });
     }
   } catch (error) {
     await stop(); // nothing half-started stays listening
     throw error;
   }
-  return { idp: running.idp, models: running.models, core: running.core, stop };
+  return { idp: running.idp, models: running.models, core: running.core, clock, stop };
 }

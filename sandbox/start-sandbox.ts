@@ -7,6 +7,7 @@
  *   const token = await sandbox.token('alice@example.com');
  *   const answer = await fetch(`${sandbox.coreUrl}/openai/models`, { headers: { authorization: `Bearer ${token}` } });
  */
+import type { Clock } from '../common/clock.ts';
 import type { Core } from '../mock-core/core.ts';
 import type { Idp } from '../mock-idp/idp.ts';
 import type { TenantUser } from '../mock-idp/tenant.ts';
@@ -28,6 +29,8 @@ export interface StartedSandbox extends AsyncDisposable {
   coreUrl: string | undefined;
   /** The CA to trust (NODE_EXTRA_CA_CERTS) for the IdP's HTTPS port. */
   caFile: string;
+  /** The clock the IdP and mock-core share: yours if you passed one, else a SandboxClock (freeze, advance, reset). */
+  clock: Clock;
   /** An access token for a tenant user, from a real password grant (the API audience by default). */
   token(email: string, options?: TokenOptions): Promise<string>;
   stop(): Promise<void>;
@@ -58,6 +61,7 @@ export async function startSandbox(environment: string | Environment = DEFAULT_E
     modelsUrl: models.url,
     coreUrl: core?.url,
     caFile: idp.caFile,
+    clock: running.clock,
     // The users as they are now, Management API changes included.
     token: (email, tokenOptions) => passwordGrant(loaded, idp.httpUrl, email, tokenOptions, idp.accounts.all),
     stop: running.stop,

@@ -48,6 +48,13 @@ describe('dial-sandbox token, decode, env and init', () => {
     expect((await fail('scenario', 'no-such', '--idp', sandbox.idpUrl)).stderr).toContain('No scenario "no-such". The scenarios are: jwks-503');
   });
 
+  it('clock: freezes, moves ahead and resets the clock the IdP and mock-core share', async () => {
+    expect((await run('clock', 'advance', '1h', '--idp', sandbox.idpUrl)).stdout).toMatch(/running, 3600 s ahead of the system clock/);
+    expect((await run('clock', 'freeze', '--idp', sandbox.idpUrl)).stdout).toMatch(/frozen, 3600 s ahead/);
+    expect((await run('clock', 'reset', '--idp', sandbox.idpUrl)).stdout).toMatch(/running, 0 s ahead/);
+    expect((await fail('clock', 'advance', 'soon', '--idp', sandbox.idpUrl)).stderr).toContain('advance takes a duration such as 30s');
+  });
+
   it('logs: the IdP\'s and Core\'s recent requests, one line each', async () => {
     const bob = await sandbox.token('bob@example.com');
     await fetch(`${sandbox.coreUrl}/openai/deployments/chat-gpt-35-turbo/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${bob}`, 'content-type': 'application/json' }, body: '{}' });

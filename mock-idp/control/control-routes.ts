@@ -1,6 +1,7 @@
 /** /__control/…: the sandbox's own controls on the IdP (not Auth0's API). */
 import express, { type Router } from 'express';
 
+import { SandboxClock, secondsAhead, type Clock } from '../../common/clock.ts';
 import { Auth0Error } from '../errors.ts';
 import type { ProviderDeps } from '../provider.ts';
 import { sendAuth0Error } from '../request-shim.ts';
@@ -26,6 +27,37 @@ export function controlRoutes(deps: ProviderDeps, scenario: ActiveScenario): Rou
     deps.directory.reset();
     scenario.clear();
     res.json({ users: deps.directory.users.length, roles: deps.directory.roles.length });
+  });
+  router.use('/__control/clock', express.json(), clockRoutes(deps.clock));
+  return router;
+}
+
+/**
+ * GET the sandbox clock; PUT `{"freeze": true}`, `{"freeze": false}`, `{"advance_seconds": N}` (together or
+ * alone); DELETE to go back to the system clock. A clock handed in by code (a test's ManualClock) is that
+ * code's to move: it is shown, not changed.
+ */
+function clockRoutes(clock: Clock): Router {
+  const router = express.Router();
+  const controllable = clock instanceof SandboxClock ? clock : undefined;
+  const show = () => (controllable ? controllable.describe() : { now: new Date(clock.now()).toISOString(), frozen: null, ahead_seconds: secondsAhead(clock) });
+  router.get('/', (_req, res) => void res.json(show()));
+  router.use((_req, res, next) => {
+    if (controllable) return next();
+    sendAuth0Error(res, new Auth0Error(409, 'clock_not_controllable', 'This sandbox was started with a clock of its own (startSandbox({ clock })); move that clock instead.'));
+  });
+  router.put('/', (req, res) => {
+    const { freeze, advance_seconds: advance } = (req.body ?? {}) as { freeze?: unknown; advance_seconds?: unknown };
+    if (freeze !== undefined && typeof freeze !== 'boolean') return sendAuth0Error(res, new Auth0Error(400, 'invalid_request', '"freeze" must be true or false.'));
+    if (advance !== undefined && (typeof advance !== 'number' || !Number.isFinite(advance))) return sendAuth0Error(res, new Auth0Error(400, 'invalid_request', '"advance_seconds" must be a number of seconds.'));
+    if (freeze === true) controllable!.freeze();
+    if (freeze === false) controllable!.resume();
+    if (typeof advance === 'number') controllable!.advance(advance * 1000);
+    res.json(show());
+  });
+  router.delete('/', (_req, res) => {
+    controllable!.reset();
+    res.json(show());
   });
   return router;
 }

@@ -25,7 +25,7 @@ export interface MintRequest {
   actions?: boolean;
 }
 
-export async function mintToken(deps: ProviderDeps, request: MintRequest, now = Date.now()): Promise<{ access_token: string; claims: Record<string, unknown> }> {
+export async function mintToken(deps: ProviderDeps, request: MintRequest, now = deps.clock.now()): Promise<{ access_token: string; claims: Record<string, unknown> }> {
   const { tenant, keys, accounts, trigger, issuer } = deps;
   const audience = request.audience ?? tenant.default_audience ?? tenant.resource_servers[0]?.identifier;
   const api = tenant.resource_servers.find((r) => r.identifier === audience);

@@ -6,13 +6,13 @@
 import type { Request, Response } from 'express';
 import type Provider from 'oidc-provider';
 
-import { claimsForScope, type Accounts } from '../accounts.ts';
-import type { SigningKeys } from '../keys.ts';
+import { claimsForScope } from '../accounts.ts';
+import type { ProviderDeps } from '../provider.ts';
 import { verifyTenantJwt } from '../verify-access-token.ts';
 
-export function userinfoHandler(provider: Provider, issuer: string, keys: SigningKeys, accounts: Accounts) {
+export function userinfoHandler(provider: Provider, { issuer, keys, accounts, clock }: ProviderDeps) {
   const verifyJwt = async (token: string) => {
-    const payload = await verifyTenantJwt(token, keys, { issuer, audience: `${issuer}userinfo` });
+    const payload = await verifyTenantJwt(token, keys, { issuer, audience: `${issuer}userinfo`, now: clock.now() });
     return payload && { sub: String(payload.sub), scope: String(payload.scope ?? '') };
   };
   const findOpaque = async (token: string) => {

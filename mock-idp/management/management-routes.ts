@@ -5,6 +5,7 @@
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 
+import type { Clock } from '../../common/clock.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { SigningKeys } from '../keys.ts';
 import { verifyTenantJwt } from '../verify-access-token.ts';
@@ -16,13 +17,14 @@ export interface ManagementDeps {
   issuer: string;
   keys: SigningKeys;
   directory: Directory;
+  clock: Clock;
 }
 
 type Handler = (req: Request, res: Response) => unknown;
 /** A route handler that first checks the caller's token for one of `scopes`. */
 export type Operation = (scopes: ManagementScope[], handler: Handler) => (req: Request, res: Response, next: NextFunction) => Promise<void>;
 
-export function managementRoutes({ issuer, keys, directory }: ManagementDeps): Router {
+export function managementRoutes({ issuer, keys, directory, clock }: ManagementDeps): Router {
   const router = express.Router();
   router.use(express.json());
   const audience = managementAudience(issuer);
@@ -32,7 +34,7 @@ export function managementRoutes({ issuer, keys, directory }: ManagementDeps): R
     try {
       const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
       if (!token) throw new ManagementError(401, 'Missing authentication', 'missing_authentication');
-      const claims = await verifyTenantJwt(token, keys, { issuer, audience });
+      const claims = await verifyTenantJwt(token, keys, { issuer, audience, now: clock.now() });
       if (!claims) throw new ManagementError(401, 'Invalid token', 'invalid_token');
       const granted = String(claims.scope ?? '').split(' ');
       if (!scopes.some((s) => granted.includes(s))) throw new ManagementError(403, `Insufficient scope, expected any of: ${scopes.join(',')}`, 'insufficient_scope');

@@ -18,7 +18,8 @@ export async function mutateToken(token: string, scenario: ScenarioName, keys: S
   if (!scenario.startsWith('token-') || token.split('.').length !== 3) return token;
   const header = decodeProtectedHeader(token);
   const payload = decodeJwt(token);
-  const now = Math.floor(Date.now() / 1000);
+  // The token was just issued: its iat is the sandbox clock's now.
+  const now = typeof payload.iat === 'number' ? payload.iat : Math.floor(Date.now() / 1000);
   const sign = (claims: Record<string, unknown>, key = keys.current.privateKey, kid = keys.current.kid) =>
     new SignJWT(claims).setProtectedHeader({ ...header, alg: 'RS256', kid }).sign(key);
   switch (scenario) {

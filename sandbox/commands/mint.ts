@@ -20,8 +20,8 @@ export async function mintAt(idpUrl: string, request: Record<string, unknown>): 
 }
 
 /** "30s", "2m", "90" (seconds). */
-export function seconds(duration: string): number {
-  const match = /^(\d+(?:\.\d+)?)(s|m)?$/.exec(duration.trim());
-  if (!match) throw new SandboxError('ERR_SANDBOX_DEFINITION', `--for takes a duration such as 30s or 2m, not "${duration}".`);
-  return Number(match[1]) * (match[2] === 'm' ? 60 : 1);
+export function seconds(duration: string, what = '--for'): number {
+  const match = /^(\d+(?:\.\d+)?)(s|m|h|d)?$/.exec(duration.trim());
+  if (!match) throw new SandboxError('ERR_SANDBOX_DEFINITION', `${what} takes a duration such as 30s, 2m, 1h or 1d, not "${duration}".`);
+  return Number(match[1]) * { s: 1, m: 60, h: 3_600, d: 86_400 }[(match[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
 }
