@@ -19,6 +19,11 @@ export function sendJson(res: ServerResponse, status: number, value: unknown, he
   res.end(body);
 }
 
+/** Notes the access rule that decided a request, for the request log (see request-log-entry.ts). */
+export function noteRule(res: ServerResponse, rule: string): void {
+  (res as ServerResponse & { sandboxRule?: string }).sandboxRule = rule;
+}
+
 export function sendError(res: ServerResponse, error: DialError): void {
   // Kept for the request log: Core's own words for why.
   (res as ServerResponse & { sandboxReason?: string }).sandboxReason = error.body || `HTTP ${error.status}`;

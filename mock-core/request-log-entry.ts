@@ -16,11 +16,13 @@ export interface CoreLogEntry {
   token?: ReturnType<typeof tokenForLog>;
   /** Why Core answered as it did, for anything but a 2xx (Core's own words). */
   reason?: string;
+  /** The access rule that decided it (deployment calls): which userRoles, which of the caller's roles. */
+  rule?: string;
 }
 
 export function logEntry(req: IncomingMessage, res: ServerResponse, caller: Principal | undefined, ms: number): CoreLogEntry {
   const bearer = header(req, 'authorization')?.split(' ')[1];
-  const reason = (res as ServerResponse & { sandboxReason?: string }).sandboxReason;
+  const { sandboxReason: reason, sandboxRule: rule } = res as ServerResponse & { sandboxReason?: string; sandboxRule?: string };
   return {
     method: req.method ?? 'GET',
     path: (req.url ?? '/').split('?')[0]!,
@@ -31,6 +33,7 @@ export function logEntry(req: IncomingMessage, res: ServerResponse, caller: Prin
       : { kind: 'api-key', project: caller.project, roles: caller.roles, viaPerRequestKey: Boolean(caller.viaPerRequestKey) }),
     token: tokenForLog(bearer),
     reason,
+    rule,
   };
 }
 

@@ -1,3 +1,4 @@
+import { AzureOpenAI } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startSandbox, type StartedSandbox } from '../sandbox/index.ts';
@@ -21,7 +22,14 @@ describe('request logs of mock-idp and mock-core (/__control/log)', () => {
     for (const secret of ['dial-chat-secret', 'nope', token, token.split('.')[2]!]) expect(text).not.toContain(secret);
   });
 
-  it("records Core's decisions: the caller as Core saw it, and why it refused", async () => {
+  it("records Core's decisions: the caller as Core saw it, the rule that let it in or kept it out, and why", async () => {
+    // alice through the openai SDK, as an application would call Core.
+    const alice = await sandbox.token('alice@example.com');
+    const client = new AzureOpenAI({ endpoint: sandbox.coreUrl, apiVersion: '2024-02-01', azureADTokenProvider: async () => alice, maxRetries: 0 });
+    await client.chat.completions.create({ model: 'chat-gpt-35-turbo', messages: [{ role: 'user', content: 'hi' }] });
+    expect(((await (await fetch(`${sandbox.coreUrl}/__control/log`)).json()) as Record<string, any>[]).at(-1)).toMatchObject({
+      status: 200, rule: 'chat-gpt-35-turbo: userRoles ["auth0-role-name"] has the caller\'s "auth0-role-name"', caller: { roles: ['auth0-role-name'] },
+    });
     const bob = await sandbox.token('bob@example.com');
     await fetch(`${sandbox.coreUrl}/openai/deployments/chat-gpt-35-turbo/chat/completions`, {
       method: 'POST', headers: { authorization: `Bearer ${bob}`, 'content-type': 'application/json' }, body: '{"messages":[]}',
@@ -30,6 +38,7 @@ describe('request logs of mock-idp and mock-core (/__control/log)', () => {
     const entries = (await (await fetch(`${sandbox.coreUrl}/__control/log`)).json()) as Record<string, any>[];
     expect(entries.at(-2)).toMatchObject({
       method: 'POST', path: '/openai/deployments/chat-gpt-35-turbo/chat/completions', status: 403, reason: 'Forbidden deployment: chat-gpt-35-turbo',
+      rule: 'chat-gpt-35-turbo: userRoles ["auth0-role-name"] has none of the caller\'s roles []',
       caller: { kind: 'user', provider: 'auth0', roles: [], sub: expect.stringMatching(/^auth0\|/) },
     });
     expect(entries.at(-2)!.caller.userHash).toMatch(/^[0-9a-f]{64}$/);

@@ -2,11 +2,11 @@
  * POST /openai/deployments/{id}/chat/completions | completions | embeddings, step by step as Core's
  * DeploymentPostController (reference dial-core-and-chat.md §3.3, dial-core-newest.md §1.2).
  */
-import { hasAccess } from '../access.ts';
+import { accessRule, hasAccess } from '../access.ts';
 import type { CoreConfig, Deployment } from '../config.ts';
 import { DialError } from '../errors.ts';
 import type { CoreExchange } from '../exchange.ts';
-import { header, readBody } from '../http.ts';
+import { header, noteRule, readBody } from '../http.ts';
 import { totalTokensOf } from '../limits/usage.ts';
 import { forward } from '../upstream/forward.ts';
 
@@ -15,6 +15,7 @@ export async function deploymentPost(exchange: CoreExchange): Promise<void> {
   if (!header(req, 'content-type')?.includes('application/json')) throw new DialError(415, 'Only application/json is supported');
   const config = core.config();
   const deployment = selectDeployment(config, params.id!);
+  noteRule(res, `${deployment.name}: ${accessRule(deployment.userRoles, caller.roles)}`);
   if (!hasAccess(deployment.userRoles, caller.roles)) throw new DialError(403, `Forbidden deployment: ${deployment.name}`);
   if (!deployment.endpoint) throw new DialError(503);
   if (caller.viaPerRequestKey && !deployment.accessibleByPerRequestKey) {

@@ -9,7 +9,7 @@ export function formatLogs(idp: Entry[], core: Entry[]): string {
     })),
     ...core.map((e) => ({
       at: String(e.at),
-      line: `core  ${e.method} ${e.path} → ${e.status}${e.reason ? ` "${e.reason}"` : ''}${e.caller ? ` caller ${e.caller.kind === 'user' ? `${e.caller.sub ?? '(no sub)'} via ${e.caller.provider}` : `key of ${e.caller.project}`} roles=${JSON.stringify(e.caller.roles)}` : ''}`,
+      line: `core  ${e.method} ${e.path} → ${e.status}${e.reason ? ` "${e.reason}"` : ''}${e.caller ? ` caller ${e.caller.kind === 'user' ? `${e.caller.sub ?? '(no sub)'} via ${e.caller.provider}` : `key of ${e.caller.project}`} roles=${JSON.stringify(e.caller.roles)}` : ''}${e.rule ? ` (${e.rule})` : ''}`,
     })),
   ].sort((a, b) => a.at.localeCompare(b.at));
   return lines.length ? `${lines.map((l) => `${l.at}  ${l.line}`).join('\n')}\n` : 'No requests yet.\n';
