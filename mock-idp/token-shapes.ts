@@ -2,7 +2,7 @@
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 
-import { secondsAhead, type Clock } from '../common/clock.ts';
+import type { Clock } from '../common/clock.ts';
 import { OIDC_SCOPES } from './accounts.ts';
 import type { Outcomes } from './actions/outcomes.ts';
 
@@ -11,11 +11,12 @@ type Jwt = { header?: object; payload: Record<string, unknown> };
 /** oidc-provider's JWT customizer: Auth0's access-token profile instead of RFC 9068's. */
 export function shapeAccessToken(ctx: KoaContextWithOIDC, token: { kind: string }, jwt: Jwt, { issuer, outcomes, clock }: { issuer: string; outcomes: Outcomes; clock: Clock }): void {
   const { payload } = jwt;
-  // oidc-provider stamps the system time; the sandbox clock may stand elsewhere (frozen, moved ahead).
-  const shift = secondsAhead(clock);
-  if (shift && typeof payload.iat === 'number' && typeof payload.exp === 'number') {
-    payload.iat += shift;
-    payload.exp += shift;
+  // oidc-provider stamps the system time; the sandbox clock may stand elsewhere (frozen, moved ahead). iat is
+  // the clock's current second exactly: Core refuses a token issued even a second in its future.
+  if (typeof payload.iat === 'number' && typeof payload.exp === 'number') {
+    const iat = Math.floor(clock.now() / 1000);
+    payload.exp = iat + (payload.exp - payload.iat);
+    payload.iat = iat;
   }
   const clientId = String(payload.client_id);
   jwt.header = { typ: 'JWT' };

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startSandbox, type StartedSandbox } from '../sandbox/index.ts';
+import { privateStateDir } from './support/sandbox-helpers.ts';
 
 const CLI = fileURLToPath(new URL('../bin/dial-sandbox.js', import.meta.url));
 const run = (...args: string[]) => promisify(execFile)(process.execPath, [CLI, ...args], { env: { ...process.env, FORCE_COLOR: '0' } });
@@ -96,8 +97,7 @@ describe('dial-sandbox token, decode, env and init', () => {
 
 describe('dial-sandbox reset', () => {
   it('puts a running IdP back to tenant.yaml; with none running, removes the state file', async () => {
-    const stateDir = mkdtempSync(join(tmpdir(), 'sandbox-reset-'));
-    cpSync(join(process.env.SANDBOX_TEST_STATE_DIR!, 'tls'), join(stateDir, 'tls'), { recursive: true });
+    const stateDir = privateStateDir('reset');
     const sandbox = await startSandbox(undefined, { stateDir });
     try {
       const { directory } = sandbox.idp;

@@ -1,5 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { ManagementClient } from 'auth0';
@@ -9,16 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../common/clock.ts';
 import { loadOrCreateSigningKeys } from '../mock-idp/keys.ts';
 import { startSandbox, type StartedSandbox } from '../sandbox/index.ts';
+import { chatStatus, privateStateDir } from './support/sandbox-helpers.ts';
 
 // Auth0's rotation (reference auth0-and-mock-idps.md §2.5) and what DIAL Core makes of it: Core caches each
 // kid's key for 10 minutes and fetches the JWKS again for a kid it has not seen (dial-core-and-chat.md §1.4).
 
-/** A state folder of its own (rotation changes the keys), with the test CA the SDK trusts. */
-function privateStateDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sandbox-keys-'));
-  cpSync(join(process.env.SANDBOX_TEST_STATE_DIR!, 'tls'), join(dir, 'tls'), { recursive: true });
-  return dir;
-}
 
 const kidOf = (token: string) => decodeProtectedHeader(token).kid;
 
@@ -28,19 +22,14 @@ describe('signing keys as Auth0 rotates them, through the Management API', () =>
   let stateDir: string;
   const clock = new ManualClock(Date.now() + 5_000);
 
-  const callCore = (token: string) =>
-    fetch(`${sandbox.coreUrl}/openai/deployments/chat-gpt-35-turbo/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }),
-    }).then((r) => r.status);
+  const callCore = (token: string) => chatStatus(sandbox.coreUrl!, token);
   const jwksKids = async () => ((await (await fetch(`${sandbox.idpUrl}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
 
   // The SDK unmodified: it asks https://<domain>/oauth/token for the https://<domain>/api/v2/ audience.
   const managementClient = () => new ManagementClient({ domain: new URL(sandbox.issuer).host, clientId: 'ci-runner', clientSecret: 'ci-runner-secret' });
 
   beforeAll(async () => {
-    stateDir = privateStateDir();
+    stateDir = privateStateDir('keys');
     sandbox = await startSandbox(undefined, { stateDir, clock });
     management = managementClient();
   });

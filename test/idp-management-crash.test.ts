@@ -1,19 +1,18 @@
-import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
 import { startMain } from './support/main-process.ts';
+import { privateStateDir } from './support/sandbox-helpers.ts';
 
 // Management API writes are kept with a temporary file, fsync and rename before they are answered, so a
 // kill -9 in the middle of a burst leaves a whole file that holds every write a client saw acknowledged.
 
 describe('Management API state under kill -9', () => {
   it('leaves a valid state file holding every acknowledged write', async () => {
-    const stateDir = mkdtempSync(join(tmpdir(), 'sandbox-crash-'));
-    cpSync(join(process.env.SANDBOX_TEST_STATE_DIR!, 'tls'), join(stateDir, 'tls'), { recursive: true });
+    const stateDir = privateStateDir('crash');
     const idp = await startMain('mock-idp/main.ts', { SANDBOX_STATE_DIR: stateDir, SANDBOX_IDP_HTTP_PORT: '0', SANDBOX_IDP_HTTPS_PORT: '0' });
     const httpUrl = /(http:\/\/127\.0\.0\.1:\d+)/.exec(idp.line)![1]!;
     const issuer = /issuer (https:\/\/\S+\/)/.exec(idp.line)![1]!;

@@ -1,31 +1,17 @@
-import { cpSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
 import { ManagementClient } from 'auth0';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startSandbox, type StartedSandbox } from '../sandbox/index.ts';
+import { chatStatus, privateStateDir } from './support/sandbox-helpers.ts';
 
 // The Management API's users and roles (reference auth0-and-mock-idps.md §2.6), through the official SDK.
-
-function privateStateDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sandbox-directory-'));
-  cpSync(join(process.env.SANDBOX_TEST_STATE_DIR!, 'tls'), join(dir, 'tls'), { recursive: true });
-  return dir;
-}
 
 describe('Management API: users, roles and assignments', () => {
   let sandbox: StartedSandbox;
   let management: ManagementClient;
-  const stateDir = privateStateDir();
-  const callCore = (token: string) =>
-    fetch(`${sandbox.coreUrl}/openai/deployments/chat-gpt-35-turbo/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }),
-    }).then((r) => r.status);
+  const stateDir = privateStateDir('directory');
+  const callCore = (token: string) => chatStatus(sandbox.coreUrl!, token);
   const start = async () => {
     sandbox = await startSandbox(undefined, { stateDir });
     management = new ManagementClient({ domain: new URL(sandbox.issuer).host, clientId: 'ci-runner', clientSecret: 'ci-runner-secret' });
