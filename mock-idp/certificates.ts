@@ -62,3 +62,10 @@ export function issueCertificate(request: CertificateRequest): string {
 export function certificateDerBase64(pem: string): string {
   return pem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s/g, '');
 }
+
+/** The certificate in a PKCS#7 (certs-only) envelope, PEM, as the Management API's `pkcs7` field carries it. */
+export function certificatePkcs7(pem: string): string {
+  const envelope = forge.pkcs7.createSignedData();
+  envelope.addCertificate(forge.pki.certificateFromPem(pem));
+  return forge.pkcs7.messageToPem(envelope);
+}

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { writeFileAtomic } from '../common/atomic-file.ts';
-import { certificateDerBase64, createRsaKeyPair, issueCertificate } from './certificates.ts';
+import { certificateDerBase64, certificatePkcs7, createRsaKeyPair, issueCertificate } from './certificates.ts';
 import { ManagementError } from './management/management-error.ts';
 
 export interface SigningKey {
@@ -143,7 +143,7 @@ export class SigningKeys {
     return {
       kid,
       cert: stored.certificatePem,
-      pkcs7: stored.certificatePem,
+      pkcs7: certificatePkcs7(stored.certificatePem),
       current: index === last - 1,
       next: index === last,
       previous: index < last - 1,

@@ -39,6 +39,7 @@ describe('signing keys as Auth0 rotates them, through the Management API', () =>
     const keys = await management.keys.signing.list();
     expect(keys.map((k) => [k.current, k.next, k.previous, k.revoked])).toEqual([[false, true, false, false], [true, false, false, false]]);
     expect(keys[0]!.cert).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    expect(keys[0]!.pkcs7).toMatch(/^-----BEGIN PKCS7-----/);
     expect(keys[0]!.fingerprint).toMatch(/^([0-9A-F]{2}:){19}[0-9A-F]{2}$/);
     expect(await jwksKids()).toEqual([keys[1]!.kid, keys[0]!.kid]);
     expect((await management.keys.signing.get(keys[1]!.kid)).current).toBe(true);
