@@ -1,19 +1,25 @@
-/** A bounded log of recent requests and what was decided, for `dial-sandbox logs` and /__control/log. */
-export class RequestLog<T extends object> {
+/**
+ * A bounded log of recent requests and what was decided, for `dial-sandbox logs` and /__control/log. It keeps
+ * what `add` is given as it is and shapes it (`present`: decoding tokens, say) only when read, so the
+ * request path pays for an array push and nothing more.
+ */
+export class RequestLog<Raw extends object, Shown extends object = Raw> {
   readonly #limit: number;
-  #entries: (T & { at: string })[] = [];
+  readonly #present: (raw: Raw) => Shown;
+  #entries: { at: number; raw: Raw }[] = [];
 
-  constructor(limit = 200) {
+  constructor(present: (raw: Raw) => Shown = (raw) => raw as unknown as Shown, limit = 200) {
+    this.#present = present;
     this.#limit = limit;
   }
 
-  add(entry: T): void {
-    this.#entries.push({ at: new Date().toISOString(), ...entry });
+  add(raw: Raw): void {
+    this.#entries.push({ at: Date.now(), raw });
     if (this.#entries.length > this.#limit) this.#entries.shift();
   }
 
-  entries(): (T & { at: string })[] {
-    return [...this.#entries];
+  entries(): (Shown & { at: string })[] {
+    return this.#entries.map(({ at, raw }) => ({ at: new Date(at).toISOString(), ...this.#present(raw) }));
   }
 
   clear(): void {

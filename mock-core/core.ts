@@ -9,10 +9,9 @@ import type { AddressInfo } from 'node:net';
 
 import { systemClock, type Clock } from '../common/clock.ts';
 import { createLogger, type Logger } from '../common/log.ts';
-import { RequestLog } from '../common/request-log.ts';
 import { hasAccess } from './access.ts';
 import { authenticate, PerRequestKeys, type Principal } from './auth/authenticate.ts';
-import { controlLog, logEntry, type CoreLogEntry } from './request-log-entry.ts';
+import { controlLog, createCoreRequestLog, requestFacts, type CoreRequestLog } from './request-log-entry.ts';
 import { TokenValidator } from './auth/token-validator.ts';
 import { ConfigStore, type ConfigSource } from './config-store.ts';
 import { CORE_DEFAULTS } from './defaults.ts';
@@ -40,7 +39,7 @@ export interface Core extends AsyncDisposable {
   readonly url: string;
   readonly config: ConfigStore;
   /** Recent requests: the caller as Core saw it, and Core's answer (also at GET /__control/log). */
-  readonly log: RequestLog<CoreLogEntry>;
+  readonly log: CoreRequestLog;
   stop(): Promise<void>;
 }
 
@@ -64,13 +63,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   };
 
   // Vert.x's default header limit (8 KiB); past it, as in Core, the answer is 431.
-  const requestLog = new RequestLog<CoreLogEntry>();
+  const requestLog = createCoreRequestLog();
   const server = http.createServer({ maxHeaderSize: 8192 }, (req, res) => {
     // The sandbox's own window on Core's decisions; real Core answers this path 502 "No route".
     if (req.url?.startsWith('/__control/log')) return controlLog(req, res, requestLog);
     const started = Date.now();
     const caller: { principal?: Principal } = {};
-    res.once('finish', () => requestLog.add(logEntry(req, res, caller.principal, Date.now() - started)));
+    res.once('finish', () => requestLog.add(requestFacts(req, res, caller.principal, Date.now() - started)));
     void handle(req, res, state, validator, caller);
   });
   server.listen(options.port ?? settings.port ?? CORE_DEFAULTS.port, options.host ?? CORE_DEFAULTS.host);

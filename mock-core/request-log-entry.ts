@@ -1,9 +1,21 @@
 /** What mock-core's request log keeps of a request: who Core took the caller for, and what it answered. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { tokenForLog, type RequestLog } from '../common/request-log.ts';
+import { RequestLog, tokenForLog } from '../common/request-log.ts';
 import type { Principal } from './auth/authenticate.ts';
 import { header, sendJson } from './http.ts';
+
+/** The facts, taken as the answer finishes (primitives and the principal: no request or socket is kept). */
+export interface CoreRequestFacts {
+  method: string;
+  url: string;
+  status: number;
+  ms: number;
+  caller: Principal | undefined;
+  bearer: string | undefined;
+  reason: string | undefined;
+  rule: string | undefined;
+}
 
 export interface CoreLogEntry {
   method: string;
@@ -20,25 +32,32 @@ export interface CoreLogEntry {
   rule?: string;
 }
 
-export function logEntry(req: IncomingMessage, res: ServerResponse, caller: Principal | undefined, ms: number): CoreLogEntry {
-  const bearer = header(req, 'authorization')?.split(' ')[1];
+export type CoreRequestLog = RequestLog<CoreRequestFacts, CoreLogEntry>;
+
+export const createCoreRequestLog = (): CoreRequestLog => new RequestLog(present);
+
+export function requestFacts(req: IncomingMessage, res: ServerResponse, caller: Principal | undefined, ms: number): CoreRequestFacts {
   const { sandboxReason: reason, sandboxRule: rule } = res as ServerResponse & { sandboxReason?: string; sandboxRule?: string };
+  return { method: req.method ?? 'GET', url: req.url ?? '/', status: res.statusCode, ms, caller, bearer: header(req, 'authorization'), reason, rule };
+}
+
+function present({ method, url, status, ms, caller, bearer, reason, rule }: CoreRequestFacts): CoreLogEntry {
   return {
-    method: req.method ?? 'GET',
-    path: (req.url ?? '/').split('?')[0]!,
-    status: res.statusCode,
+    method,
+    path: url.split('?')[0]!,
+    status,
     ms,
     caller: caller && (caller.kind === 'user'
       ? { kind: 'user', provider: caller.provider, sub: caller.sub, roles: caller.roles, userHash: caller.userHash, project: caller.project, viaPerRequestKey: Boolean(caller.viaPerRequestKey) }
       : { kind: 'api-key', project: caller.project, roles: caller.roles, viaPerRequestKey: Boolean(caller.viaPerRequestKey) }),
-    token: tokenForLog(bearer),
+    token: tokenForLog(bearer?.split(' ')[1]),
     reason,
     rule,
   };
 }
 
 /** GET /__control/log (the entries), DELETE /__control/log (forget them). */
-export function controlLog(req: IncomingMessage, res: ServerResponse, log: RequestLog<CoreLogEntry>): void {
+export function controlLog(req: IncomingMessage, res: ServerResponse, log: CoreRequestLog): void {
   if (req.method === 'DELETE') log.clear();
   sendJson(res, 200, log.entries());
 }

@@ -10,8 +10,7 @@ import { resolve } from 'node:path';
 
 import { systemClock, type Clock } from '../common/clock.ts';
 import { createLogger, type Logger } from '../common/log.ts';
-import { RequestLog } from '../common/request-log.ts';
-import type { IdpLogEntry } from './control/token-log.ts';
+import { createIdpRequestLog, type IdpRequestLog } from './control/token-log.ts';
 import { Accounts } from './accounts.ts';
 import { ActionRunner } from './actions/action-runner.ts';
 import { DEFAULT_ACTION_TIMEOUT_MS, PostLoginTrigger } from './actions/post-login.ts';
@@ -57,7 +56,7 @@ export interface Idp extends AsyncDisposable {
   /** The named fault in force (also switched over /__control/scenario). */
   readonly scenario: ActiveScenario;
   /** Recent /oauth/token answers (also at GET /__control/log). */
-  readonly requestLog: RequestLog<IdpLogEntry>;
+  readonly requestLog: IdpRequestLog;
   stop(): Promise<void>;
 }
 
@@ -91,7 +90,7 @@ export async function createIdp(options: IdpOptions): Promise<Idp> {
   const deps = { tenant, issuer, keys, accounts, directory, clock, trigger, store };
   const provider = createProvider(deps);
   const scenario = new ActiveScenario();
-  const requestLog = new RequestLog<IdpLogEntry>();
+  const requestLog = createIdpRequestLog();
   app = createRoutes({ provider, deps, scenario, requestLog, log });
 
   const stop = async () => {

@@ -3,10 +3,9 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import type Provider from 'oidc-provider';
 
 import type { Logger } from '../common/log.ts';
-import type { RequestLog } from '../common/request-log.ts';
 import { controlRoutes } from './control/control-routes.ts';
 import { managementRoutes } from './management/management-routes.ts';
-import { tokenLog, type IdpLogEntry } from './control/token-log.ts';
+import { tokenLog, type IdpRequestLog } from './control/token-log.ts';
 import type { ActiveScenario } from './scenarios/active-scenario.ts';
 import { tokenEndpointFaults, wellKnownFaults } from './scenarios/scenario-middleware.ts';
 import { scenarioRoutes } from './scenarios/scenario-routes.ts';
@@ -21,7 +20,7 @@ export interface RouteDeps {
   provider: Provider;
   deps: ProviderDeps;
   scenario: ActiveScenario;
-  requestLog: RequestLog<IdpLogEntry>;
+  requestLog: IdpRequestLog;
   log: Logger;
 }
 

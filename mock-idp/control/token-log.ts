@@ -3,6 +3,14 @@ import type { NextFunction, Request, Response } from 'express';
 
 import { RequestLog, tokenForLog } from '../../common/request-log.ts';
 
+/** What is kept as the answer goes out: the request's fields and the answer's body, shaped only when read. */
+interface TokenRequestFacts {
+  endpoint: string;
+  fields: Record<string, unknown>;
+  status: number;
+  answer: string;
+}
+
 export interface IdpLogEntry {
   endpoint: string;
   grant_type?: string;
@@ -14,31 +22,39 @@ export interface IdpLogEntry {
   access_token?: ReturnType<typeof tokenForLog>;
 }
 
-export function tokenLog(log: RequestLog<IdpLogEntry>) {
+export type IdpRequestLog = RequestLog<TokenRequestFacts, IdpLogEntry>;
+
+export const createIdpRequestLog = (): IdpRequestLog => new RequestLog(present);
+
+export function tokenLog(log: IdpRequestLog) {
   return function logTokenRequest(req: Request, res: Response, next: NextFunction): void {
     const end = res.end.bind(res) as (...args: unknown[]) => Response;
     res.end = ((chunk?: unknown, ...rest: unknown[]) => {
-      // The body as the client sent it (JSON or form, parsed by the shim), credentials left out.
-      const sent = (req.body ?? {}) as Record<string, unknown>;
-      const field = (name: string) => (typeof sent[name] === 'string' ? (sent[name] as string) : undefined);
-      let answer: { access_token?: string; error?: string; error_description?: string } = {};
-      try {
-        answer = chunk ? JSON.parse(String(chunk)) : {};
-      } catch {
-        // not JSON: nothing more to say
-      }
-      log.add({
-        endpoint: req.path,
-        grant_type: field('grant_type'),
-        client_id: field('client_id'),
-        user: field('username'),
-        audience: field('audience'),
-        status: res.statusCode,
-        error: answer.error && `${answer.error}: ${answer.error_description ?? ''}`,
-        access_token: tokenForLog(answer.access_token),
-      });
+      // The body as the client sent it (JSON or form, parsed by the shim).
+      log.add({ endpoint: req.path, fields: (req.body ?? {}) as Record<string, unknown>, status: res.statusCode, answer: chunk ? String(chunk) : '' });
       return end(chunk, ...rest);
     }) as Response['end'];
     next();
+  };
+}
+
+/** Credentials (client_secret, password, the tokens' signatures) are left out. */
+function present({ endpoint, fields, status, answer }: TokenRequestFacts): IdpLogEntry {
+  const field = (name: string) => (typeof fields[name] === 'string' ? (fields[name] as string) : undefined);
+  let body: { access_token?: string; error?: string; error_description?: string } = {};
+  try {
+    body = answer ? JSON.parse(answer) : {};
+  } catch {
+    // not JSON: nothing more to say
+  }
+  return {
+    endpoint,
+    grant_type: field('grant_type'),
+    client_id: field('client_id'),
+    user: field('username'),
+    audience: field('audience'),
+    status,
+    error: body.error && `${body.error}: ${body.error_description ?? ''}`,
+    access_token: tokenForLog(body.access_token),
   };
 }
