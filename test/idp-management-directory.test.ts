@@ -71,6 +71,8 @@ describe('Management API: users, roles and assignments', () => {
   it('answers bad requests as Auth0 does', async () => {
     await expect(management.users.create({ email: 'alice@example.com', password: 'x' } as never)).rejects.toMatchObject({ statusCode: 400, body: { errorCode: 'invalid_body' } });
     await expect(management.users.create({ connection: 'Username-Password-Authentication', email: 'alice@example.com', password: 'x' })).rejects.toMatchObject({ statusCode: 409, body: { message: 'The user already exists.' } });
+    const alice = (await management.users.listUsersByEmail({ email: 'alice@example.com' }))[0]!;
+    await expect(management.users.create({ connection: 'Username-Password-Authentication', email: 'other@example.com', password: 'x', user_id: alice.user_id!.replace('auth0|', '') })).rejects.toMatchObject({ statusCode: 409 });
     await expect(management.roles.create({ name: 'auth0-role-name' })).rejects.toMatchObject({ statusCode: 409 });
     await expect(management.users.roles.assign('auth0|nobody', { roles: ['rol_x'] })).rejects.toMatchObject({ statusCode: 404, body: { errorCode: 'inexistent_user' } });
     await expect(management.users.list({ per_page: 101 })).rejects.toMatchObject({ statusCode: 400, body: { errorCode: 'invalid_query_string' } });

@@ -39,10 +39,11 @@ export function directoryRoutes(router: Router, operation: Operation, directory:
     if (typeof fields.email !== 'string' || !fields.email.includes('@')) throw invalidBody('Missing required property: email');
     if (typeof fields.password !== 'string' || !fields.password) throw invalidBody('Missing required property: password');
     const email = fields.email;
-    if (directory.users.some((u) => u.email.toLowerCase() === email.toLowerCase())) throw new ManagementError(409, 'The user already exists.', 'auth0_idp_error');
+    const userId = typeof fields.user_id === 'string' ? `auth0|${fields.user_id}` : newUserId();
+    if (directory.users.some((u) => u.user_id === userId || u.email.toLowerCase() === email.toLowerCase())) throw new ManagementError(409, 'The user already exists.', 'auth0_idp_error');
     const now = new Date().toISOString();
     const user: TenantUser = {
-      user_id: typeof fields.user_id === 'string' ? `auth0|${fields.user_id}` : newUserId(),
+      user_id: userId,
       email,
       password: fields.password,
       email_verified: fields.email_verified === true,
