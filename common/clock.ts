@@ -64,7 +64,7 @@ export class SandboxClock implements Clock {
   }
 
   describe(): { now: string; frozen: boolean; ahead_seconds: number } {
-    return { now: new Date(this.now()).toISOString(), frozen: this.#frozenAt !== undefined, ahead_seconds: Math.round((this.now() - Date.now()) / 1000) };
+    return { now: new Date(this.now()).toISOString(), frozen: this.#frozenAt !== undefined, ahead_seconds: secondsAhead(this) };
   }
 }
 

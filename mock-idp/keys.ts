@@ -139,7 +139,7 @@ export class SigningKeys {
     if (!stored) throw new ManagementError(404, 'Signing key not found', 'inexistent_signing_key');
     const key = this.#key(stored);
     const last = this.#ring.keys.length - 1;
-    const der = Buffer.from(key.publicJwk.x5c[0]!, 'base64');
+    const thumbprint = Buffer.from(key.publicJwk.x5t, 'base64url').toString('hex');
     return {
       kid,
       cert: stored.certificatePem,
@@ -149,8 +149,8 @@ export class SigningKeys {
       previous: index < last - 1,
       current_since: stored.current_since,
       current_until: stored.current_until,
-      fingerprint: createHash('sha1').update(der).digest('hex').toUpperCase().match(/../g)!.join(':'),
-      thumbprint: createHash('sha1').update(der).digest('hex'),
+      fingerprint: thumbprint.toUpperCase().match(/../g)!.join(':'),
+      thumbprint,
       revoked: Boolean(stored.revoked_at),
       revoked_at: stored.revoked_at,
     };

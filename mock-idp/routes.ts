@@ -40,9 +40,10 @@ export function createRoutes({ provider, deps, scenario, requestLog, log }: Rout
   app.get('/.well-known/openid-configuration', discoveryHandler(issuer, tenant));
   app.get('/.well-known/jwks.json', jwksHandler(keys));
   app.get('/authorize', authorizeShim);
+  // First, so that its res.end wrapper runs last: it logs the answer as sent, a fault's or a shim's included.
+  app.post('/oauth/token', tokenLog(requestLog));
   app.post('/oauth/token', tokenEndpointFaults(scenario, keys));
   app.post(['/oauth/token', '/oauth/revoke'], ...tokenRequestShim(tenant));
-  app.post('/oauth/token', tokenLog(requestLog));
   app.all('/userinfo', userinfoHandler(provider, deps));
   app.get('/v2/logout', v2LogoutHandler(provider, tenant));
   app.use(loginRoutes(provider, tenant, accounts));

@@ -103,7 +103,7 @@ function requestedScopes(params: Params): string[] {
   return (params[REQUESTED_SCOPE_PARAM] ?? params.scope ?? '').split(' ').filter(Boolean);
 }
 
-function audienceOf(params: Params, deps: ProviderDeps): string | undefined {
+export function audienceOf(params: Params, deps: ProviderDeps): string | undefined {
   return params.resource ? resourceToAudience(params.resource) : deps.tenant.default_audience;
 }
 

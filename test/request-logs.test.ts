@@ -22,6 +22,21 @@ describe('request logs of mock-idp and mock-core (/__control/log)', () => {
     for (const secret of ['dial-chat-secret', 'nope', token, token.split('.')[2]!]) expect(text).not.toContain(secret);
   });
 
+  it('records the answer as sent: a fault scenario\'s status, and the token as a token-* scenario spoiled it', async () => {
+    const scenario = (name: string | null) => fetch(`${sandbox.idpUrl}/__control/scenario`, name ? { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) } : { method: 'DELETE' });
+    const lastIdpEntry = async () => ((await (await fetch(`${sandbox.idpUrl}/__control/log`)).json()) as Record<string, any>[]).at(-1);
+    try {
+      await scenario('token-500');
+      await expect(sandbox.token('alice@example.com')).rejects.toThrow(/500/);
+      expect(await lastIdpEntry()).toMatchObject({ endpoint: '/oauth/token', status: 500 });
+      await scenario('token-alg-none');
+      await sandbox.token('alice@example.com');
+      expect((await lastIdpEntry())!.access_token.header).toMatchObject({ alg: 'none' });
+    } finally {
+      await scenario(null);
+    }
+  });
+
   it("records Core's decisions: the caller as Core saw it, the rule that let it in or kept it out, and why", async () => {
     // alice through the openai SDK, as an application would call Core.
     const alice = await sandbox.token('alice@example.com');

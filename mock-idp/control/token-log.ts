@@ -30,7 +30,7 @@ export function tokenLog(log: IdpRequestLog) {
   return function logTokenRequest(req: Request, res: Response, next: NextFunction): void {
     const end = res.end.bind(res) as (...args: unknown[]) => Response;
     res.end = ((chunk?: unknown, ...rest: unknown[]) => {
-      // The body as the client sent it (JSON or form, parsed by the shim).
+      // The body as the client sent it (JSON or form, parsed by the shim by now; empty if a fault answered first).
       log.add({ endpoint: req.path, fields: (req.body ?? {}) as Record<string, unknown>, status: res.statusCode, answer: chunk ? String(chunk) : '' });
       return end(chunk, ...rest);
     }) as Response['end'];

@@ -27,12 +27,14 @@ export class Directory {
   readonly roles: Role[] = [];
   readonly #file: string;
   readonly #tenant: Tenant;
+  readonly #defined: string;
 
   constructor(stateDir: string, tenant: Tenant, log?: Logger) {
     this.#file = join(stateDir, DIRECTORY_FILE);
     this.#tenant = tenant;
+    this.#defined = definitionHash(tenant);
     const saved = existsSync(this.#file) ? (JSON.parse(readFileSync(this.#file, 'utf8')) as DirectoryFile) : undefined;
-    if (saved && saved.defined !== definitionHash(tenant)) {
+    if (saved && saved.defined !== this.#defined) {
       log?.warn(`${this.#file} holds Management API changes made to an earlier tenant.yaml; it is kept. \`dial-sandbox reset\` takes the new definition.`);
     }
     this.#replace(saved ?? fromTenant(tenant));
@@ -59,7 +61,7 @@ export class Directory {
   /** Applies a change and keeps it: the file is written before the caller answers. */
   change<T>(apply: () => T): T {
     const result = apply();
-    writeFileAtomic(this.#file, `${JSON.stringify({ defined: definitionHash(this.#tenant), users: this.users, roles: this.roles } satisfies DirectoryFile)}\n`, 0o600);
+    writeFileAtomic(this.#file, `${JSON.stringify({ defined: this.#defined, users: this.users, roles: this.roles } satisfies DirectoryFile)}\n`, 0o600);
     return result;
   }
 

@@ -9,11 +9,11 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 
 import { OIDC_SCOPES, profileClaims } from '../accounts.ts';
 import type { Outcomes } from '../actions/outcomes.ts';
-import { audienceToResource, resourceToAudience } from '../auth0.ts';
+import { audienceToResource } from '../auth0.ts';
 import { Auth0Error, wrongEmailOrPassword } from '../errors.ts';
 import type { ProviderDeps } from '../provider.ts';
 import { resourceServerInfo } from '../resource-servers.ts';
-import { triggerRequest } from '../trigger-points.ts';
+import { audienceOf, triggerRequest } from '../trigger-points.ts';
 
 export const PASSWORD_REALM_GRANT = 'http://auth0.com/oauth/grant-type/password-realm';
 const PARAMETERS = ['username', 'password', 'scope', 'resource', 'realm'];
@@ -35,7 +35,7 @@ async function passwordGrant(ctx: KoaContextWithOIDC, deps: ProviderDeps, outcom
   const user = deps.accounts.authenticate(params.username, params.password);
   if (!user) throw wrongEmailOrPassword();
 
-  const audience = params.resource ? resourceToAudience(params.resource) : deps.tenant.default_audience;
+  const audience = audienceOf(params, deps);
   const api = audience ? deps.tenant.resource_servers.find((r) => r.identifier === audience) : undefined;
   if (audience && !api) throw new Auth0Error(403, 'access_denied', `Service not found: ${audience}`);
   const requested = (params.scope ?? '').split(' ').filter(Boolean);
