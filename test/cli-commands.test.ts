@@ -17,7 +17,7 @@ const fail = (...args: string[]) => run(...args).then(() => { throw new Error('e
 describe('dial-sandbox token, decode, env and init', () => {
   let sandbox: StartedSandbox;
   beforeAll(async () => {
-    sandbox = await startSandbox();
+    sandbox = await startSandbox(undefined, { stateDir: process.env.SANDBOX_TEST_STATE_DIR });
   });
   afterAll(() => sandbox.stop());
 

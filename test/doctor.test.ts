@@ -101,7 +101,7 @@ describe('dial-sandbox doctor', () => {
     const down = environmentWith((d) => editJson(join(d, 'core', 'aidial.settings.json'), (s) => (s.identityProviders.auth0.jwksUrl = 'http://127.0.0.1:1/.well-known/jwks.json')));
     expect(byCheck(await doctor({ envDir: down }, true), 'jwks-unreachable')[0]!.compared).toContain('GET http://127.0.0.1:1/.well-known/jwks.json');
 
-    await using sandbox = await startSandbox();
+    await using sandbox = await startSandbox(undefined, { stateDir: process.env.SANDBOX_TEST_STATE_DIR });
     const up = environmentWith((d) => editJson(join(d, 'core', 'aidial.settings.json'), (s) => {
       s.identityProviders.auth0.jwksUrl = `${sandbox.idpUrl}/.well-known/jwks.json`;
       s.identityProviders.auth0.issuerPattern = `^${sandbox.issuer.replace(/[./]/g, '\\$&')}$`;

@@ -2,6 +2,7 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startSandbox, type StartedSandbox } from '../sandbox/index.ts';
+import { chatStatus } from './support/sandbox-helpers.ts';
 
 describe('POST /__control/tokens: tokens without a browser', () => {
   let sandbox: StartedSandbox;
@@ -14,12 +15,7 @@ describe('POST /__control/tokens: tokens without a browser', () => {
     const response = await fetch(`${sandbox.idpUrl}/__control/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     return { status: response.status, body: (await response.json()) as { access_token?: string; claims?: Record<string, unknown>; error?: string; error_description?: string } };
   };
-  const callCore = (token: string) =>
-    fetch(`${sandbox.coreUrl}/openai/deployments/chat-gpt-35-turbo/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ messages: [{ role: 'user', content: 'minted' }] }),
-    }).then((r) => r.status);
+  const callCore = (token: string) => chatStatus(sandbox.coreUrl!, token);
 
   it("mints a user's token with the tenant's current key, the Actions' claims, extra claims and a lifetime; Core takes it", async () => {
     const { body } = await mint({ user: 'alice@example.com', claims: { department: 'research' }, lifetime_seconds: 120 });

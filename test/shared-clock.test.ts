@@ -2,6 +2,7 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { SandboxClock, startSandbox, type StartedSandbox } from '../sandbox/index.ts';
+import { chatStatus } from './support/sandbox-helpers.ts';
 
 // One clock for the IdP and mock-core: tokens carry its time, Core checks exp/nbf and ages its JWK cache by
 // it, so expiry is tested without sleeping (Core checks exp with no leeway: dial-core-and-chat.md §1.4).
@@ -15,12 +16,7 @@ describe('the shared sandbox clock', () => {
 
   const clockControl = (method: string, body?: object) =>
     fetch(`${sandbox.idpUrl}/__control/clock`, { method, headers: { 'content-type': 'application/json' }, body: body && JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
-  const callCore = (token: string) =>
-    fetch(`${sandbox.coreUrl}/openai/deployments/gpt-4/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }),
-    }).then((r) => r.status);
+  const callCore = (token: string) => chatStatus(sandbox.coreUrl!, token, 'gpt-4');
 
   it('is a SandboxClock running with the system clock unless moved', async () => {
     expect(sandbox.clock).toBeInstanceOf(SandboxClock);

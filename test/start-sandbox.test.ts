@@ -6,7 +6,7 @@ describe('startSandbox, as another project would use it', () => {
   it('runs the tutorial on free ports: alice may call the model, bob may not, and disposal closes everything', async () => {
     let coreUrl: string;
     {
-      await using sandbox = await startSandbox();
+      await using sandbox = await startSandbox(undefined, { stateDir: process.env.SANDBOX_TEST_STATE_DIR });
       coreUrl = sandbox.coreUrl!;
       const call = async (email: string) =>
         fetch(`${sandbox.coreUrl}/openai/deployments/chat-gpt-35-turbo/chat/completions`, {
@@ -22,7 +22,7 @@ describe('startSandbox, as another project would use it', () => {
   });
 
   it('names the users it has when asked for a token of someone else', async () => {
-    await using sandbox = await startSandbox();
+    await using sandbox = await startSandbox(undefined, { stateDir: process.env.SANDBOX_TEST_STATE_DIR });
     await expect(sandbox.token('carol@example.com')).rejects.toThrow(/No user carol@example.com in the tenant; the users are: alice@example.com, bob@example.com/);
   });
 });

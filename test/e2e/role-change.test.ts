@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { chatStatus } from '../support/sandbox-helpers.ts';
 import { composeUnavailable, startTarget, TARGET_NAME, type Target } from './target.ts';
 
 const unavailable = (await composeUnavailable()) ?? (TARGET_NAME === 'compose' ? 'changing roles on a running compose IdP needs the Management API (issue 6)' : undefined);
@@ -15,12 +16,7 @@ describe.skipIf(Boolean(unavailable))(`a role change reaches DIAL Core on the ne
   const grant = (body: Record<string, string>) =>
     fetch(`${target.idpUrl}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_id: 'dial-chat', client_secret: 'dial-chat-secret', ...body }) })
       .then((r) => r.json() as Promise<{ access_token: string; refresh_token: string }>);
-  const callWith = (token: string) =>
-    fetch(`${target.coreUrl}/openai/deployments/chat-gpt-35-turbo/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }),
-    }).then((r) => r.status);
+  const callWith = (token: string) => chatStatus(target.coreUrl!, token);
 
   it('gives bob access once the role is assigned, and takes it away once it is removed', async () => {
     const bob = target.embedded!.idp.accounts.byEmail('bob@example.com')!;
