@@ -121,7 +121,6 @@ export const dynamicConfigSchema = z.looseObject({
   retriableErrorCodes: z.array(long).optional(),
 });
 
-export type DynamicConfigFile = z.infer<typeof dynamicConfigSchema>;
 export type ModelEntry = z.infer<typeof model>;
 export type ApplicationEntry = z.infer<typeof application>;
 export type LimitEntry = z.infer<typeof limitSchema>;

@@ -56,7 +56,6 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     limiter: new RateLimiter(clock),
     balancer: new Balancer(clock),
     perRequestKeys: new PerRequestKeys(),
-    clock,
     log,
     version: CORE_DEFAULTS.version,
     timeouts: settings.client,

@@ -1,7 +1,6 @@
 /** What every mock-core handler receives. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import type { Clock } from '../common/clock.ts';
 import type { Logger } from '../common/log.ts';
 import type { PerRequestKeys, Principal } from './auth/authenticate.ts';
 import type { CoreConfig } from './config.ts';
@@ -15,7 +14,6 @@ export interface CoreState {
   limiter: RateLimiter;
   balancer: Balancer;
   perRequestKeys: PerRequestKeys;
-  clock: Clock;
   log: Logger;
   version: string;
   timeouts: ClientTimeouts;

@@ -19,9 +19,15 @@ export function sendJson(res: ServerResponse, status: number, value: unknown, he
   res.end(body);
 }
 
-/** Notes the access rule that decided a request, for the request log (see request-log-entry.ts). */
-export function noteRule(res: ServerResponse, rule: string): void {
-  (res as ServerResponse & { sandboxRule?: string }).sandboxRule = rule;
+/** What the access rule was given, for the request log to put in words when read (request-log-entry.ts). */
+export interface RuleFacts {
+  deployment: string;
+  userRoles: readonly string[] | undefined;
+  callerRoles: readonly string[];
+}
+
+export function noteRule(res: ServerResponse, facts: RuleFacts): void {
+  (res as ServerResponse & { sandboxRule?: RuleFacts }).sandboxRule = facts;
 }
 
 export function sendError(res: ServerResponse, error: DialError): void {

@@ -3,7 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { RequestLog, tokenForLog } from '../common/request-log.ts';
 import type { Principal } from './auth/authenticate.ts';
-import { header, sendJson } from './http.ts';
+import { accessRule } from './access.ts';
+import { header, sendJson, type RuleFacts } from './http.ts';
 
 /** The facts, taken as the answer finishes (primitives and the principal: no request or socket is kept). */
 export interface CoreRequestFacts {
@@ -14,7 +15,7 @@ export interface CoreRequestFacts {
   caller: Principal | undefined;
   bearer: string | undefined;
   reason: string | undefined;
-  rule: string | undefined;
+  rule: RuleFacts | undefined;
 }
 
 export interface CoreLogEntry {
@@ -37,7 +38,7 @@ export type CoreRequestLog = RequestLog<CoreRequestFacts, CoreLogEntry>;
 export const createCoreRequestLog = (): CoreRequestLog => new RequestLog(present);
 
 export function requestFacts(req: IncomingMessage, res: ServerResponse, caller: Principal | undefined, ms: number): CoreRequestFacts {
-  const { sandboxReason: reason, sandboxRule: rule } = res as ServerResponse & { sandboxReason?: string; sandboxRule?: string };
+  const { sandboxReason: reason, sandboxRule: rule } = res as ServerResponse & { sandboxReason?: string; sandboxRule?: RuleFacts };
   return { method: req.method ?? 'GET', url: req.url ?? '/', status: res.statusCode, ms, caller, bearer: header(req, 'authorization'), reason, rule };
 }
 
@@ -52,7 +53,7 @@ function present({ method, url, status, ms, caller, bearer, reason, rule }: Core
       : { kind: 'api-key', project: caller.project, roles: caller.roles, viaPerRequestKey: Boolean(caller.viaPerRequestKey) }),
     token: tokenForLog(bearer?.split(' ')[1]),
     reason,
-    rule,
+    rule: rule && `${rule.deployment}: ${accessRule(rule.userRoles, rule.callerRoles)}`,
   };
 }
 

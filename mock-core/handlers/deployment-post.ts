@@ -2,7 +2,7 @@
  * POST /openai/deployments/{id}/chat/completions | completions | embeddings, step by step as Core's
  * DeploymentPostController (reference dial-core-and-chat.md §3.3, dial-core-newest.md §1.2).
  */
-import { accessRule, hasAccess } from '../access.ts';
+import { hasAccess } from '../access.ts';
 import type { CoreConfig, Deployment } from '../config.ts';
 import { DialError } from '../errors.ts';
 import type { CoreExchange } from '../exchange.ts';
@@ -15,7 +15,7 @@ export async function deploymentPost(exchange: CoreExchange): Promise<void> {
   if (!header(req, 'content-type')?.includes('application/json')) throw new DialError(415, 'Only application/json is supported');
   const config = core.config();
   const deployment = selectDeployment(config, params.id!);
-  noteRule(res, `${deployment.name}: ${accessRule(deployment.userRoles, caller.roles)}`);
+  noteRule(res, { deployment: deployment.name, userRoles: deployment.userRoles, callerRoles: caller.roles });
   if (!hasAccess(deployment.userRoles, caller.roles)) throw new DialError(403, `Forbidden deployment: ${deployment.name}`);
   if (!deployment.endpoint) throw new DialError(503);
   if (caller.viaPerRequestKey && !deployment.accessibleByPerRequestKey) {
