@@ -13,6 +13,7 @@ import { decodeToken, formatDecoded } from './commands/decode.ts';
 import { envLines } from './commands/env-lines.ts';
 import { initEnvironment } from './commands/init.ts';
 import { formatLogs } from './commands/logs.ts';
+import { callRunning, notRunning } from './commands/running-sandbox.ts';
 import { mintAt, parseClaims, seconds } from './commands/mint.ts';
 import { runDoctor } from './doctor/doctor.ts';
 import { formatFindings } from './doctor/findings.ts';
@@ -70,13 +71,12 @@ program
     const environment = loadEnvironment(options.env);
     const minting = options.claims !== undefined || options.lifetime !== undefined || !options.actions || (!options.user && options.client !== undefined);
     if (!minting && !options.user) throw new SandboxError('ERR_SANDBOX_DEFINITION', 'Name the user: --user <email> (or --client <client_id> for an M2M token).');
-    const notRunning = (error: Error) => {
-      if (error instanceof SandboxError) throw error;
-      throw new SandboxError('ERR_SANDBOX_DEFINITION', `No sandbox answers at ${options.idp} (${error.message}). Start one with \`npm start\`, or name it with --idp.`);
+    const unreachable = (error: Error) => {
+      throw error instanceof SandboxError ? error : notRunning(options.idp, error);
     };
     const token = minting
-      ? await mintAt(options.idp, { user: options.user, client_id: options.client, audience: options.audience, scope: options.scope, claims: parseClaims(options.claims), lifetime_seconds: options.lifetime, actions: options.actions }).catch(notRunning)
-      : await passwordGrant(environment, options.idp, options.user!, { audience: options.audience, clientId: options.client, scope: options.scope }).catch(notRunning);
+      ? await mintAt(options.idp, { user: options.user, client_id: options.client, audience: options.audience, scope: options.scope, claims: parseClaims(options.claims), lifetime_seconds: options.lifetime, actions: options.actions }).catch(unreachable)
+      : await passwordGrant(environment, options.idp, options.user!, { audience: options.audience, clientId: options.client, scope: options.scope }).catch(unreachable);
     process.stdout.write(`${options.decode ? formatDecoded(decodeToken(token, rolePathOf(environment))) : token}\n`);
   });
 
@@ -89,10 +89,7 @@ program
   .option('--off', 'switch the scenario in force off')
   .option('--idp <url>', 'the running mock-idp', RUNNING.idp)
   .action(async (name: string | undefined, options: { for?: string; list?: boolean; off?: boolean; idp: string }) => {
-    const call = (init?: RequestInit, path = '/__control/scenario') =>
-      fetch(`${options.idp}${path}`, init).then((r) => r.json() as Promise<Record<string, any>>).catch((error: Error) => {
-        throw new SandboxError('ERR_SANDBOX_DEFINITION', `No sandbox answers at ${options.idp} (${error.message}). Start one with \`npm start\`, or name it with --idp.`);
-      });
+    const call = (init?: RequestInit, path = '/__control/scenario') => callRunning<Record<string, any>>(options.idp, path, init).then((answer) => answer.body);
     if (options.list || (!name && !options.off)) {
       const { active, scenarios } = await call(undefined, '/__control/scenarios');
       const lines = (scenarios as { name: string; description: string }[]).map((s) => `  ${s.name.padEnd(24)} ${s.description}`);
@@ -116,9 +113,7 @@ program
   .option('--core <url>', 'the running mock-core', RUNNING.core)
   .option('--json', 'print the entries as JSON')
   .action(async (options: { idp: string; core: string; json?: boolean }) => {
-    const read = (url: string) => fetch(`${url}/__control/log`).then((r) => r.json() as Promise<Record<string, unknown>[]>).catch((error: Error) => {
-      throw new SandboxError('ERR_SANDBOX_DEFINITION', `No sandbox answers at ${url} (${error.message}). Start one with \`npm start\`, or name it with --idp / --core.`);
-    });
+    const read = (url: string) => callRunning<Record<string, unknown>[]>(url, '/__control/log', {}, '--idp / --core').then((answer) => answer.body);
     const [idp, core] = await Promise.all([read(options.idp), read(options.core)]);
     process.stdout.write(options.json ? `${JSON.stringify({ idp, core }, null, 2)}\n` : formatLogs(idp, core));
   });
@@ -138,11 +133,8 @@ program
     let request: RequestInit = { method: 'GET' };
     if (action === 'advance') request = { method: 'PUT', body: JSON.stringify({ advance_seconds: seconds(duration ?? '', 'advance') }) };
     else if (action) request = requests[action] ?? (() => { throw new SandboxError('ERR_SANDBOX_DEFINITION', `No clock action "${action}": freeze, resume, advance <duration>, reset.`); })();
-    const response = await fetch(`${options.idp}/__control/clock`, { ...request, headers: { 'content-type': 'application/json' } }).catch((error: Error) => {
-      throw new SandboxError('ERR_SANDBOX_DEFINITION', `No sandbox answers at ${options.idp} (${error.message}). Start one with \`npm start\`, or name it with --idp.`);
-    });
-    const body = (await response.json()) as { now?: string; frozen?: boolean | null; ahead_seconds?: number; error_description?: string };
-    if (!response.ok) throw new SandboxError('ERR_SANDBOX_DEFINITION', String(body.error_description));
+    const { ok, body } = await callRunning<{ now?: string; frozen?: boolean | null; ahead_seconds?: number; error_description?: string }>(options.idp, '/__control/clock', { ...request, headers: { 'content-type': 'application/json' } });
+    if (!ok) throw new SandboxError('ERR_SANDBOX_DEFINITION', String(body.error_description));
     process.stdout.write(`${body.now}  ${body.frozen ? 'frozen' : 'running'}, ${body.ahead_seconds} s ahead of the system clock\n`);
   });
 
@@ -183,9 +175,7 @@ program
   .option('--state-dir <dir>', 'where the sandbox keeps its CA', IDP_DEFAULTS.stateDir)
   .action(async (options: { env: string; idp: string; core: string; stateDir: string }) => {
     const environment = loadEnvironment(options.env);
-    const discovery = await fetch(`${options.idp}/.well-known/openid-configuration`).then((r) => r.json() as Promise<{ issuer: string }>).catch((error: Error) => {
-      throw new SandboxError('ERR_SANDBOX_DEFINITION', `No sandbox answers at ${options.idp} (${error.message}). Start one with \`npm start\`, or name it with --idp.`);
-    });
+    const { body: discovery } = await callRunning<{ issuer: string }>(options.idp, '/.well-known/openid-configuration');
     process.stdout.write(`${envLines(environment, { issuer: discovery.issuer, idpHttpUrl: options.idp, coreUrl: options.core, caFile: resolve(options.stateDir, 'tls', 'ca.pem') })}\n`);
   });
 

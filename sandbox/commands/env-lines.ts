@@ -2,6 +2,7 @@
  * `dial-sandbox env`: the environment lines that point DIAL Chat and DIAL Core at the running sandbox, with
  * the variable names the real images read (reference dial-core-and-chat.md §4, §7; dial-core-newest.md §8).
  */
+import { escapeRegex } from '../doctor/core-checks.ts';
 import type { Environment } from '../environment.ts';
 
 export interface SandboxAddresses {
@@ -29,7 +30,7 @@ export function envLines(environment: Environment, at: SandboxAddresses): string
     '# DIAL Core (static settings as environment variables)',
     `aidial.identityProviders.${provider?.name ?? 'auth0'}.jwksUrl=${at.idpHttpUrl}/.well-known/jwks.json`,
     `aidial.identityProviders.${provider?.name ?? 'auth0'}.rolePath=${provider?.rolePath.join(',') ?? 'dial_roles'}`,
-    `aidial.identityProviders.${provider?.name ?? 'auth0'}.issuerPattern=^${at.issuer.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`,
+    `aidial.identityProviders.${provider?.name ?? 'auth0'}.issuerPattern=^${escapeRegex(at.issuer)}$`,
     `aidial.identityProviders.${provider?.name ?? 'auth0'}.loggingKey=sub`,
     `aidial.identityProviders.${provider?.name ?? 'auth0'}.loggingSalt=loggingSalt`,
   ].join('\n');
