@@ -129,7 +129,7 @@ describe('named fault scenarios: the JWKS and the token endpoint', () => {
       await sandbox.token('alice@example.com');
       expect(performance.now() - started).toBeGreaterThanOrEqual(1_400);
       await scenario(sandbox, 'discovery-503');
-      await expect(client.discovery(new URL(sandbox.issuer), 'dial-chat', 'dial-chat-secret')).rejects.toThrow();
+      await expect(client.discovery(new URL(sandbox.issuer), 'dial-chat', 'dial-chat-secret')).rejects.toMatchObject({ cause: { status: 503 } });
     } finally {
       await sandbox.stop();
     }
