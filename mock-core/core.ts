@@ -23,6 +23,7 @@ import { RateLimiter } from './limits/rate-limiter.ts';
 import { matchCoreRoute } from './routes.ts';
 import type { StaticSettings } from './settings.ts';
 import { Balancer } from './upstream/balancer.ts';
+import { createUpstreamClient } from './upstream/forward.ts';
 
 export interface CoreOptions {
   settings: StaticSettings;
@@ -58,7 +59,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     perRequestKeys: new PerRequestKeys(),
     log,
     version: CORE_DEFAULTS.version,
-    timeouts: settings.client,
+    upstreamClient: createUpstreamClient(settings.client),
   };
 
   // Vert.x's default header limit (8 KiB); past it, as in Core, the answer is 431.
@@ -78,6 +79,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     configStore.close();
     server.closeAllConnections();
     await new Promise<void>((done) => server.close(() => done()));
+    await state.upstreamClient.destroy();
   };
   return { url: `http://${address}:${port}`, config: configStore, log: requestLog, stop, [Symbol.asyncDispose]: stop };
 }

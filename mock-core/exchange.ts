@@ -1,12 +1,13 @@
 /** What every mock-core handler receives. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+import type { Dispatcher } from 'undici';
+
 import type { Logger } from '../common/log.ts';
 import type { PerRequestKeys, Principal } from './auth/authenticate.ts';
 import type { CoreConfig } from './config.ts';
 import type { RateLimiter } from './limits/rate-limiter.ts';
 import type { Balancer } from './upstream/balancer.ts';
-import type { ClientTimeouts } from './upstream/forward.ts';
 
 /** The state of a running mock-core, shared by its handlers. */
 export interface CoreState {
@@ -16,7 +17,8 @@ export interface CoreState {
   perRequestKeys: PerRequestKeys;
   log: Logger;
   version: string;
-  timeouts: ClientTimeouts;
+  /** Core's HTTP client to upstreams. */
+  upstreamClient: Dispatcher;
 }
 
 export interface CoreExchange {

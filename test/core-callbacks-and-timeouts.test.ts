@@ -76,6 +76,96 @@ describe('mock-core: per-request keys, timeouts and the remaining provider optio
     expect(await call(`${core.url}/openai/deployments/m/chat/completions`, { method: 'POST', headers, body })).toMatchObject({ status: 502, body: 'No route' });
   });
 
+  /** An upstream answering with what `answer` writes; resolves `closed` when Core's call to it ends. */
+  async function upstream(answer: (res: http.ServerResponse) => void) {
+    let closed!: () => void;
+    const ended = new Promise<void>((resolve) => (closed = resolve));
+    const server = http.createServer((req, res) => {
+      req.resume();
+      res.once('close', closed);
+      answer(res);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    stops.push(() => new Promise((done) => { server.closeAllConnections(); server.close(done); }));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, closed: ended };
+  }
+
+  /** POSTs through Core and sums up the answer (its first KiB as text), however it ends. */
+  function stream(url: string, onChunk?: (chunk: Buffer, req: http.ClientRequest, res: http.IncomingMessage) => void) {
+    return new Promise<{ status: number; bytes: number; body: string; complete: boolean }>((resolve, reject) => {
+      const req = http.request(url, { method: 'POST', headers: { authorization: `Bearer ${unsigned({ alg: 'none' }, { sub: 'u' }, 'x')}`, 'content-type': 'application/json' } }, (res) => {
+        let body = '';
+        let bytes = 0;
+        res.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+          if (body.length < 1024) body += chunk.toString();
+          onChunk?.(chunk, req, res);
+        });
+        res.on('close', () => resolve({ status: res.statusCode!, bytes, body, complete: res.complete }));
+      });
+      req.on('error', (error) => (req.destroyed ? undefined : reject(error)));
+      req.end('{"stream":true}');
+    });
+  }
+
+  it('cuts the answer short when the upstream breaks mid-stream, and ends the upstream call when the caller leaves', async () => {
+    const breaks = await upstream((res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' }).write('data: {"n":1}\n\n');
+      setTimeout(() => res.destroy(), 50);
+    });
+    const neverEnds = await upstream((res) => res.writeHead(200, { 'content-type': 'text/event-stream' }).write('data: {"n":1}\n\n'));
+    const core = await startCoreWith({ identityProviders: { idp: { disableJwtVerification: true, rolePath: 'roles' } } }, {
+      models: { breaks: { type: 'chat', endpoint: `${breaks.url}/x` }, endless: { type: 'chat', endpoint: `${neverEnds.url}/x` } },
+    });
+    stops.push(() => core.stop());
+
+    const cut = await stream(`${core.url}/openai/deployments/breaks/chat/completions`);
+    expect(cut).toMatchObject({ status: 200, body: 'data: {"n":1}\n\n', complete: false });
+
+    // The caller reads the first chunk and hangs up; Core must not keep the upstream call open.
+    const left = await stream(`${core.url}/openai/deployments/endless/chat/completions`, (_chunk, req) => req.destroy());
+    expect(left.body).toBe('data: {"n":1}\n\n');
+    await neverEnds.closed;
+  });
+
+  it('relays a large answer whole to a slow reader, holding the upstream back meanwhile', async () => {
+    // 64 MiB: more than loopback sockets can buffer (up to 32 MiB received, 4 MiB sent, here), so only a
+    // paused upstream explains an upstream that had not sent it all while the caller read nothing.
+    const piece = Buffer.alloc(64 * 1024, 'x');
+    const PIECES = 1024;
+    let sent = 0;
+    const big = await upstream((res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const more = () => {
+        while (sent < PIECES) {
+          sent++;
+          if (!res.write(piece)) return void res.once('drain', more);
+        }
+        res.end();
+      };
+      more();
+    });
+    const core = await startCoreWith({ identityProviders: { idp: { disableJwtVerification: true, rolePath: 'roles' } } }, {
+      models: { big: { type: 'chat', endpoint: `${big.url}/x` } },
+    });
+    stops.push(() => core.stop());
+
+    let paused = false;
+    let sentWhilePaused = 0;
+    const answer = await stream(`${core.url}/openai/deployments/big/chat/completions`, (_chunk, _req, res) => {
+      if (paused) return;
+      paused = true;
+      res.pause();
+      setTimeout(() => {
+        sentWhilePaused = sent;
+        res.resume();
+      }, 300);
+    });
+    expect(sentWhilePaused).toBeLessThan(PIECES);
+    expect(answer).toMatchObject({ status: 200, bytes: PIECES * piece.length, complete: true });
+  });
+
   it('with disableJwtVerification, takes any well-formed JWT (alg none included) and reads roles from several rolePaths', async () => {
     const core = await startCoreWith({ identityProviders: { demo: { disableJwtVerification: true, rolePath: ['dial_roles', 'realm_access.roles', 'group'], rolesDelimiter: '(,)' } } }, {});
     stops.push(() => core.stop());

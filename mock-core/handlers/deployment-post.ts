@@ -34,7 +34,7 @@ export async function deploymentPost(exchange: CoreExchange): Promise<void> {
     retriableErrorCodes: config.retriableErrorCodes,
     balancer: core.balancer,
     perRequestKeys: core.perRequestKeys,
-    timeouts: core.timeouts,
+    client: core.upstreamClient,
     onSuccess: deployment.kind === 'model' ? (answer) => core.limiter.addTokens(caller, deployment, totalTokensOf(answer)) : undefined,
   });
 }
