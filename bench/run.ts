@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 
+import { load, type LoadResult } from './load.ts';
 import { coldStart, e2eWallTime, grantsPerSecond, healthy, rssMiB, spawnOauth2MockServer, spawnSandbox } from './sandbox-bench.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -52,31 +53,9 @@ function post(agent: http.Agent, url: URL, path: string, body: string, onFirstBy
   });
 }
 
-interface Load {
-  perSecond: number;
-  p50: number;
-  p99: number;
-}
-
 /** Requests/s and latency percentiles at CONCURRENCY for SECONDS (and at most 10^6 requests). */
-async function load(server: Server, path: string): Promise<Load> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const deadline = performance.now() + SECONDS * 1000;
-  const latencies: number[] = [];
-  let failed = 0;
-  const worker = async () => {
-    while (performance.now() < deadline && latencies.length < 1_000_000) {
-      const started = performance.now();
-      if ((await post(agent, server.url, path, CHAT)) === 200) latencies.push(performance.now() - started);
-      else failed++;
-    }
-  };
-  const started = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  const elapsed = (performance.now() - started) / 1000;
-  agent.destroy();
-  if (failed) throw new Error(`${server.name}: ${failed} requests failed`);
-  return { perSecond: latencies.length / elapsed, ...percentiles(latencies) };
+function loadOf(server: Server, path: string): Promise<LoadResult> {
+  return load({ url: server.url, path, headers: HEADERS, body: CHAT, connections: CONCURRENCY, seconds: SECONDS });
 }
 
 /** Time from sending a streaming request to its first body chunk, one request at a time. */
@@ -115,10 +94,10 @@ const core = await startServer('core', models.url.origin);
 const [embeddedCore, embeddedModels] = await startServers('embedded');
 try {
   // Warm-up: JIT and connections, unmeasured.
-  await Promise.all([load(models, DIRECT), load(ceiling, DIRECT), load(core, THROUGH_CORE)]);
+  await Promise.all([loadOf(models, DIRECT), loadOf(ceiling, DIRECT), loadOf(core, THROUGH_CORE)]);
 
-  const modelsLoad = await load(models, DIRECT);
-  const ceilingLoad = await load(ceiling, DIRECT);
+  const modelsLoad = await loadOf(models, DIRECT);
+  const ceilingLoad = await loadOf(ceiling, DIRECT);
   const modelsTtfc = await timeToFirstChunk(models, DIRECT);
   const ceilingTtfc = await timeToFirstChunk(ceiling, `${DIRECT}?stream`);
   process.stdout.write(`\ndial-auth-sandbox benchmarks (${new Date().toISOString()}, Node ${process.version}, ${SECONDS} s per load run)\n`);
@@ -129,7 +108,7 @@ try {
     ['streaming time to first chunk, p99', ms(modelsTtfc.p99), ms(ceilingTtfc.p99), ratio(modelsTtfc.p99, ceilingTtfc.p99)],
   ]);
 
-  const throughCore = await load(core, THROUGH_CORE);
+  const throughCore = await loadOf(core, THROUGH_CORE);
   const coreTtfc = await timeToFirstChunk(core, THROUGH_CORE);
   printTable('a chat completion through mock-core beside the same call straight to mock-models (target: ≥ 70% of direct throughput, ≤ 1 ms added at p50)', [
     ['figure', 'through mock-core', 'direct', 'ratio / added'],
@@ -141,9 +120,9 @@ try {
   ]);
 
   // As `npm start` runs them: both in one process, so the machine's cores are not split three ways.
-  await Promise.all([load(embeddedModels!, DIRECT), load(embeddedCore!, THROUGH_CORE)]);
-  const embeddedDirect = await load(embeddedModels!, DIRECT);
-  const embeddedThrough = await load(embeddedCore!, THROUGH_CORE);
+  await Promise.all([loadOf(embeddedModels!, DIRECT), loadOf(embeddedCore!, THROUGH_CORE)]);
+  const embeddedDirect = await loadOf(embeddedModels!, DIRECT);
+  const embeddedThrough = await loadOf(embeddedCore!, THROUGH_CORE);
   printTable('the same, with mock-core and mock-models in one process (the embedded target)', [
     ['figure', 'through mock-core', 'direct', 'ratio / added'],
     [`requests/s (concurrency ${CONCURRENCY})`, embeddedThrough.perSecond.toFixed(0), embeddedDirect.perSecond.toFixed(0), `${((embeddedThrough.perSecond / embeddedDirect.perSecond) * 100).toFixed(0)}%`],

@@ -1,5 +1,5 @@
 /**
- * A server under benchmark, in its own process so it has a core to itself: `models` (mock-models with the
+ * A server under benchmark, in its own process: `models` (mock-models with the
  * default environment), `core <models-url>` (mock-core forwarding to those models, callers authenticated by
  * the API key `bench-key`), `embedded` (mock-core and mock-models in one process, as `npm start` runs them;
  * prints both URLs) or `ceiling` (the least a node:http server can do: a fixed JSON body, or one SSE
@@ -8,10 +8,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { createCore } from '../mock-core/core.ts';
-import { loadStaticSettings } from '../mock-core/settings.ts';
-import { createModels } from '../mock-models/models.ts';
-import { loadEnvironment } from '../sandbox/environment.ts';
+// What `npm start` runs: the build in dist/ (`npm run bench` makes it first). The sources through tsx would
+// measure tsx's transform too, which wraps every function and costs mock-core ~8% per request.
+const built = (module: string): Promise<unknown> => import(new URL(`../dist/${module}.js`, import.meta.url).href);
+const { createCore } = (await built('mock-core/core')) as typeof import('../mock-core/core.ts');
+const { loadStaticSettings } = (await built('mock-core/settings')) as typeof import('../mock-core/settings.ts');
+const { createModels } = (await built('mock-models/models')) as typeof import('../mock-models/models.ts');
+const { loadEnvironment } = (await built('sandbox/environment')) as typeof import('../sandbox/environment.ts');
 
 const which = process.argv[2];
 if (which === 'models') {
