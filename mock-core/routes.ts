@@ -29,11 +29,16 @@ export const CORE_ROUTES: readonly CoreRoute[] = [
   route('GET', new RegExp(`^/v1/deployments/${ID}/limits$`), deploymentLimits),
 ];
 
+const ROUTES_BY_METHOD = new Map<string, CoreRoute[]>();
+for (const route of CORE_ROUTES) ROUTES_BY_METHOD.set(route.method, [...(ROUTES_BY_METHOD.get(route.method) ?? []), route]);
+
 export function matchCoreRoute(method: string, pathname: string): { route: CoreRoute; params: Record<string, string> } | undefined {
-  for (const candidate of CORE_ROUTES) {
-    if (candidate.method !== method) continue;
+  for (const candidate of ROUTES_BY_METHOD.get(method) ?? []) {
     const match = candidate.pattern.exec(pathname);
-    if (match) return { route: candidate, params: Object.fromEntries(Object.entries(match.groups ?? {}).map(([k, v]) => [k, decodePart(v)])) };
+    if (!match) continue;
+    const params: Record<string, string> = {};
+    for (const name in match.groups) params[name] = decodePart(match.groups[name]!);
+    return { route: candidate, params };
   }
   return undefined;
 }

@@ -107,11 +107,11 @@ describe('mock-core conformance table', () => {
     expect(answer.headers.get('access-control-allow-origin')).toBe('*');
   });
 
-  it('B §3.3 / N §5 — forwards to the endpoint with Core\'s headers: per-request API-KEY, X-UPSTREAM-*, no Authorization, no traceparent', async () => {
+  it('B §3.3 / N §5 — forwards to the endpoint with Core\'s headers: per-request API-KEY, X-UPSTREAM-* (the caller\'s replaced), no Authorization, no traceparent', async () => {
     models.reset();
     const answer = await call(`${core.url}/openai/deployments/open/chat/completions?api-version=2024-02-01`, {
       method: 'POST',
-      headers: { ...user([]), ...json, traceparent: '00-abc-def-01', 'x-conversation-id': 'conv-1' },
+      headers: { ...user([]), ...json, traceparent: '00-abc-def-01', 'x-conversation-id': 'conv-1', 'x-upstream-key': 'the-callers-own' },
       body: chat,
     });
     expect(answer.headers.get('x-upstream-attempts')).toBe('1');

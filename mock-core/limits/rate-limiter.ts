@@ -11,6 +11,14 @@ import { DialError, dialJsonError } from '../errors.ts';
 import { WINDOWS, type SlidingWindow } from './sliding-window.ts';
 
 const NO_LIMIT: Limit = { minute: UNLIMITED, day: UNLIMITED, week: UNLIMITED, month: UNLIMITED, requestHour: UNLIMITED, requestDay: UNLIMITED };
+const LIMIT_FIELDS = Object.keys(NO_LIMIT) as (keyof Limit)[];
+/** The token windows in the order Core's message names them. */
+const TOKEN_WINDOWS = [
+  { name: 'minute', label: 'Minute', adjective: 'minute' },
+  { name: 'day', label: 'Day', adjective: 'daily' },
+  { name: 'week', label: 'Week', adjective: 'weekly' },
+  { name: 'month', label: 'Month', adjective: 'monthly' },
+] as const;
 
 interface Counters {
   tokens: { minute: SlidingWindow; day: SlidingWindow; week: SlidingWindow; month: SlidingWindow };
@@ -43,22 +51,16 @@ export class RateLimiter {
   /** Throws Core's 403 or 429 when the call may not go ahead; otherwise counts the request. */
   check(caller: Principal, deployment: Deployment, config: CoreConfig): void {
     const limit = limitFor(caller, deployment, config);
-    if (Object.values(limit).some((value) => value <= 0)) throw dialJsonError(403, 'Access denied', 'Access denied');
+    if (LIMIT_FIELDS.some((field) => limit[field] <= 0)) throw dialJsonError(403, 'Access denied', 'Access denied');
     const counters = this.#countersFor(caller, deployment);
     const now = this.#clock.now();
 
-    const tokenWindows = [
-      ['minute', 'Minute', limit.minute, counters.tokens.minute],
-      ['day', 'Day', limit.day, counters.tokens.day],
-      ['week', 'Week', limit.week, counters.tokens.week],
-      ['month', 'Month', limit.month, counters.tokens.month],
-    ] as const;
-    const tokenTotals = tokenWindows.map(([, , , window]) => window.total(now));
-    const tokensHit = tokenWindows.filter(([, , max], i) => tokenTotals[i]! >= max);
-    if (tokensHit.length) {
-      const message = `Hit token rate limit. ${tokenWindows.map(([, label, max], i) => `${label} limit: ${tokenTotals[i]} / ${show(max)} tokens.`).join(' ')}`;
-      const retryAfter = Math.max(...tokensHit.map(([, , max, window]) => window.secondsUntilBelow(now, max)));
-      throw dialJsonError(429, message, `You've exceeded your ${listOf(tokensHit.map(([name]) => ADJECTIVES[name]))} token limit${tokensHit.length > 1 ? 's' : ''}`, { 'retry-after': String(retryAfter) });
+    const tokenTotals = TOKEN_WINDOWS.map(({ name }) => counters.tokens[name].total(now));
+    if (TOKEN_WINDOWS.some(({ name }, i) => tokenTotals[i]! >= limit[name])) {
+      const hit = TOKEN_WINDOWS.filter(({ name }, i) => tokenTotals[i]! >= limit[name]);
+      const message = `Hit token rate limit. ${TOKEN_WINDOWS.map(({ name, label }, i) => `${label} limit: ${tokenTotals[i]} / ${show(limit[name])} tokens.`).join(' ')}`;
+      const retryAfter = Math.max(...hit.map(({ name }) => counters.tokens[name].secondsUntilBelow(now, limit[name])));
+      throw dialJsonError(429, message, `You've exceeded your ${listOf(hit.map(({ adjective }) => adjective))} token limit${hit.length > 1 ? 's' : ''}`, { 'retry-after': String(retryAfter) });
     }
 
     const hourRequests = counters.requests.hour.total(now);
@@ -80,7 +82,8 @@ export class RateLimiter {
   addTokens(caller: Principal, deployment: Deployment, tokens: number): void {
     if (tokens <= 0) return;
     const now = this.#clock.now();
-    for (const window of Object.values(this.#countersFor(caller, deployment).tokens)) window.add(now, tokens);
+    const { tokens: windows } = this.#countersFor(caller, deployment);
+    for (const { name } of TOKEN_WINDOWS) windows[name].add(now, tokens);
   }
 
   /** GET /v1/deployments/{id}/limits. */
@@ -140,18 +143,10 @@ export function limitFor(caller: Principal, deployment: Deployment, config: Core
   const fallback = limitOf('default') ?? NO_LIMIT;
   const candidates = deployment.userRoles === undefined ? caller.roles : caller.roles.filter((r) => deployment.userRoles!.includes(r));
   const defined = candidates.map(limitOf).filter((l): l is Limit => l !== undefined);
-  if (defined.length === 0) return fallback;
-  return {
-    minute: Math.max(...defined.map((l) => l.minute)),
-    day: Math.max(...defined.map((l) => l.day)),
-    week: Math.max(...defined.map((l) => l.week)),
-    month: Math.max(...defined.map((l) => l.month)),
-    requestHour: Math.max(...defined.map((l) => l.requestHour)),
-    requestDay: Math.max(...defined.map((l) => l.requestDay)),
-  };
+  if (defined.length <= 1) return defined[0] ?? fallback;
+  const max = (field: keyof Limit) => Math.max(...defined.map((l) => l[field]));
+  return { minute: max('minute'), day: max('day'), week: max('week'), month: max('month'), requestHour: max('requestHour'), requestDay: max('requestDay') };
 }
-
-const ADJECTIVES = { month: 'monthly', week: 'weekly', day: 'daily', minute: 'minute' } as const;
 
 /** "a", "a and b", "a, b and c", in the order monthly, weekly, daily, minute (Core's TokenRateLimit). */
 function listOf(words: string[]): string {

@@ -7,6 +7,10 @@ export class SlidingWindow {
   readonly #buckets: number;
   /** bucket index (time / bucketMs) → amount */
   readonly #amounts = new Map<number, number>();
+  /** The sum of #amounts, kept as they change (total() is asked on every call to a model). */
+  #sum = 0;
+  /** The bucket index of the last eviction: the buckets only change when time reaches another one. */
+  #evictedAt = Number.NaN;
 
   constructor(bucketMs: number, buckets: number) {
     this.#bucketMs = bucketMs;
@@ -17,13 +21,12 @@ export class SlidingWindow {
     this.#evict(now);
     const index = Math.floor(now / this.#bucketMs);
     this.#amounts.set(index, (this.#amounts.get(index) ?? 0) + amount);
+    this.#sum += amount;
   }
 
   total(now: number): number {
     this.#evict(now);
-    let sum = 0;
-    for (const amount of this.#amounts.values()) sum += amount;
-    return sum;
+    return this.#sum;
   }
 
   /** Seconds until enough of the oldest buckets leave the window for the total to fall below `limit`. */
@@ -39,8 +42,15 @@ export class SlidingWindow {
   }
 
   #evict(now: number): void {
-    const oldest = Math.floor(now / this.#bucketMs) - this.#buckets + 1;
-    for (const index of this.#amounts.keys()) if (index < oldest) this.#amounts.delete(index);
+    const current = Math.floor(now / this.#bucketMs);
+    if (current === this.#evictedAt) return;
+    this.#evictedAt = current;
+    const oldest = current - this.#buckets + 1;
+    for (const [index, amount] of this.#amounts) {
+      if (index >= oldest) continue;
+      this.#amounts.delete(index);
+      this.#sum -= amount;
+    }
   }
 }
 

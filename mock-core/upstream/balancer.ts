@@ -26,15 +26,21 @@ export class Balancer {
 
   /** The next upstream to try, not among `tried`; undefined when none is left. */
   pick(deployment: string, upstreams: readonly Upstream[], tried: ReadonlySet<Upstream>): Upstream | undefined {
-    const candidates = upstreams.filter((u) => u.weight > 0 && !tried.has(u));
-    if (candidates.length === 0) return undefined;
     const now = this.#clock.now();
-    const available = candidates.filter((u) => this.#state(deployment, u).availableAt <= now);
-    if (available.length === 0) {
-      return [...candidates].sort((a, b) => this.#state(deployment, a).availableAt - this.#state(deployment, b).availableAt)[0];
+    let lowestTier: Upstream[] = [];
+    let soonest: { upstream: Upstream; at: number } | undefined;
+    for (const upstream of upstreams) {
+      if (upstream.weight <= 0 || tried.has(upstream)) continue;
+      const availableAt = this.#states.get(key(deployment, upstream))?.availableAt ?? 0;
+      if (availableAt > now) {
+        if (!soonest || availableAt < soonest.at) soonest = { upstream, at: availableAt };
+      } else if (!lowestTier.length || upstream.tier < lowestTier[0]!.tier) {
+        lowestTier = [upstream];
+      } else if (upstream.tier === lowestTier[0]!.tier) {
+        lowestTier.push(upstream);
+      }
     }
-    const tier = Math.min(...available.map((u) => u.tier));
-    return this.#weighted(available.filter((u) => u.tier === tier));
+    return lowestTier.length ? this.#weighted(lowestTier) : soonest?.upstream;
   }
 
   succeeded(deployment: string, upstream: Upstream): void {

@@ -29,6 +29,7 @@ const DROPPED_REQUEST_HEADERS = new Set([
 ]);
 /** Hop-by-hop response headers; Content-Length stays, so a plain answer goes out in one piece. */
 const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const CORS_HEADER_LIST = Object.entries(CORS_HEADERS).flat();
 const ALWAYS_RETRIABLE = new Set([429, 502, 503, 504]);
 /** Errors that mean no connection was made, even on a pooled socket. */
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
@@ -135,6 +136,7 @@ function upstreamHeaders(request: ForwardRequest, upstream: Upstream, perRequest
     if (name === 'authorization' && !request.deployment.forwardAuthToken) continue;
     headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
+  // Core's own values replace any the caller sent.
   headers['api-key'] = perRequestKey;
   if (request.deployment.upstreams.length) {
     headers['x-upstream-endpoint'] = upstream.endpoint;
@@ -194,9 +196,15 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
       return this.#settle({ kind: 'retriable', status, retryAfter: Number.isFinite(retryAfter) ? retryAfter : undefined, broken: false });
     }
     const { res, onSuccess } = this.#request;
-    const relayed: Record<string, string | string[]> = { ...CORS_HEADERS };
-    for (const name in headers) if (!DROPPED_RESPONSE_HEADERS.has(name)) relayed[name] = headers[name]!;
-    relayed['x-upstream-attempts'] = String(this.#attempt);
+    // Names and values in one flat list, as writeHead takes them: no header object to build.
+    const relayed = [...CORS_HEADER_LIST];
+    for (const name in headers) {
+      if (DROPPED_RESPONSE_HEADERS.has(name)) continue;
+      const value = headers[name]!;
+      if (typeof value === 'string') relayed.push(name, value);
+      else for (const each of value) relayed.push(name, each);
+    }
+    relayed.push('x-upstream-attempts', String(this.#attempt));
     res.writeHead(status, relayed);
     this.#relaying = status;
     if (status === 200 && onSuccess) this.#chunks = [];
