@@ -94,7 +94,8 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, core:
     if (!METHODS.has(method)) return sendText(res, 405);
     if (Number(req.headers['content-length'] ?? 0) > BODY_LIMIT) throw new DialError(413, 'Request body is too large');
     // Core takes any number of leading slashes; URL() would read "//openai/…" as a host.
-    url = new URL((req.url ?? '/').replace(/^\/+/, '/'), 'http://mock-core');
+    const target = req.url ?? '/';
+    url = new URL(target.startsWith('//') ? target.replace(/^\/+/, '/') : target, 'http://mock-core');
     const path = url.pathname;
     if (method === 'GET' && path === '/health') return health(req, res);
     if (method === 'GET' && path === '/version') return version(req, res, core.version);

@@ -228,7 +228,7 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
     const { res, onSuccess } = this.#request;
     if (!this.#streaming) res.uncork();
     res.end();
-    if (this.#chunks) onSuccess!(Buffer.concat(this.#chunks).toString('utf8'));
+    if (this.#chunks) onSuccess!((this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks)).toString('utf8'));
     this.#settle({ kind: 'relayed', status: this.#relaying });
   }
 
