@@ -1,11 +1,14 @@
 /**
  * `npm run bench`: each figure beside its reference in the same run, as ratios —
  * mock-models beside a minimal node:http server (the ceiling), and a call through mock-core beside the same
- * call straight to mock-models. Each server runs in its own process; the load comes from this one. Loops are
- * bounded in time and count, and every request goes to 127.0.0.1.
+ * call straight to mock-models. Each server runs in its own process (from dist/, as `npm start` runs it); the
+ * load comes from this one, through a wrk-style generator (load.ts) so that it takes little of the cores the
+ * servers share. Figures compared with each other are taken in alternating rounds. Loops are bounded in time
+ * and count, and every request goes to 127.0.0.1.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 import { load, type LoadResult } from './load.ts';
@@ -32,8 +35,8 @@ async function startServer(...args: string[]): Promise<Server> {
 
 /** A process serving one URL or more (printed on one line). */
 async function startServers(...args: string[]): Promise<Server[]> {
-  const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
-  const child = spawn(tsx, [fileURLToPath(new URL('./serve.ts', import.meta.url)), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // Node itself with tsx's loader (not the tsx CLI, which runs a second process): its pid is the server's.
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./serve.ts', import.meta.url)), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
     child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}`)));
@@ -56,6 +59,38 @@ function post(agent: http.Agent, url: URL, path: string, body: string, onFirstBy
 /** Requests/s and latency percentiles at CONCURRENCY for SECONDS (and at most 10^6 requests). */
 function loadOf(server: Server, path: string): Promise<LoadResult> {
   return load({ url: server.url, path, headers: HEADERS, body: CHAT, connections: CONCURRENCY, seconds: SECONDS });
+}
+
+/** A load run, with the CPU time (user + system) each of `processes` spent on it, per request, in µs. */
+type Measured = LoadResult & { cpu: number[] };
+
+async function measure(server: Server, path: string, processes: ChildProcess[] = []): Promise<Measured> {
+  const before = processes.map((p) => cpuMs(p.pid!));
+  const result = await loadOf(server, path);
+  const requests = result.perSecond * SECONDS;
+  return { ...result, cpu: processes.map((p, i) => ((cpuMs(p.pid!) - before[i]!) * 1000) / requests) };
+}
+
+/** CPU time a process has used, in ms (Linux: /proc/<pid>/stat, in clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+const ROUNDS = 3;
+
+/**
+ * Two loads taken in turn, ROUNDS times; each figure is the median of its rounds. This machine's speed drifts
+ * by more than some differences being measured, and taking turns puts both sides under the same drift.
+ */
+async function sideBySide(a: () => Promise<Measured>, b: () => Promise<Measured>): Promise<[Measured, Measured]> {
+  const runs: [Measured, Measured][] = [];
+  for (let round = 0; round < ROUNDS; round++) runs.push([await a(), await b()]);
+  const median = (side: 0 | 1): Measured => {
+    const of = (figure: (m: Measured) => number) => percentiles(runs.map((run) => figure(run[side]))).p50;
+    return { perSecond: of((m) => m.perSecond), p50: of((m) => m.p50), p99: of((m) => m.p99), cpu: runs[0]![side].cpu.map((_, i) => of((m) => m.cpu[i]!)) };
+  };
+  return [median(0), median(1)];
 }
 
 /** Time from sending a streaming request to its first body chunk, one request at a time. */
@@ -96,11 +131,10 @@ try {
   // Warm-up: JIT and connections, unmeasured.
   await Promise.all([loadOf(models, DIRECT), loadOf(ceiling, DIRECT), loadOf(core, THROUGH_CORE)]);
 
-  const modelsLoad = await loadOf(models, DIRECT);
-  const ceilingLoad = await loadOf(ceiling, DIRECT);
+  const [modelsLoad, ceilingLoad] = await sideBySide(() => measure(models, DIRECT), () => measure(ceiling, DIRECT));
   const modelsTtfc = await timeToFirstChunk(models, DIRECT);
   const ceilingTtfc = await timeToFirstChunk(ceiling, `${DIRECT}?stream`);
-  process.stdout.write(`\ndial-auth-sandbox benchmarks (${new Date().toISOString()}, Node ${process.version}, ${SECONDS} s per load run)\n`);
+  process.stdout.write(`\ndial-auth-sandbox benchmarks (${new Date().toISOString()}, Node ${process.version}, ${SECONDS} s per load run, medians of ${ROUNDS} rounds)\n`);
   printTable('mock-models beside a minimal node:http server (the ceiling)', [
     ['figure', 'mock-models', 'node:http ceiling', 'ratio'],
     [`non-streaming requests/s (concurrency ${CONCURRENCY})`, modelsLoad.perSecond.toFixed(0), ceilingLoad.perSecond.toFixed(0), ratio(modelsLoad.perSecond, ceilingLoad.perSecond)],
@@ -108,21 +142,23 @@ try {
     ['streaming time to first chunk, p99', ms(modelsTtfc.p99), ms(ceilingTtfc.p99), ratio(modelsTtfc.p99, ceilingTtfc.p99)],
   ]);
 
-  const throughCore = await loadOf(core, THROUGH_CORE);
+  const [throughCore, direct] = await sideBySide(() => measure(core, THROUGH_CORE, [core.process, models.process]), () => measure(models, DIRECT, [models.process]));
   const coreTtfc = await timeToFirstChunk(core, THROUGH_CORE);
+  const micros = (value: number) => `${value.toFixed(0)} µs`;
   printTable('a chat completion through mock-core beside the same call straight to mock-models (target: ≥ 70% of direct throughput, ≤ 1 ms added at p50)', [
     ['figure', 'through mock-core', 'direct', 'ratio / added'],
-    [`requests/s (concurrency ${CONCURRENCY})`, throughCore.perSecond.toFixed(0), modelsLoad.perSecond.toFixed(0), `${((throughCore.perSecond / modelsLoad.perSecond) * 100).toFixed(0)}%`],
-    ['latency p50 under that load', ms(throughCore.p50), ms(modelsLoad.p50), `+${ms(throughCore.p50 - modelsLoad.p50)}`],
-    ['latency p99 under that load', ms(throughCore.p99), ms(modelsLoad.p99), `+${ms(throughCore.p99 - modelsLoad.p99)}`],
+    [`requests/s (concurrency ${CONCURRENCY})`, throughCore.perSecond.toFixed(0), direct.perSecond.toFixed(0), `${((throughCore.perSecond / direct.perSecond) * 100).toFixed(0)}%`],
+    ['latency p50 under that load', ms(throughCore.p50), ms(direct.p50), `+${ms(throughCore.p50 - direct.p50)}`],
+    ['latency p99 under that load', ms(throughCore.p99), ms(direct.p99), `+${ms(throughCore.p99 - direct.p99)}`],
     ['streaming time to first chunk, p50', ms(coreTtfc.p50), ms(modelsTtfc.p50), `+${ms(coreTtfc.p50 - modelsTtfc.p50)}`],
     ['streaming time to first chunk, p99', ms(coreTtfc.p99), ms(modelsTtfc.p99), `+${ms(coreTtfc.p99 - modelsTtfc.p99)}`],
+    // What each process spends, whatever the machine's core count: mock-core's share is the forwarding itself.
+    ['CPU per request: mock-core (through) beside mock-models (direct)', micros(throughCore.cpu[0]!), micros(direct.cpu[0]!), ratio(throughCore.cpu[0]!, direct.cpu[0]!)],
   ]);
 
   // As `npm start` runs them: both in one process, so the machine's cores are not split three ways.
   await Promise.all([loadOf(embeddedModels!, DIRECT), loadOf(embeddedCore!, THROUGH_CORE)]);
-  const embeddedDirect = await loadOf(embeddedModels!, DIRECT);
-  const embeddedThrough = await loadOf(embeddedCore!, THROUGH_CORE);
+  const [embeddedThrough, embeddedDirect] = await sideBySide(() => measure(embeddedCore!, THROUGH_CORE), () => measure(embeddedModels!, DIRECT));
   printTable('the same, with mock-core and mock-models in one process (the embedded target)', [
     ['figure', 'through mock-core', 'direct', 'ratio / added'],
     [`requests/s (concurrency ${CONCURRENCY})`, embeddedThrough.perSecond.toFixed(0), embeddedDirect.perSecond.toFixed(0), `${((embeddedThrough.perSecond / embeddedDirect.perSecond) * 100).toFixed(0)}%`],

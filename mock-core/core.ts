@@ -69,7 +69,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     if (req.url?.startsWith('/__control/log')) return controlLog(req, res, requestLog);
     const started = Date.now();
     const caller: { principal?: Principal } = {};
-    res.once('finish', () => requestLog.add(requestFacts(req, res, caller.principal, Date.now() - started)));
+    res.on('finish', () => requestLog.add(requestFacts(req, res, caller.principal, Date.now() - started)));
     void handle(req, res, state, validator, caller);
   });
   server.listen(options.port ?? settings.port ?? CORE_DEFAULTS.port, options.host ?? CORE_DEFAULTS.host);

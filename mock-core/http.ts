@@ -53,7 +53,7 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
         reject(new DialError(413, 'Request body is too large', { connection: 'close' }));
       }
     });
-    req.on('end', () => chunks && resolve(Buffer.concat(chunks)));
+    req.on('end', () => chunks && resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
     // Core's answer when the body cannot be read to its end.
     req.on('error', () => reject(new DialError(422, 'Failed to receive body')));
   });

@@ -180,7 +180,8 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
     this.#request = request;
     this.#attempt = attempt;
     this.#resolve = resolve;
-    request.res.once('close', this.#callerLeft);
+    // Never taken off: the response is this request's alone, and a settled call ignores it.
+    request.res.on('close', this.#callerLeft);
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -249,6 +250,7 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
 
   /** The caller going away ends the upstream call too, and blames no upstream for it. */
   #callerLeft = (): void => {
+    if (this.#settled) return;
     this.#controller?.abort(new Error('the caller went away'));
     this.#settle({ kind: 'abandoned' });
   };
@@ -256,7 +258,6 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
   #settle(outcome: Outcome): void {
     if (this.#settled) return;
     this.#settled = true;
-    this.#request.res.off('close', this.#callerLeft);
     this.#resolve(outcome);
   }
 }
