@@ -10,15 +10,15 @@ import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../common/clock.ts';
 import { createLogger, type Logger } from '../common/log.ts';
 import { hasAccess } from './access.ts';
-import { authenticate, PerRequestKeys, type Principal } from './auth/authenticate.ts';
-import { controlLog, createCoreRequestLog, requestFacts, type CoreRequestLog } from './request-log-entry.ts';
+import { authenticate, PerRequestKeys } from './auth/authenticate.ts';
+import { controlLog, createCoreRequestLog, requestFacts, type CoreRequestLog, type RequestNotes } from './request-log-entry.ts';
 import { TokenValidator } from './auth/token-validator.ts';
 import { ConfigStore, type ConfigSource } from './config-store.ts';
 import { CORE_DEFAULTS } from './defaults.ts';
 import { DialError } from './errors.ts';
 import type { CoreState } from './exchange.ts';
 import { health, preflight, version } from './handlers/service.ts';
-import { sendError, sendText, BODY_LIMIT } from './http.ts';
+import { sendText, BODY_LIMIT } from './http.ts';
 import { RateLimiter } from './limits/rate-limiter.ts';
 import { matchCoreRoute } from './routes.ts';
 import type { StaticSettings } from './settings.ts';
@@ -68,9 +68,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     // The sandbox's own window on Core's decisions; real Core answers this path 502 "No route".
     if (req.url?.startsWith('/__control/log')) return controlLog(req, res, requestLog);
     const started = Date.now();
-    const caller: { principal?: Principal } = {};
-    res.on('finish', () => requestLog.add(requestFacts(req, res, caller.principal, Date.now() - started)));
-    void handle(req, res, state, validator, caller);
+    const notes: RequestNotes = {};
+    res.on('finish', () => requestLog.add(requestFacts(req, res, notes, Date.now() - started)));
+    void handle(req, res, state, validator, notes);
   });
   server.listen(options.port ?? settings.port ?? CORE_DEFAULTS.port, options.host ?? CORE_DEFAULTS.host);
   await once(server, 'listening');
@@ -85,7 +85,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
 }
 
 /** Core's Proxy.handleRequest, then the controller; the one place errors become answers. */
-async function handle(req: http.IncomingMessage, res: http.ServerResponse, core: CoreState, validator: TokenValidator, seen: { principal?: Principal }): Promise<void> {
+async function handle(req: http.IncomingMessage, res: http.ServerResponse, core: CoreState, validator: TokenValidator, notes: RequestNotes): Promise<void> {
   let url: URL | undefined;
   try {
     const method = req.method ?? 'GET';
@@ -101,9 +101,9 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, core:
     if (method === 'GET' && path === '/version') return version(req, res, core.version);
 
     const caller = await authenticate(req, core.config(), validator, core.perRequestKeys);
-    seen.principal = caller;
+    notes.principal = caller;
     const match = matchCoreRoute(method, url.pathname);
-    if (match) return await match.route.handler({ req, res, url, params: match.params, caller, core });
+    if (match) return await match.route.handler({ req, res, url, params: match.params, caller, core, notes });
     // Anything else goes to the configured routes; none matching is Core's 502 "No route" (not a 404).
     const configured = core.config().routes.find((r) => (r.methods.length === 0 || r.methods.includes(method)) && r.paths.some((p) => p.test(`${url!.pathname}${url!.search}`)));
     if (!configured) throw new DialError(502, 'No route');
@@ -115,7 +115,8 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, core:
     if (res.headersSent) {
       res.destroy();
     } else if (error instanceof DialError) {
-      sendError(res, error);
+      notes.reason = error.body || `HTTP ${error.status}`;
+      sendText(res, error.status, error.body, error.headers);
     } else {
       core.log.error(`${req.method} ${req.url} failed: ${(error as Error).stack}`);
       const deployment = /\/openai\/deployments\/([^/]+)\//.exec(url?.pathname ?? '')?.[1];

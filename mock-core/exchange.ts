@@ -7,6 +7,7 @@ import type { Logger } from '../common/log.ts';
 import type { PerRequestKeys, Principal } from './auth/authenticate.ts';
 import type { CoreConfig } from './config.ts';
 import type { RateLimiter } from './limits/rate-limiter.ts';
+import type { RequestNotes } from './request-log-entry.ts';
 import type { Balancer } from './upstream/balancer.ts';
 
 /** The state of a running mock-core, shared by its handlers. */
@@ -29,6 +30,8 @@ export interface CoreExchange {
   /** The authenticated caller (every route but /health, /version and OPTIONS). */
   caller: Principal;
   core: CoreState;
+  /** What the request log will keep of this request. */
+  notes: RequestNotes;
 }
 
 export type CoreHandler = (exchange: CoreExchange) => Promise<void> | void;

@@ -19,23 +19,6 @@ export function sendJson(res: ServerResponse, status: number, value: unknown, he
   res.end(body);
 }
 
-/** What the access rule was given, for the request log to put in words when read (request-log-entry.ts). */
-export interface RuleFacts {
-  deployment: string;
-  userRoles: readonly string[] | undefined;
-  callerRoles: readonly string[];
-}
-
-export function noteRule(res: ServerResponse, facts: RuleFacts): void {
-  (res as ServerResponse & { sandboxRule?: RuleFacts }).sandboxRule = facts;
-}
-
-export function sendError(res: ServerResponse, error: DialError): void {
-  // Kept for the request log: Core's own words for why.
-  (res as ServerResponse & { sandboxReason?: string }).sandboxReason = error.body || `HTTP ${error.status}`;
-  sendText(res, error.status, error.body, error.headers);
-}
-
 /** Core refuses bodies over 16 MiB. */
 export const BODY_LIMIT = 16 * 1024 * 1024;
 

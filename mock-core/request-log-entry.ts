@@ -4,7 +4,27 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RequestLog, tokenForLog } from '../common/request-log.ts';
 import type { Principal } from './auth/authenticate.ts';
 import { accessRule } from './access.ts';
-import { header, sendJson, type RuleFacts } from './http.ts';
+import { header, sendJson } from './http.ts';
+
+/** What the access rule was given, for the log to put in words when read. */
+export interface RuleFacts {
+  deployment: string;
+  userRoles: readonly string[] | undefined;
+  callerRoles: readonly string[];
+}
+
+/**
+ * What handling a request found out, noted as it goes for the request's log entry (kept beside the request
+ * rather than on node's objects, whose shapes the http module's hot paths depend on).
+ */
+export interface RequestNotes {
+  /** The caller, once authenticated. */
+  principal?: Principal;
+  /** Core's own words for an answer that was not a success. */
+  reason?: string;
+  /** The access rule that allowed or refused a deployment call. */
+  rule?: RuleFacts;
+}
 
 /** The facts, taken as the answer finishes (primitives and the principal: no request or socket is kept). */
 export interface CoreRequestFacts {
@@ -23,7 +43,7 @@ export interface CoreLogEntry {
   path: string;
   status: number;
   ms: number;
-  /** The caller as Core saw it: provider, sub (or key project), roles, user hash. */
+  /** The caller as Core saw it: provider, sub (or key project), roles, user hash, `projectPath`'s project and `userDisplayName`'s name. */
   caller?: Record<string, unknown>;
   /** The bearer token, decoded, its signature cut. */
   token?: ReturnType<typeof tokenForLog>;
@@ -37,9 +57,8 @@ export type CoreRequestLog = RequestLog<CoreRequestFacts, CoreLogEntry>;
 
 export const createCoreRequestLog = (): CoreRequestLog => new RequestLog(present);
 
-export function requestFacts(req: IncomingMessage, res: ServerResponse, caller: Principal | undefined, ms: number): CoreRequestFacts {
-  const { sandboxReason: reason, sandboxRule: rule } = res as ServerResponse & { sandboxReason?: string; sandboxRule?: RuleFacts };
-  return { method: req.method ?? 'GET', url: req.url ?? '/', status: res.statusCode, ms, caller, bearer: header(req, 'authorization'), reason, rule };
+export function requestFacts(req: IncomingMessage, res: ServerResponse, notes: RequestNotes, ms: number): CoreRequestFacts {
+  return { method: req.method ?? 'GET', url: req.url ?? '/', status: res.statusCode, ms, caller: notes.principal, bearer: header(req, 'authorization'), reason: notes.reason, rule: notes.rule };
 }
 
 function present({ method, url, status, ms, caller, bearer, reason, rule }: CoreRequestFacts): CoreLogEntry {
@@ -49,7 +68,7 @@ function present({ method, url, status, ms, caller, bearer, reason, rule }: Core
     status,
     ms,
     caller: caller && (caller.kind === 'user'
-      ? { kind: 'user', provider: caller.provider, sub: caller.sub, roles: caller.roles, userHash: caller.userHash, project: caller.project, viaPerRequestKey: Boolean(caller.viaPerRequestKey) }
+      ? { kind: 'user', provider: caller.provider, sub: caller.sub, roles: caller.roles, userHash: caller.userHash, project: caller.project, displayName: caller.displayName, viaPerRequestKey: Boolean(caller.viaPerRequestKey) }
       : { kind: 'api-key', project: caller.project, roles: caller.roles, viaPerRequestKey: Boolean(caller.viaPerRequestKey) }),
     token: tokenForLog(bearer?.split(' ')[1]),
     reason,

@@ -174,6 +174,14 @@ describe('mock-core: per-request keys, timeouts and the remaining provider optio
     expect(JSON.parse(answer.body).roles).toEqual(['a', 'b', 'c', 'd']);
   });
 
+  it("reads the caller's project (projectPath) and name (userDisplayName) from the token, for its request log", async () => {
+    const core = await startCoreWith({ identityProviders: { demo: { disableJwtVerification: true, rolePath: 'r', projectPath: 'org.project', userDisplayName: 'name' } } }, {});
+    stops.push(() => core.stop());
+    const token = unsigned({ alg: 'none' }, { sub: 'u', r: [], org: { project: 'apollo' }, name: 'Alice Example' });
+    expect((await call(`${core.url}/v1/user/info`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    expect(core.log.entries().at(-1)!.caller).toMatchObject({ sub: 'u', project: 'apollo', displayName: 'Alice Example' });
+  });
+
   it('answers HTTP/1.0 with 505, as Core does', async () => {
     const core = await startCoreWith({ identityProviders: { demo: { disableJwtVerification: true, rolePath: 'r' } } }, {});
     stops.push(() => core.stop());

@@ -6,16 +6,16 @@ import { hasAccess } from '../access.ts';
 import type { CoreConfig, Deployment } from '../config.ts';
 import { DialError } from '../errors.ts';
 import type { CoreExchange } from '../exchange.ts';
-import { header, noteRule, readBody } from '../http.ts';
+import { header, readBody } from '../http.ts';
 import { totalTokensOf } from '../limits/usage.ts';
 import { forward } from '../upstream/forward.ts';
 
 export async function deploymentPost(exchange: CoreExchange): Promise<void> {
-  const { req, res, url, params, caller, core } = exchange;
+  const { req, res, url, params, caller, core, notes } = exchange;
   if (!header(req, 'content-type')?.includes('application/json')) throw new DialError(415, 'Only application/json is supported');
   const config = core.config();
   const deployment = selectDeployment(config, params.id!);
-  noteRule(res, { deployment: deployment.name, userRoles: deployment.userRoles, callerRoles: caller.roles });
+  notes.rule = { deployment: deployment.name, userRoles: deployment.userRoles, callerRoles: caller.roles };
   if (!hasAccess(deployment.userRoles, caller.roles)) throw new DialError(403, `Forbidden deployment: ${deployment.name}`);
   if (!deployment.endpoint) throw new DialError(503);
   if (caller.viaPerRequestKey && !deployment.accessibleByPerRequestKey) {
