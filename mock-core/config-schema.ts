@@ -126,3 +126,4 @@ export type ApplicationEntry = z.infer<typeof application>;
 export type LimitEntry = z.infer<typeof limitSchema>;
 export type UpstreamEntry = z.infer<typeof upstream>;
 export type RouteEntry = z.infer<typeof route>;
+export type RoleEntry = z.infer<typeof role>;

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryLogger } from '../common/log.ts';
 import { ConfigStore } from './config-store.ts';
 import { ConfigLoadError, loadDynamicConfig, UNLIMITED } from './config.ts';
+import { UNLIMITED_COST } from './limits/cost.ts';
 
 function files(...contents: string[]): string[] {
   const dir = mkdtempSync(join(tmpdir(), 'config-'));
@@ -41,6 +42,17 @@ describe('Core dynamic settings', () => {
     expect(config.keys.get('k1')).toEqual({ project: 'p', roles: ['b', 'a'] });
     expect(config.roles.get('a')!.get('m')).toEqual({ minute: 100, day: UNLIMITED, week: UNLIMITED, month: UNLIMITED, requestHour: UNLIMITED, requestDay: 5 });
     expect(config.roles.get('empty')).toBeUndefined();
+  });
+
+  it('binds pricing and cost budgets in nano-dollars, unset budget fields unlimited, and refuses a price that is no number', () => {
+    const config = loadDynamicConfig(files(JSON.stringify({
+      models: { m: { type: 'chat', endpoint: 'http://m', pricing: { unit: 'token', prompt: '0.001', completion: 0.002 } } },
+      roles: { a: { costLimit: { minute: '0.10', day: 10 } }, b: { limits: {} } },
+    })));
+    expect(config.models.get('m')!.pricing).toEqual({ unit: 'token', prompt: 1_000_000, completion: 2_000_000 });
+    expect(config.costLimits.get('a')).toEqual({ minute: 100_000_000, day: 10_000_000_000, week: UNLIMITED_COST, month: UNLIMITED_COST });
+    expect(config.costLimits.has('b')).toBe(false);
+    expect(() => loadDynamicConfig(files(JSON.stringify({ roles: { a: { costLimit: { day: 'ten dollars' } } } })))).toThrow(/roles\.a\.costLimit\.day: "ten dollars" is not a valid number/);
   });
 
   it('deep-merges the files in order, concatenating arrays', () => {

@@ -4,8 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 
-import { dynamicConfigSchema, type ApplicationEntry, type LimitEntry, type ModelEntry, type RouteEntry, type UpstreamEntry } from './config-schema.ts';
+import { dynamicConfigSchema, type ApplicationEntry, type LimitEntry, type ModelEntry, type RoleEntry, type RouteEntry, type UpstreamEntry } from './config-schema.ts';
 import { javaRegex } from './java-regex.ts';
+import { nanoDollars, UNLIMITED_COST, type Pricing } from './limits/cost.ts';
 import { deepMerge, isObject, type JsonObject } from './json-merge.ts';
 
 export interface Upstream {
@@ -30,6 +31,8 @@ export interface Deployment {
   defaults: JsonObject;
   /** features.accessible_by_per_request_key (default true): may a per-request key (an app calling on) use it. */
   accessibleByPerRequestKey: boolean;
+  /** A model's `pricing`, in nano-dollars per unit. */
+  pricing?: Pricing;
   /** The entry as written (for listings). */
   entry: ModelEntry | ApplicationEntry;
 }
@@ -41,6 +44,14 @@ export interface Limit {
   month: number;
   requestHour: number;
   requestDay: number;
+}
+
+/** A role's budget across every model, per window, in nano-dollars (UNLIMITED_COST where not set). */
+export interface CostLimit {
+  minute: number;
+  day: number;
+  week: number;
+  month: number;
 }
 
 export interface Route {
@@ -59,6 +70,8 @@ export interface CoreConfig {
   keys: Map<string, { project: string; roles: string[] }>;
   /** role → deployment → limit; a role without `limits` maps to undefined. */
   roles: Map<string, Map<string, Limit> | undefined>;
+  /** role → its `costLimit`, for the roles that have one. */
+  costLimits: Map<string, CostLimit>;
   routes: Route[];
   retriableErrorCodes: number[];
 }
@@ -137,10 +150,11 @@ export function bindConfig(tree: JsonObject, source?: string): CoreConfig {
     keys.set(key, { project: entry.project, roles });
   }
   return {
-    models: new Map(Object.entries(config.models ?? {}).map(([name, entry]) => [name, toDeployment(name, 'model', entry)])),
+    models: new Map(Object.entries(config.models ?? {}).map(([name, entry]) => [name, { ...toDeployment(name, 'model', entry), pricing: entry.pricing && toPricing(entry.pricing, `models.${name}.pricing`, source) }])),
     applications: new Map(Object.entries(config.applications ?? {}).map(([name, entry]) => [name, toDeployment(name, 'application', entry)])),
     keys,
     roles: new Map(Object.entries(config.roles ?? {}).map(([name, role]) => [name, role.limits && new Map(Object.entries(role.limits).map(([d, l]) => [d, toLimit(l)]))])),
+    costLimits: new Map(Object.entries(config.roles ?? {}).flatMap(([name, role]) => (role.costLimit ? [[name, toCostLimit(role.costLimit, `roles.${name}.costLimit`, source)] as const] : []))),
     routes: Object.entries(config.routes ?? {}).map(([name, route]) => toRoute(name, route)),
     retriableErrorCodes: config.retriableErrorCodes ?? [],
   };
@@ -200,6 +214,28 @@ function toLimit(entry: LimitEntry): Limit {
     requestHour: field(entry.requestHour),
     requestDay: field(entry.requestDay),
   };
+}
+
+/** Dollars in the config, as nano-dollars; anything but a number fails the load as Jackson's binding would. */
+function dollarsAt(value: number | string, path: string, source: string | undefined): number {
+  try {
+    return nanoDollars(value);
+  } catch {
+    throw new ConfigLoadError(`com.fasterxml.jackson.databind.exc.InvalidFormatException at ${path}: ${JSON.stringify(value)} is not a valid number`, source);
+  }
+}
+
+function toPricing(entry: NonNullable<ModelEntry['pricing']>, path: string, source: string | undefined): Pricing {
+  return {
+    unit: entry.unit,
+    prompt: entry.prompt === undefined ? undefined : dollarsAt(entry.prompt, `${path}.prompt`, source),
+    completion: entry.completion === undefined ? undefined : dollarsAt(entry.completion, `${path}.completion`, source),
+  };
+}
+
+function toCostLimit(entry: NonNullable<RoleEntry['costLimit']>, path: string, source: string | undefined): CostLimit {
+  const field = (name: keyof CostLimit) => (entry[name] === undefined ? UNLIMITED_COST : dollarsAt(entry[name], `${path}.${name}`, source));
+  return { minute: field('minute'), day: field('day'), week: field('week'), month: field('month') };
 }
 
 function toRoute(name: string, entry: RouteEntry): Route {

@@ -23,7 +23,11 @@ describe('mock-core limits and forwarding', () => {
   const chat = (deployment: string, headers: Record<string, string>, stream = false) =>
     call(`${core.url}/openai/deployments/${deployment}/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ messages: [{ role: 'user', content }], stream }) });
   // What one call costs: the stub echoes, so prompt and completion are known to the token.
-  const perCall = countPromptTokens([{ role: 'user', content }]) + countTokens(content);
+  const promptTokens = countPromptTokens([{ role: 'user', content }]);
+  const perCall = promptTokens + countTokens(content);
+  // …and in dollars, at 1 cent per prompt token and 2 per completion token: whole cents.
+  const centsPerCall = promptTokens + 2 * countTokens(content);
+  const dollars = (cents: number) => (cents / 100).toFixed(2);
 
   beforeAll(async () => {
     jwks = await startJwksServer([key]);
@@ -38,11 +42,17 @@ describe('mock-core limits and forwarding', () => {
           roles: stub(),
           retrying: stub({ maxRetryAttempts: 2, upstreams: [{ endpoint: `${models.url}#1`, key: 'modelKey1' }, { endpoint: `${models.url}#2`, key: 'modelKey1' }] }),
           single: stub(),
+          'priced-a': stub({ pricing: { unit: 'token', prompt: '0.01', completion: '0.02' } }),
+          'priced-b': stub({ pricing: { unit: 'token', prompt: 0.01, completion: 0.02 } }),
         },
         roles: {
-          default: { limits: { tokens: { minute: String(2 * perCall) }, requests: { requestHour: '2' }, roles: { minute: '1' } } },
+          default: { limits: { tokens: { minute: String(2 * perCall) }, requests: { requestHour: '2' }, roles: { minute: '1' } }, costLimit: { day: '5' } },
           small: { limits: { roles: { minute: '5', day: '100' } } },
           large: { limits: { roles: { minute: '1000', day: '10' } } },
+          // Budgets: the field-wise maximum over all of a caller's roles, across every model.
+          frugal: { limits: {}, costLimit: { minute: dollars(2 * centsPerCall), day: '10' } },
+          // An unset field is unlimited, and a maximum with it is unlimited: thrifty sets every one it lowers.
+          thrifty: { limits: {}, costLimit: { minute: dollars(centsPerCall), day: '1' } },
         },
       },
       clock,
@@ -74,6 +84,35 @@ describe('mock-core limits and forwarding', () => {
     expect((await chat('tokens', headersFor('auth0|someone-else'))).status).toBe(200);
     clock.advance(60_000);
     expect((await chat('tokens', alice)).status).toBe(200);
+  });
+
+  it("charges each answer's cost from the model's pricing to the caller across models, and answers 429 once the budget is spent", async () => {
+    const carol = headersFor('auth0|carol', ['frugal', 'thrifty']);
+    expect((await chat('priced-a', carol)).status).toBe(200);
+    expect((await chat('priced-b', carol, true)).status).toBe(200); // streamed: priced from its usage too
+    const statsText = (await call(`${core.url}/v1/deployments/priced-a/limits`, { headers: carol })).body;
+    const stats = JSON.parse(statsText);
+    expect(stats.minuteCostStats).toEqual({ total: (2 * centsPerCall) / 100, used: (2 * centsPerCall) / 100 });
+    expect(stats.dayCostStats).toEqual({ total: 10, used: (2 * centsPerCall) / 100 });
+    expect(statsText).toContain(`"weekCostStats":{"total":9223372036854775807,"used":${(2 * centsPerCall) / 100}}`);
+
+    const limited = await chat('priced-a', carol);
+    expect(limited.status).toBe(429);
+    const spent = `$${dollars(2 * centsPerCall)}`;
+    expect(JSON.parse(limited.body)).toEqual({
+      error: {
+        message: `Hit cost rate limit. Minute limit: ${spent} / ${spent}. Day limit: ${spent} / $10.00. Week limit: ${spent} / $9,223,372,036,854,775,807.00. Month limit: ${spent} / $9,223,372,036,854,775,807.00.`,
+        display_message: "You've exceeded your minutely cost limit",
+        code: '429',
+      },
+    });
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    // A caller without roles has the default role's budget; the model itself is open to everyone.
+    const nobody = JSON.parse((await call(`${core.url}/v1/deployments/priced-a/limits`, { headers: headersFor('auth0|nobody') })).body);
+    expect([nobody.minuteCostStats.total, nobody.dayCostStats.total]).toEqual([9223372036854775807, 5]);
+
+    clock.advance(60_000);
+    expect((await chat('priced-b', carol)).status).toBe(200);
   });
 
   it('counts requests when they are checked, and answers 429 past requestHour', async () => {

@@ -7,7 +7,8 @@ import type { CoreConfig, Deployment } from '../config.ts';
 import { DialError } from '../errors.ts';
 import type { CoreExchange } from '../exchange.ts';
 import { header, readBody } from '../http.ts';
-import { totalTokensOf } from '../limits/usage.ts';
+import { costOf } from '../limits/cost.ts';
+import { usageOf } from '../limits/usage.ts';
 import { forward } from '../upstream/forward.ts';
 
 export async function deploymentPost(exchange: CoreExchange): Promise<void> {
@@ -23,7 +24,19 @@ export async function deploymentPost(exchange: CoreExchange): Promise<void> {
   }
   if (deployment.kind === 'model') core.limiter.check(caller, deployment, config);
 
-  const body = withDefaults(deployment, await readBody(req));
+  const { bytes: body, json: request } = withDefaults(deployment, await readBody(req));
+  // After a 200: the tokens the answer reports, and what they cost. An answer Core cannot price (not the JSON
+  // or stream it expects) is charged nothing, as Core logs the failure and charges nothing.
+  const chargeFor = (answer: string) => {
+    const usage = usageOf(answer);
+    let cost: number | undefined;
+    try {
+      cost = costOf(deployment.pricing, deployment.type, request, answer, usage);
+    } catch {
+      cost = undefined;
+    }
+    core.limiter.record(caller, deployment, usage, cost);
+  };
   await forward({
     req,
     res,
@@ -35,7 +48,7 @@ export async function deploymentPost(exchange: CoreExchange): Promise<void> {
     balancer: core.balancer,
     perRequestKeys: core.perRequestKeys,
     client: core.upstreamClient,
-    onSuccess: deployment.kind === 'model' ? (answer) => core.limiter.addTokens(caller, deployment, totalTokensOf(answer)) : undefined,
+    onSuccess: deployment.kind === 'model' ? (answer) => chargeFor(answer) : undefined,
   });
 }
 
@@ -51,7 +64,7 @@ export function selectDeployment(config: CoreConfig, id: string): Deployment {
  * The body must be a JSON object (else 400, empty). Core fills in the deployment's `defaults` for missing
  * top-level keys and puts `overrideName` into `model`; the bytes go on unchanged when it changes nothing.
  */
-function withDefaults(deployment: Deployment, raw: Buffer): Buffer {
+function withDefaults(deployment: Deployment, raw: Buffer): { bytes: Buffer; json: Record<string, unknown> } {
   let body: unknown;
   try {
     body = JSON.parse(raw.toString('utf8'));
@@ -60,9 +73,9 @@ function withDefaults(deployment: Deployment, raw: Buffer): Buffer {
   }
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw new DialError(400);
   const missing = Object.keys(deployment.defaults).filter((key) => !(key in body));
-  if (missing.length === 0 && !deployment.overrideName) return raw;
+  if (missing.length === 0 && !deployment.overrideName) return { bytes: raw, json: body as Record<string, unknown> };
   const changed: Record<string, unknown> = { ...body };
   for (const key of missing) changed[key] = deployment.defaults[key];
   if (deployment.overrideName) changed.model = deployment.overrideName;
-  return Buffer.from(JSON.stringify(changed));
+  return { bytes: Buffer.from(JSON.stringify(changed)), json: changed };
 }

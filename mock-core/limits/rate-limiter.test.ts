@@ -28,7 +28,7 @@ describe('RateLimiter windows beyond the minute', () => {
     const clock = new ManualClock(Date.UTC(2026, 0, 5));
     const limiter = new RateLimiter(clock);
     limiter.check(caller, deployment, config);
-    limiter.addTokens(caller, deployment, 100);
+    limiter.record(caller, deployment, { prompt: 40, completion: 60, total: 100 }, undefined);
     clock.advance(3 * 86_400_000);
     const error = refusal(limiter);
     expect(error.status).toBe(429);

@@ -1,27 +1,33 @@
 /**
  * Core's rate limiter for model deployments (reference dial-core-and-chat.md §2.4, dial-core-newest.md §1.2,
  * §3): the limit of a caller for a deployment is the field-wise maximum over its roles that the deployment
- * admits, else the `default` role's, else none; checked before forwarding (tokens, then requests, which
- * count at once); the tokens an answer used are added after it.
+ * admits, else the `default` role's, else none; the caller's cost budget is the field-wise maximum of the
+ * `costLimit`s of all its roles, else the `default` role's, across every model. Checked before forwarding
+ * (tokens, then requests, which count at once, then cost); what an answer used and cost is added after it.
  */
 import type { Clock } from '../../common/clock.ts';
 import type { Principal } from '../auth/authenticate.ts';
-import { UNLIMITED, UNLIMITED_TEXT, type CoreConfig, type Deployment, type Limit } from '../config.ts';
+import { UNLIMITED, UNLIMITED_TEXT, type CoreConfig, type CostLimit, type Deployment, type Limit } from '../config.ts';
 import { DialError, dialJsonError } from '../errors.ts';
-import { WINDOWS, type SlidingWindow } from './sliding-window.ts';
+import { dollars, UNLIMITED_COST, usd } from './cost.ts';
+import type { TokenUsage } from './usage.ts';
+import { SlidingWindow, WINDOWS } from './sliding-window.ts';
 
 const NO_LIMIT: Limit = { minute: UNLIMITED, day: UNLIMITED, week: UNLIMITED, month: UNLIMITED, requestHour: UNLIMITED, requestDay: UNLIMITED };
+const NO_COST_LIMIT: CostLimit = { minute: UNLIMITED_COST, day: UNLIMITED_COST, week: UNLIMITED_COST, month: UNLIMITED_COST };
 const LIMIT_FIELDS = Object.keys(NO_LIMIT) as (keyof Limit)[];
-/** The token windows in the order Core's message names them. */
-const TOKEN_WINDOWS = [
-  { name: 'minute', label: 'Minute', adjective: 'minute' },
-  { name: 'day', label: 'Day', adjective: 'daily' },
-  { name: 'week', label: 'Week', adjective: 'weekly' },
-  { name: 'month', label: 'Month', adjective: 'monthly' },
+/** The windows of tokens and of cost, in the order Core's messages name them, with the words its display messages use. */
+const PERIODS = [
+  { name: 'minute', label: 'Minute', adjective: 'minute', costAdjective: 'minutely' },
+  { name: 'day', label: 'Day', adjective: 'daily', costAdjective: 'daily' },
+  { name: 'week', label: 'Week', adjective: 'weekly', costAdjective: 'weekly' },
+  { name: 'month', label: 'Month', adjective: 'monthly', costAdjective: 'monthly' },
 ] as const;
+type Periods = Record<(typeof PERIODS)[number]['name'], SlidingWindow>;
+const periodWindows = (): Periods => ({ minute: WINDOWS.minute(), day: WINDOWS.day(), week: WINDOWS.week(), month: WINDOWS.month() });
 
 interface Counters {
-  tokens: { minute: SlidingWindow; day: SlidingWindow; week: SlidingWindow; month: SlidingWindow };
+  tokens: Periods;
   requests: { hour: SlidingWindow; day: SlidingWindow };
 }
 
@@ -32,7 +38,7 @@ export interface LimitStats {
   monthTokenStats: Stat;
   hourRequestStats: Stat;
   dayRequestStats: Stat;
-  /** Cost budgets are not emulated: always unlimited and unused, as Core reports a role without costLimit. */
+  /** The caller's budget and spending across every model, in dollars. */
   minuteCostStats: Stat;
   dayCostStats: Stat;
   weekCostStats: Stat;
@@ -42,7 +48,10 @@ type Stat = { total: number; used: number };
 
 export class RateLimiter {
   readonly #clock: Clock;
+  /** Per principal and deployment. */
   readonly #counters = new Map<string, Counters>();
+  /** Per principal: what its calls cost, whichever model answered. */
+  readonly #costs = new Map<string, Periods>();
 
   constructor(clock: Clock) {
     this.#clock = clock;
@@ -55,10 +64,10 @@ export class RateLimiter {
     const counters = this.#countersFor(caller, deployment);
     const now = this.#clock.now();
 
-    const tokenTotals = TOKEN_WINDOWS.map(({ name }) => counters.tokens[name].total(now));
-    if (TOKEN_WINDOWS.some(({ name }, i) => tokenTotals[i]! >= limit[name])) {
-      const hit = TOKEN_WINDOWS.filter(({ name }, i) => tokenTotals[i]! >= limit[name]);
-      const message = `Hit token rate limit. ${TOKEN_WINDOWS.map(({ name, label }, i) => `${label} limit: ${tokenTotals[i]} / ${show(limit[name])} tokens.`).join(' ')}`;
+    const tokenTotals = PERIODS.map(({ name }) => counters.tokens[name].total(now));
+    if (PERIODS.some(({ name }, i) => tokenTotals[i]! >= limit[name])) {
+      const hit = PERIODS.filter(({ name }, i) => tokenTotals[i]! >= limit[name]);
+      const message = `Hit token rate limit. ${PERIODS.map(({ name, label }, i) => `${label} limit: ${tokenTotals[i]} / ${show(limit[name])} tokens.`).join(' ')}`;
       const retryAfter = Math.max(...hit.map(({ name }) => counters.tokens[name].secondsUntilBelow(now, limit[name])));
       throw dialJsonError(429, message, `You've exceeded your ${listOf(hit.map(({ adjective }) => adjective))} token limit${hit.length > 1 ? 's' : ''}`, { 'retry-after': String(retryAfter) });
     }
@@ -76,22 +85,41 @@ export class RateLimiter {
     }
     counters.requests.hour.add(now, 1);
     counters.requests.day.add(now, 1);
+
+    // The request has counted by now, as in Core, even when the budget then refuses the call.
+    const budget = costLimitFor(caller, config);
+    const spent = this.#costsFor(caller, deployment);
+    const costTotals = PERIODS.map(({ name }) => spent[name].total(now));
+    if (PERIODS.some(({ name }, i) => costTotals[i]! >= budget[name])) {
+      const message = `Hit cost rate limit. ${PERIODS.map(({ name, label }, i) => `${label} limit: ${usd(costTotals[i]!)} / ${usd(budget[name])}.`).join(' ')}`;
+      const retryAfter = Math.max(...PERIODS.map(({ name }) => spent[name].secondsUntilBelow(now, budget[name])));
+      const hit = PERIODS.filter(({ name }, i) => costTotals[i]! >= budget[name]).map(({ costAdjective }) => costAdjective);
+      throw dialJsonError(429, message, costDisplayMessage(hit), { 'retry-after': String(retryAfter) });
+    }
   }
 
-  /** After a 200 from the upstream: the tokens it reported. */
-  addTokens(caller: Principal, deployment: Deployment, tokens: number): void {
-    if (tokens <= 0) return;
+  /** After a 200 from the upstream: the tokens it reported and what they cost (nano-dollars), if priced. */
+  record(caller: Principal, deployment: Deployment, usage: TokenUsage | undefined, cost: number | undefined): void {
     const now = this.#clock.now();
-    const { tokens: windows } = this.#countersFor(caller, deployment);
-    for (const { name } of TOKEN_WINDOWS) windows[name].add(now, tokens);
+    if (usage && usage.total > 0) {
+      const { tokens } = this.#countersFor(caller, deployment);
+      for (const { name } of PERIODS) tokens[name].add(now, usage.total);
+    }
+    if (cost !== undefined && cost > 0) {
+      const spent = this.#costsFor(caller, deployment);
+      for (const { name } of PERIODS) spent[name].add(now, cost);
+    }
   }
 
   /** GET /v1/deployments/{id}/limits. */
   stats(caller: Principal, deployment: Deployment, config: CoreConfig): LimitStats {
     const limit = limitFor(caller, deployment, config);
+    const budget = costLimitFor(caller, config);
     const counters = this.#countersFor(caller, deployment);
+    const spent = this.#costsFor(caller, deployment);
     const now = this.#clock.now();
     const stat = (total: number, window: SlidingWindow) => ({ total, used: window.total(now) });
+    const costStat = (name: keyof CostLimit) => ({ total: budget[name] >= UNLIMITED_COST ? UNLIMITED : dollars(budget[name]), used: dollars(spent[name].total(now)) });
     return {
       minuteTokenStats: stat(limit.minute, counters.tokens.minute),
       dayTokenStats: stat(limit.day, counters.tokens.day),
@@ -99,36 +127,59 @@ export class RateLimiter {
       monthTokenStats: stat(limit.month, counters.tokens.month),
       hourRequestStats: stat(limit.requestHour, counters.requests.hour),
       dayRequestStats: stat(limit.requestDay, counters.requests.day),
-      minuteCostStats: { total: UNLIMITED, used: 0 },
-      dayCostStats: { total: UNLIMITED, used: 0 },
-      weekCostStats: { total: UNLIMITED, used: 0 },
-      monthCostStats: { total: UNLIMITED, used: 0 },
+      minuteCostStats: costStat('minute'),
+      dayCostStats: costStat('day'),
+      weekCostStats: costStat('week'),
+      monthCostStats: costStat('month'),
     };
   }
 
-  #forgetIdle(): void {
-    const now = this.#clock.now();
-    for (const [key, counters] of this.#counters) if (isIdle(counters, now)) this.#counters.delete(key);
+  #countersFor(caller: Principal, deployment: Deployment): Counters {
+    return this.#entry(this.#counters, `${bucketOf(caller, deployment)}${deployment.name}`, () => ({ tokens: periodWindows(), requests: { hour: WINDOWS.hour(), day: WINDOWS.day() } }));
   }
 
-  #countersFor(caller: Principal, deployment: Deployment): Counters {
-    const key = `${bucketOf(caller, deployment)}${deployment.name}`;
-    let counters = this.#counters.get(key);
-    if (!counters) {
-      if (this.#counters.size >= 10_000) this.#forgetIdle();
-      counters = {
-        tokens: { minute: WINDOWS.minute(), day: WINDOWS.day(), week: WINDOWS.week(), month: WINDOWS.month() },
-        requests: { hour: WINDOWS.hour(), day: WINDOWS.day() },
-      };
-      this.#counters.set(key, counters);
+  #costsFor(caller: Principal, deployment: Deployment): Periods {
+    return this.#entry(this.#costs, bucketOf(caller, deployment), periodWindows);
+  }
+
+  /** The entry under `key`, made when missing; past 10,000 entries, those whose windows are all empty go first. */
+  #entry<T extends object>(map: Map<string, T>, key: string, make: () => T): T {
+    let entry = map.get(key);
+    if (!entry) {
+      if (map.size >= 10_000) {
+        const now = this.#clock.now();
+        for (const [other, windows] of map) if (isIdle(windows, now)) map.delete(other);
+      }
+      map.set(key, (entry = make()));
     }
-    return counters;
+    return entry;
   }
 }
 
 /** Callers whose windows have all emptied need no counters: they start afresh, as they would in Core. */
-function isIdle(counters: Counters, now: number): boolean {
-  return [...Object.values(counters.tokens), ...Object.values(counters.requests)].every((window) => window.total(now) === 0);
+function isIdle(windows: object, now: number): boolean {
+  return Object.values(windows).every((window: SlidingWindow | object) => (window instanceof SlidingWindow ? window.total(now) === 0 : isIdle(window, now)));
+}
+
+/** Core's words, its quirk kept: "You've exceeded your monthly and  daily cost limits" (two spaces). */
+function costDisplayMessage(periods: string[]): string {
+  const ordered = [...periods].sort((a, b) => COST_ORDER.indexOf(a) - COST_ORDER.indexOf(b));
+  let text = "You've exceeded your";
+  ordered.forEach((period, i) => {
+    if (i > 0) text += i === ordered.length - 1 ? ' and ' : ',';
+    text += ` ${period}`;
+  });
+  return `${text} cost limit${ordered.length > 1 ? 's' : ''}`;
+}
+const COST_ORDER = ['monthly', 'weekly', 'daily', 'minutely'];
+
+/** All the caller's roles count, whatever the deployment admits: a budget is not per model. */
+function costLimitFor(caller: Principal, config: CoreConfig): CostLimit {
+  const fallback = config.costLimits.get('default') ?? NO_COST_LIMIT;
+  const defined = caller.roles.map((role) => config.costLimits.get(role)).filter((l): l is CostLimit => l !== undefined);
+  if (defined.length <= 1) return defined[0] ?? fallback;
+  const max = (field: keyof CostLimit) => Math.max(...defined.map((l) => l[field]));
+  return { minute: max('minute'), day: max('day'), week: max('week'), month: max('month') };
 }
 
 /** Counters are per principal: `Users/<sub>/` or `Keys/<project>/`. A user without `sub` cannot call models. */

@@ -1,9 +1,15 @@
 /**
  * Token usage read from an upstream's answer as Core reads it (TokenUsageParser, reference
  * dial-core-and-chat.md §3.5): the last `"usage": {…}` in the whole body, streamed or not, with scalar fields
- * only; a nested object inside it, or none at all, counts as zero.
+ * only; a nested object inside it, or none at all, is no usage.
  */
-export function totalTokensOf(body: string): number {
+export interface TokenUsage {
+  prompt: number;
+  completion: number;
+  total: number;
+}
+
+export function usageOf(body: string): TokenUsage | undefined {
   let at = body.lastIndexOf('"usage"');
   while (at >= 0) {
     const rest = body.slice(at + '"usage"'.length);
@@ -12,15 +18,20 @@ export function totalTokensOf(body: string): number {
       const start = at + '"usage"'.length + open[0].length - 1;
       const end = body.indexOf('}', start);
       const inner = body.slice(start + 1, end < 0 ? undefined : end);
-      if (end < 0 || inner.includes('{')) return 0; // Core 0.18: a nested object fails the parse
+      if (end < 0 || inner.includes('{')) return undefined; // Core 0.18: a nested object fails the parse
       try {
-        const usage = JSON.parse(body.slice(start, end + 1)) as { total_tokens?: unknown };
-        return typeof usage.total_tokens === 'number' ? usage.total_tokens : 0;
+        const usage = JSON.parse(body.slice(start, end + 1)) as Record<string, unknown>;
+        const count = (field: string) => (typeof usage[field] === 'number' ? usage[field] : 0);
+        return { prompt: count('prompt_tokens'), completion: count('completion_tokens'), total: count('total_tokens') };
       } catch {
-        return 0;
+        return undefined;
       }
     }
     at = body.lastIndexOf('"usage"', at - 1);
   }
-  return 0;
+  return undefined;
+}
+
+export function totalTokensOf(body: string): number {
+  return usageOf(body)?.total ?? 0;
 }
