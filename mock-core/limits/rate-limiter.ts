@@ -10,8 +10,8 @@ import type { Principal } from '../auth/authenticate.ts';
 import { UNLIMITED, UNLIMITED_TEXT, type CoreConfig, type CostLimit, type Deployment, type Limit } from '../config.ts';
 import { DialError, dialJsonError } from '../errors.ts';
 import { dollars, UNLIMITED_COST, usd } from './cost.ts';
-import type { TokenUsage } from './usage.ts';
 import { SlidingWindow, WINDOWS } from './sliding-window.ts';
+import type { TokenUsage } from './usage.ts';
 
 const NO_LIMIT: Limit = { minute: UNLIMITED, day: UNLIMITED, week: UNLIMITED, month: UNLIMITED, requestHour: UNLIMITED, requestDay: UNLIMITED };
 const NO_COST_LIMIT: CostLimit = { minute: UNLIMITED_COST, day: UNLIMITED_COST, week: UNLIMITED_COST, month: UNLIMITED_COST };

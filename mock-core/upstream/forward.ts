@@ -4,8 +4,8 @@
  * for a retriable status up to `maxRetryAttempts`; the answer streamed through chunk by chunk.
  *
  * The upstream side runs on undici's dispatcher API rather than node:http's client: each call is a handler
- * object instead of a ClientRequest, an IncomingMessage and their listeners, which roughly halves what a
- * forwarded call costs mock-core (measured with `npm run bench`).
+ * object instead of a ClientRequest, an IncomingMessage and their listeners, which took a third off what a
+ * forwarded call costs mock-core in CPU (143 → ~97 µs, measured as `npm run bench` does).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
