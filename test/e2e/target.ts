@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { StartedSandbox } from '../../sandbox/index.ts';
 import { passwordGrant, startSandbox } from '../../sandbox/start-sandbox.ts';
 import { loadEnvironment, type Environment } from '../../sandbox/environment.ts';
+import { privateStateDir } from '../support/sandbox-helpers.ts';
 
 export interface Target {
   name: 'embedded' | 'compose';
@@ -18,7 +19,7 @@ export interface Target {
   issuer: string;
   coreUrl: string;
   token(email: string, options?: { audience?: string; scope?: string }): Promise<string>;
-  /** The embedded sandbox, for what only it can do (change roles in place, reach the stub models). */
+  /** The embedded sandbox, for what only it can do (sign with its key in place, reach the stub models). */
   embedded?: StartedSandbox;
   stop(): Promise<void>;
 }
@@ -36,13 +37,18 @@ export async function composeUnavailable(): Promise<string | undefined> {
   );
 }
 
-export async function startTarget(): Promise<Target> {
-  return TARGET_NAME === 'compose' ? startCompose() : startEmbedded();
+/**
+ * `changesState`: the flow changes the IdP's directory, so an embedded target keeps its state apart from the
+ * other files' (which run at the same time and read the shared state when they start).
+ */
+export async function startTarget(options: { changesState?: boolean } = {}): Promise<Target> {
+  return TARGET_NAME === 'compose' ? startCompose() : startEmbedded(options.changesState ?? false);
 }
 
-async function startEmbedded(): Promise<Target> {
-  // The test CA, which NODE_EXTRA_CA_CERTS names for the test processes (vitest.config.ts).
-  const sandbox = await startSandbox(undefined, { stateDir: process.env.SANDBOX_TEST_STATE_DIR });
+async function startEmbedded(changesState: boolean): Promise<Target> {
+  // The test CA, which NODE_EXTRA_CA_CERTS names for the test processes (vitest.config.ts), is in both.
+  const stateDir = changesState ? privateStateDir('e2e') : process.env.SANDBOX_TEST_STATE_DIR;
+  const sandbox = await startSandbox(undefined, { stateDir });
   return {
     name: 'embedded',
     environment: sandbox.environment,
