@@ -58,6 +58,16 @@ describe('dial-sandbox doctor', () => {
     expect(finding!.compared).toContain('a trailing comma before } or ]; a comment');
   });
 
+  it('reports a settings file that is no JSON object as a finding, and goes on with the other checks', async () => {
+    const dir = environmentWith((d) => writeFileSync(join(d, 'core', 'aidial.settings.json'), '{\n  "identityProviders": {},\n}\n'));
+    const findings = await doctor({ envDir: dir });
+    const [unreadable] = byCheck(findings, 'settings-not-json');
+    expect(unreadable).toMatchObject({ severity: 'error', where: join(dir, 'core', 'aidial.settings.json') });
+    expect(unreadable!.compared).toContain('a trailing comma before } or ]');
+    // Core's defaults stand in for the settings, and the other checks run on them.
+    expect(byCheck(findings, 'core-will-not-start')[0]!.title).toContain('At least one identity provider is required');
+  });
+
   it('tells an EU-only issuerPattern from the issuer the IdP really issues, and whether that matters yet', async () => {
     const dir = environmentWith((d) => {
       editText(join(d, 'tenant.yaml'), '# domain: dial-sandbox.eu.auth0.com', 'domain: dial-sandbox.us.auth0.com');

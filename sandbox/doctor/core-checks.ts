@@ -8,7 +8,7 @@ import { JavaRegexError, javaRegex } from '../../mock-core/java-regex.ts';
 import { isObject, type JsonObject } from '../../mock-core/json-merge.ts';
 import { parseSettings } from '../../mock-core/settings.ts';
 import type { Finding } from './findings.ts';
-import type { DoctorInputs } from './inputs.ts';
+import { jsonHints, type DoctorInputs } from './inputs.ts';
 
 type RawProvider = { name: string; settings: JsonObject };
 
@@ -21,6 +21,14 @@ export function checkCoreSettings(inputs: DoctorInputs, issuer: string | undefin
   const findings: Finding[] = [];
   const where = (key: string) => `${inputs.settingsSource}: ${key}`;
   const providers = rawProviders(inputs.settings);
+  if (inputs.settingsUnreadable) {
+    findings.push({
+      check: 'settings-not-json', severity: 'error', where: inputs.settingsSource,
+      title: `${inputs.settingsSource.split(' + ')[0]!.split('/').pop()} is not a strict JSON object: DIAL Core will not start (the other checks read Core's defaults in its place)`,
+      compared: inputs.settingsUnreadable,
+      fix: 'Core reads strict JSON: one object in {}, no comments, no trailing commas, double quotes only',
+    });
+  }
 
   for (const { name, settings } of providers) {
     const key = (k: string) => `identityProviders.${name}.${k}`;
@@ -118,13 +126,6 @@ export function checkCoreConfig(inputs: DoctorInputs): Finding[] {
   return findings;
 }
 
-function jsonHints(text: string): string {
-  const hints: string[] = [];
-  if (/^\s*"[^"]+"\s*:/.test(text)) hints.push('the file is a fragment ("models": …) without the outer { }, as the tutorial shows it');
-  if (/,\s*[}\]]/.test(text)) hints.push('a trailing comma before } or ]');
-  if (/(^|[^:"])\/\/|\/\*/.test(text)) hints.push('a comment');
-  return hints.length ? ` — ${hints.join('; ')}` : '';
-}
 
 function fixFor(reason: string): string {
   if (reason.includes('JsonArray')) return `write config.files as a JSON array string: aidial.config.files='["/opt/config/aidial.config.json"]'`;

@@ -16,6 +16,8 @@ export interface DoctorInputs {
   /** The merged static settings tree, as Core would merge it, unvalidated. */
   settings: JsonObject;
   settingsSource: string;
+  /** Why the settings file is no JSON object, when it is not (Core's defaults stand in for it). */
+  settingsUnreadable?: string;
   /** Each dynamic config file: its path and text. */
   configFiles: { file: string; text: string }[];
   /** DIAL Chat's environment (empty when none was given). */
@@ -38,9 +40,16 @@ export function readInputs(paths: InputPaths): DoctorInputs {
   const envDir = paths.envDir && resolve(paths.envDir);
   const settingsFile = paths.settings ?? (envDir && existing(join(envDir, 'core', 'aidial.settings.json')));
   let settings = coreDefaultSettings();
+  let settingsUnreadable: string | undefined;
   if (settingsFile) {
-    const parsed = JSON.parse(readFileSync(settingsFile, 'utf8')) as unknown;
-    if (isObject(parsed)) settings = deepMerge(settings, parsed);
+    const text = readFileSync(settingsFile, 'utf8');
+    try {
+      const parsed = JSON.parse(text) as unknown;
+      if (!isObject(parsed)) throw new Error(`the root is ${Array.isArray(parsed) ? 'an array' : typeof parsed}, not an object ({…})`);
+      settings = deepMerge(settings, parsed);
+    } catch (error) {
+      settingsUnreadable = `${(error as Error).message}${jsonHints(text)}`;
+    }
   }
   for (const file of paths.envFiles ?? []) settings = deepMerge(settings, vertxEnvSettings(readEnvLines(file)));
 
@@ -50,6 +59,7 @@ export function readInputs(paths: InputPaths): DoctorInputs {
   return {
     settings,
     settingsSource: [settingsFile, ...(paths.envFiles ?? [])].filter(Boolean).join(' + ') || "Core's defaults",
+    settingsUnreadable,
     configFiles,
     chatEnv: chatEnvFile ? readEnvLines(chatEnvFile) : {},
     chatEnvSource: chatEnvFile,
@@ -77,4 +87,13 @@ export function readEnvLines(file: string): Record<string, string> {
 
 function existing(file: string): string | undefined {
   return existsSync(file) ? file : undefined;
+}
+
+/** What commonly makes a hand-written JSON file not strict JSON, as " — …" to append to the parser's message. */
+export function jsonHints(text: string): string {
+  const hints: string[] = [];
+  if (/^\s*"[^"]+"\s*:/.test(text)) hints.push('the file is a fragment ("models": …) without the outer { }, as the tutorial shows it');
+  if (/,\s*[}\]]/.test(text)) hints.push('a trailing comma before } or ]');
+  if (/(^|[^:"])\/\/|\/\*/.test(text)) hints.push('a comment');
+  return hints.length ? ` — ${hints.join('; ')}` : '';
 }
