@@ -79,7 +79,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     configStore.close();
     server.closeAllConnections();
     await new Promise<void>((done) => server.close(() => done()));
-    await state.upstreamClient.destroy();
+    await state.upstreamClient.close();
   };
   return { url: `http://${address}:${port}`, config: configStore, log: requestLog, stop, [Symbol.asyncDispose]: stop };
 }

@@ -1,14 +1,13 @@
 /** What every mock-core handler receives. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import type { Dispatcher } from 'undici';
-
 import type { Logger } from '../common/log.ts';
 import type { PerRequestKeys, Principal } from './auth/authenticate.ts';
 import type { CoreConfig } from './config.ts';
 import type { RateLimiter } from './limits/rate-limiter.ts';
 import type { RequestNotes } from './request-log-entry.ts';
 import type { Balancer } from './upstream/balancer.ts';
+import type { UpstreamClient } from './upstream/forward.ts';
 
 /** The state of a running mock-core, shared by its handlers. */
 export interface CoreState {
@@ -19,7 +18,7 @@ export interface CoreState {
   log: Logger;
   version: string;
   /** Core's HTTP client to upstreams. */
-  upstreamClient: Dispatcher;
+  upstreamClient: UpstreamClient;
 }
 
 export interface CoreExchange {

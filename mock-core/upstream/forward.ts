@@ -9,8 +9,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 
-import { Agent, type Dispatcher } from 'undici';
+import type { Agent as UndiciAgent, Dispatcher } from 'undici';
 
 import type { Principal, PerRequestKeys } from '../auth/authenticate.ts';
 import type { Deployment, Upstream } from '../config.ts';
@@ -40,13 +41,36 @@ export interface ClientTimeouts {
   idleMs: number;
 }
 
+/** Core's HTTP client to upstreams, as mock-core uses it. */
+export interface UpstreamClient {
+  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): void;
+  close(): Promise<void>;
+}
+
 /**
  * Core's HTTP client: keep-alive connections per origin, Core's connect timeout, and its idle timeout both
  * while waiting for an answer (a broken attempt, retried) and between chunks of one (the answer is cut).
+ * It is made on the first forwarded call: undici's modules take ~25 ms to load, which a sandbox that
+ * forwards nothing (most test files) need not pay at start.
  */
-export function createUpstreamClient(timeouts: ClientTimeouts): Agent {
-  return new Agent({ connect: { timeout: timeouts.connectMs }, headersTimeout: timeouts.idleMs, bodyTimeout: timeouts.idleMs });
+export function createUpstreamClient(timeouts: ClientTimeouts): UpstreamClient {
+  let agent: UndiciAgent | undefined;
+  return {
+    dispatch(options, handler) {
+      agent ??= new (loadAgent())({ connect: { timeout: timeouts.connectMs }, headersTimeout: timeouts.idleMs, bodyTimeout: timeouts.idleMs });
+      agent.dispatch(options, handler);
+    },
+    close: async () => {
+      await agent?.destroy();
+    },
+  };
 }
+
+/**
+ * undici's Agent alone: undici's index loads all of it (fetch, WebSocket, caches, mocks: ~80 ms). undici 7
+ * has no exports map, so the file is reachable; the version is pinned.
+ */
+const loadAgent = (): typeof UndiciAgent => createRequire(import.meta.url)('undici/lib/dispatcher/agent.js') as typeof UndiciAgent;
 
 export interface ForwardRequest {
   req: IncomingMessage;
@@ -58,7 +82,7 @@ export interface ForwardRequest {
   retriableErrorCodes: readonly number[];
   balancer: Balancer;
   perRequestKeys: PerRequestKeys;
-  client: Dispatcher;
+  client: UpstreamClient;
   /** Called with the whole answer body after a 200, for token usage. */
   onSuccess?: (body: string) => void;
 }
