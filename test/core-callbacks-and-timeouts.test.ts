@@ -1,11 +1,14 @@
 import { once } from 'node:events';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
+import { loadOrCreateTls } from '../mock-idp/tls.ts';
 import { startTestModels } from './support/models.ts';
+import { privateStateDir } from './support/sandbox-helpers.ts';
 import { call, startCoreWith } from './support/core-alone.ts';
 import { makeKey, signToken, startJwksServer, unsigned } from './support/jwks-server.ts';
 
@@ -164,6 +167,23 @@ describe('mock-core: per-request keys, timeouts and the remaining provider optio
     });
     expect(sentWhilePaused).toBeLessThan(PIECES);
     expect(answer).toMatchObject({ status: 200, bytes: PIECES * piece.length, complete: true });
+  });
+
+  it('forwards to an https endpoint whose certificate the sandbox CA signed (NODE_EXTRA_CA_CERTS), as Core with a truststore', async () => {
+    const tls = loadOrCreateTls(privateStateDir('https-upstream'), []);
+    const server = https.createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"over":"tls"}');
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    stops.push(() => new Promise((done) => server.close(done)));
+    const core = await startCoreWith({ identityProviders: { idp: { disableJwtVerification: true, rolePath: 'roles' } } }, {
+      models: { secure: { type: 'chat', endpoint: `https://localhost:${(server.address() as AddressInfo).port}/chat` } },
+    });
+    stops.push(() => core.stop());
+    const answer = await call(`${core.url}/openai/deployments/secure/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${unsigned({ alg: 'none' }, { sub: 'u' }, 'x')}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(answer).toMatchObject({ status: 200, body: '{"over":"tls"}' });
   });
 
   it('with disableJwtVerification, takes any well-formed JWT (alg none included) and reads roles from several rolePaths', async () => {
