@@ -26,6 +26,7 @@ describe('mock-models answers bad input with OpenAI-shaped errors', () => {
     ['empty messages', chatPath, { body: '{"messages": []}' }, 400, 'empty_array'],
     ['an unknown deployment', '/openai/deployments/gpt-5/chat/completions', { body: hello }, 404, 'DeploymentNotFound'],
     ['an unknown model on /v1/chat/completions', '/v1/chat/completions', { body: JSON.stringify({ model: 'gpt-5', messages: [] }) }, 404, 'model_not_found'],
+    ['no model on /v1/chat/completions', '/v1/chat/completions', { body: hello }, 400, 'missing_required_parameter'],
     ['no upstream key', chatPath, { body: hello, key: null }, 401, 'invalid_api_key'],
     ['a wrong upstream key', chatPath, { body: hello, key: 'modelKey2' }, 401, 'invalid_api_key'],
     ['a chat request to an embedding model', '/openai/deployments/text-embedding-3-small/chat/completions', { body: hello, key: null }, 400, 'OperationNotSupported'],

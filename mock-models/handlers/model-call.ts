@@ -3,7 +3,7 @@
  * upstream key, then play the model's fault (latency, error status, hang, dropped connection).
  */
 import type { ModelDefinition, ModelKind, Fault } from '../definition.ts';
-import { deploymentNotFound, faultError, invalidApiKey, modelNotFound, operationNotSupported, OpenAIError } from '../errors.ts';
+import { deploymentNotFound, faultError, invalidApiKey, missingParameter, modelNotFound, operationNotSupported, OpenAIError } from '../errors.ts';
 import type { Exchange } from '../exchange.ts';
 import { parseJsonObject, readBody, sendError, sleep } from '../http.ts';
 
@@ -34,7 +34,7 @@ export async function acceptModelCall(exchange: Exchange, kind: ModelKind): Prom
   const model = name === undefined ? undefined : registry.get(name);
   if (!model) {
     if (parseError) throw parseError;
-    throw fromPath ? deploymentNotFound(fromPath) : name === undefined ? new OpenAIError(400, "Missing required parameter: 'model'.", { param: 'model' }) : modelNotFound(name);
+    throw fromPath ? deploymentNotFound(fromPath) : name === undefined ? missingParameter('model') : modelNotFound(name);
   }
 
   registry.record(model.name, {
