@@ -71,6 +71,23 @@ describe('mock-core identity providers', () => {
     expect(await status(signToken(first, claims()))).toBe(401);
   });
 
+  it('judges a token seen before as it did the first time: its exp still counts, and a new key under its kid is a new verdict', async () => {
+    const { first, jwks, status } = await setup();
+    const shortLived = signToken(first, claims({ exp: Math.floor(clock.now() / 1000) + 60 }));
+    expect(await status(shortLived)).toBe(200);
+    expect(await status(shortLived)).toBe(200);
+    clock.advance(60_000);
+    expect(await status(shortLived)).toBe(401);
+
+    // The IdP publishes other key material under the same kid; once Core's cached JWK expires and is
+    // fetched again, a token the old key signed, accepted until then, no longer verifies.
+    const token = signToken(first, claims());
+    expect(await status(token)).toBe(200);
+    jwks.keys.splice(0, 1, { ...makeKey('first') });
+    clock.advance(10 * 60_000 + 1);
+    expect(await status(token)).toBe(401);
+  });
+
   it('checks aud only when the provider names an audience, and then wants it contained', async () => {
     const { first, status } = await setup({ audience: 'dial-api' });
     expect(await status(signToken(first, claims()))).toBe(401);

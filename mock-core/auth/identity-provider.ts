@@ -2,7 +2,7 @@
  * One entry of `identityProviders`: verifies what it is given and extracts the caller's claims (reference
  * dial-core-and-chat.md §1.4–1.6; dial-core-newest.md §2).
  */
-import { createHash } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 
 import type { Clock } from '../../common/clock.ts';
 import type { IdentityProviderSettings } from '../settings.ts';
@@ -23,12 +23,21 @@ export interface UserClaims {
 
 /** Core caches a userinfo answer per token for this long. */
 const USER_INFO_CACHE_MS = 60_000;
+/** How many verified signatures are remembered (a token is a few hundred bytes). */
+const VERIFIED_SIGNATURES = 1_000;
 
 export class IdentityProvider {
   readonly settings: IdentityProviderSettings;
   readonly #jwks: JwksCache | undefined;
   readonly #clock: Clock;
   readonly #userInfo = new Map<string, { claims: Promise<UserClaims>; expiresAt: number }>();
+  /**
+   * Token → the key its signature was verified with. An RSA verify costs ~22 µs a call, and whether a token's
+   * signature holds under one key never changes; so a token seen before under the same key (the same object
+   * from the JWK cache, whose lifetimes still apply on every call) skips only the RSA step. Core verifies
+   * every time; nothing it answers differs.
+   */
+  readonly #verifiedWith = new Map<string, KeyObject>();
 
   constructor(settings: IdentityProviderSettings, clock: Clock) {
     this.settings = settings;
@@ -51,9 +60,17 @@ export class IdentityProvider {
       const kid = jwt.header.kid;
       // Core's cache is a ConcurrentHashMap: a null kid is a NullPointerException, so a 401.
       if (typeof kid !== 'string') throw new Error('the token has no "kid"');
-      verifyJwt(jwt, await this.#jwks.get(kid), this.#clock.now(), this.settings.audience);
+      const key = await this.#jwks.get(kid);
+      const verified = this.#verifiedWith.get(jwt.token) === key;
+      verifyJwt(jwt, key, this.#clock.now(), this.settings.audience, verified);
+      if (!verified) this.#rememberVerified(jwt.token, key);
     }
     return this.#claims(jwt.payload);
+  }
+
+  #rememberVerified(token: string, key: KeyObject): void {
+    if (this.#verifiedWith.size >= VERIFIED_SIGNATURES) this.#verifiedWith.delete(this.#verifiedWith.keys().next().value!);
+    this.#verifiedWith.set(token, key);
   }
 
   /** Opaque-token mode: the userinfo endpoint's answer is the claims; cached per token for 60 s. */

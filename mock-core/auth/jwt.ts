@@ -45,13 +45,18 @@ export function decodeJwt(token: string): DecodedJwt {
   return { token, header: header!, payload: payload!, signingInput: `${parts[0]}.${parts[1]}`, signature: Buffer.from(parts[2]!, 'base64url') };
 }
 
-/** Algorithm.RSA256 + JWTVerifier defaults, and `aud` when Core's provider has `audience`. */
-export function verifyJwt(jwt: DecodedJwt, key: KeyObject, nowMs: number, audience?: string): void {
+/**
+ * Algorithm.RSA256 + JWTVerifier defaults, and `aud` when Core's provider has `audience`. `signatureVerified`:
+ * this token's signature was already verified with this very key (the RSA step is skipped, nothing else).
+ */
+export function verifyJwt(jwt: DecodedJwt, key: KeyObject, nowMs: number, audience?: string, signatureVerified = false): void {
   if (jwt.header.alg !== 'RS256') throw new JwtVerificationError(`The provided Algorithm doesn't match the one defined in the JWT's Header.`);
   if (key.asymmetricKeyType !== 'rsa') throw new JwtVerificationError('The key is not an RSA public key.');
-  const verifier = createVerify('RSA-SHA256');
-  verifier.update(jwt.signingInput);
-  if (!verifier.verify(key, jwt.signature)) throw new JwtVerificationError("The Token's Signature resulted invalid when verified using the Algorithm: SHA256withRSA");
+  if (!signatureVerified) {
+    const verifier = createVerify('RSA-SHA256');
+    verifier.update(jwt.signingInput);
+    if (!verifier.verify(key, jwt.signature)) throw new JwtVerificationError("The Token's Signature resulted invalid when verified using the Algorithm: SHA256withRSA");
+  }
   const now = Math.floor(nowMs / 1000);
   const { exp, nbf, iat } = jwt.payload as { exp?: number; nbf?: number; iat?: number };
   if (exp !== undefined && exp !== null && now >= exp) throw new JwtVerificationError(`The Token has expired on ${new Date(exp * 1000).toISOString()}.`);
