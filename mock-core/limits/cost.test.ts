@@ -36,6 +36,9 @@ describe('costs as Core prices them', () => {
     expect(costOf(byCharacter, 'chat', request, stream, undefined)).toBe(8 + 30);
     expect(costOf(byCharacter, 'embedding', { input: ['a b', 'cd'] }, '{"data":[]}', undefined)).toBe(4);
 
+    // Core reads every answer as a chat's: a completion's choice has no message, and pricing it fails.
+    expect(() => costOf(byCharacter, 'completion', { input: 'a b' }, '{"choices":[{"text":"xy"}]}', undefined)).toThrow(/no message/);
+    expect(costOf(byCharacter, 'chat', request, '{"error":{"message":"busy"}}', undefined)).toBe(8);
     expect(costOf({ unit: 'image', prompt: 1 }, 'chat', request, '{}', undefined)).toBeUndefined();
     expect(costOf(undefined, 'chat', request, '{}', undefined)).toBeUndefined();
   });

@@ -71,14 +71,25 @@ function promptCharacters(type: string | undefined, request: unknown): number {
   return Array.isArray(body.input) ? body.input.reduce((sum: number, text) => sum + nonSpaceCharacters(text), 0) : nonSpaceCharacters(body.input);
 }
 
-/** The answer's text: its first choice's message, or every streamed delta of the first choice. */
+/**
+ * The answer's text: its first choice's message, or every streamed delta of the first choice. An answer
+ * without `choices` (an error) is 0; a choice without `message` (or `delta`) fails, as Core's reading of it
+ * does (a completion model's answer, for one), and Core then charges nothing.
+ */
 function answerCharacters(answer: string): number {
-  if (!answer.startsWith('data:')) return nonSpaceCharacters((JSON.parse(answer) as { choices?: { message?: { content?: unknown } }[] }).choices?.[0]?.message?.content);
+  const firstChoice = (json: string, field: 'message' | 'delta') => {
+    const choices = (JSON.parse(json) as { choices?: Record<string, { content?: unknown } | undefined>[] }).choices;
+    if (!choices) return 0;
+    const part = choices[0]?.[field];
+    if (!part) throw new Error(`the first choice has no ${field}`);
+    return nonSpaceCharacters(part.content);
+  };
+  if (!answer.startsWith('data:')) return firstChoice(answer, 'message');
   let count = 0;
   for (const event of answer.split(/\n+data: */)) {
     const data = event.replace(/^data: */, '');
     if (data.startsWith('[DONE]')) break;
-    count += nonSpaceCharacters((JSON.parse(data) as { choices?: { delta?: { content?: unknown } }[] }).choices?.[0]?.delta?.content);
+    count += firstChoice(data, 'delta');
   }
   return count;
 }
