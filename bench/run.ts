@@ -7,6 +7,7 @@
  * and count, and every request goes to 127.0.0.1.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createSign, generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +24,18 @@ const DIRECT = '/v1/openai/deployments/gpt-35-turbo/chat/completions';
 const THROUGH_CORE = '/openai/deployments/bench/chat/completions';
 const HEADERS = { 'content-type': 'application/json', 'x-upstream-key': 'modelKey1', 'api-key': 'bench-key' };
 
+// A user's token, as DIAL Chat forwards it: RS256, checked by mock-core against the JWK it is given.
+const userKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const BENCH_JWK = JSON.stringify({ ...userKey.publicKey.export({ format: 'jwk' }), kid: 'bench', alg: 'RS256', use: 'sig' });
+const USER_HEADERS = { 'content-type': 'application/json', 'x-upstream-key': 'modelKey1', authorization: `Bearer ${userToken()}` };
+
+function userToken(): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const signingInput = `${part({ alg: 'RS256', typ: 'JWT', kid: 'bench' })}.${part({ sub: 'bench-user', roles: ['bench'], iat: now - 5, exp: now + 86_400 })}`;
+  return `${signingInput}.${createSign('RSA-SHA256').update(signingInput).sign(userKey.privateKey).toString('base64url')}`;
+}
+
 interface Server {
   name: string;
   url: URL;
@@ -36,7 +49,7 @@ async function startServer(...args: string[]): Promise<Server> {
 /** A process serving one URL or more (printed on one line). */
 async function startServers(...args: string[]): Promise<Server[]> {
   // Node itself with tsx's loader (not the tsx CLI, which runs a second process): its pid is the server's.
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./serve.ts', import.meta.url)), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./serve.ts', import.meta.url)), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_JWK } });
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
     child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}`)));
@@ -57,16 +70,16 @@ function post(agent: http.Agent, url: URL, path: string, body: string, onFirstBy
 }
 
 /** Requests/s and latency percentiles at CONCURRENCY for SECONDS (and at most 10^6 requests). */
-function loadOf(server: Server, path: string): Promise<LoadResult> {
-  return load({ url: server.url, path, headers: HEADERS, body: CHAT, connections: CONCURRENCY, seconds: SECONDS });
+function loadOf(server: Server, path: string, headers: Record<string, string> = HEADERS): Promise<LoadResult> {
+  return load({ url: server.url, path, headers, body: CHAT, connections: CONCURRENCY, seconds: SECONDS });
 }
 
 /** A load run, with the CPU time (user + system) each of `processes` spent on it, per request, in µs. */
 type Measured = LoadResult & { cpu: number[] };
 
-async function measure(server: Server, path: string, processes: ChildProcess[] = []): Promise<Measured> {
+async function measure(server: Server, path: string, processes: ChildProcess[] = [], headers: Record<string, string> = HEADERS): Promise<Measured> {
   const before = processes.map((p) => cpuMs(p.pid!));
-  const result = await loadOf(server, path);
+  const result = await loadOf(server, path, headers);
   const requests = result.perSecond * SECONDS;
   return { ...result, cpu: processes.map((p, i) => ((cpuMs(p.pid!) - before[i]!) * 1000) / requests) };
 }
@@ -154,6 +167,14 @@ try {
     ['streaming time to first chunk, p99', ms(coreTtfc.p99), ms(modelsTtfc.p99), `+${ms(coreTtfc.p99 - modelsTtfc.p99)}`],
     // What each process spends, whatever the machine's core count: mock-core's share is the forwarding itself.
     ['CPU per request: mock-core (through) beside mock-models (direct)', micros(throughCore.cpu[0]!), micros(direct.cpu[0]!), ratio(throughCore.cpu[0]!, direct.cpu[0]!)],
+  ]);
+
+  // The same calls by a user with a JWT, as DIAL Chat makes them: what token validation adds to an API key.
+  const [withJwt, withKey] = await sideBySide(() => measure(core, THROUGH_CORE, [core.process], USER_HEADERS), () => measure(core, THROUGH_CORE, [core.process]));
+  printTable("through mock-core: a user's RS256 JWT beside an API key", [
+    ['figure', 'JWT', 'API key', 'ratio'],
+    [`requests/s (concurrency ${CONCURRENCY})`, withJwt.perSecond.toFixed(0), withKey.perSecond.toFixed(0), `${((withJwt.perSecond / withKey.perSecond) * 100).toFixed(0)}%`],
+    ['mock-core CPU per request', micros(withJwt.cpu[0]!), micros(withKey.cpu[0]!), ratio(withJwt.cpu[0]!, withKey.cpu[0]!)],
   ]);
 
   // As `npm start` runs them: both in one process, so the machine's cores are not split three ways.

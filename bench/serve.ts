@@ -1,7 +1,7 @@
 /**
  * A server under benchmark, in its own process: `models` (mock-models with the
  * default environment), `core <models-url>` (mock-core forwarding to those models, callers authenticated by
- * the API key `bench-key`), `embedded` (mock-core and mock-models in one process, as `npm start` runs them;
+ * the API key `bench-key`, or by a JWT signed with the key whose public JWK is in BENCH_JWK), `embedded` (mock-core and mock-models in one process, as `npm start` runs them;
  * prints both URLs) or `ceiling` (the least a node:http server can do: a fixed JSON body, or one SSE
  * chunk). Prints its URL on stdout once listening.
  */
@@ -23,7 +23,11 @@ if (which === 'models') {
 } else if (which === 'core' || which === 'embedded') {
   // `embedded`: the stub models in this same process, as `npm start` runs them.
   const modelsUrl = which === 'core' ? process.argv[3]! : (await createModels({ models: loadEnvironment().models, port: 0 })).url;
-  const settings = loadStaticSettings({ overrides: { identityProviders: { bench: { jwksUrl: 'http://127.0.0.1:1/jwks.json', rolePath: 'roles' } } } });
+  // Users' tokens are checked against the JWK the benchmark signs with (BENCH_JWK), served from here.
+  const jwks = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(`{"keys":[${process.env.BENCH_JWK ?? ''}]}`));
+  await new Promise<void>((listening) => jwks.listen(0, '127.0.0.1', listening));
+  const jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/.well-known/jwks.json`;
+  const settings = loadStaticSettings({ overrides: { identityProviders: { bench: { jwksUrl, rolePath: 'roles' } } } });
   const config = {
     models: { bench: { type: 'chat', endpoint: `${modelsUrl}/v1/openai/deployments/gpt-35-turbo/chat/completions`, upstreams: [{ endpoint: modelsUrl, key: 'modelKey1' }] } },
     keys: { 'bench-key': { project: 'bench', role: 'bench' } },
