@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 
 import { dynamicConfigSchema, type ApplicationEntry, type LimitEntry, type ModelEntry, type RoleEntry, type RouteEntry, type UpstreamEntry } from './config-schema.ts';
-import { javaRegex } from './java-regex.ts';
+import { fullMatch, javaRegex } from './java-regex.ts';
 import { nanoDollars, UNLIMITED_COST, type Pricing } from './limits/cost.ts';
 import { deepMerge, isObject, type JsonObject } from './json-merge.ts';
 
@@ -59,9 +59,8 @@ export interface Route {
   paths: RegExp[];
   methods: string[];
   userRoles?: string[];
-  upstreams: Upstream[];
+  /** A fixed answer; mock-core does not forward routes to their upstreams (the schema still checks them). */
   response?: { status: number; body: string };
-  maxRetryAttempts: number;
 }
 
 export interface CoreConfig {
@@ -161,7 +160,7 @@ export function bindConfig(tree: JsonObject, source?: string): CoreConfig {
 }
 
 /** A field under Core's camelCase name or its snake_case alias. */
-function aliasOf(entry: object, camel: string): unknown {
+export function aliasOf(entry: object, camel: string): unknown {
   const fields = entry as Record<string, unknown>;
   return fields[camel] ?? fields[camel.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)];
 }
@@ -243,16 +242,13 @@ function toRoute(name: string, entry: RouteEntry): Route {
     name,
     paths: (entry.paths ?? []).map((p) => {
       try {
-        const pattern = javaRegex(p);
-        return new RegExp(`^(?:${pattern.source})$`, pattern.flags);
+        return fullMatch(javaRegex(p));
       } catch (error) {
         throw new ConfigLoadError(`routes.${name}.paths: ${(error as Error).message}`);
       }
     }),
     methods: (entry.methods ?? []).map((m) => m.toUpperCase()),
     userRoles: aliasOf(entry, 'userRoles') as string[] | undefined,
-    upstreams: (entry.upstreams ?? []).map(toUpstream),
     response: entry.response && { status: Number(entry.response.status ?? 200), body: entry.response.body ?? '' },
-    maxRetryAttempts: Number(aliasOf(entry, 'maxRetryAttempts') ?? 1),
   };
 }

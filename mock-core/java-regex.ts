@@ -7,6 +7,11 @@
  */
 export class JavaRegexError extends Error {}
 
+/** A compiled pattern anchored at both ends, as Java's `Pattern.matcher(s).matches()` tests it. */
+export function fullMatch(pattern: RegExp): RegExp {
+  return new RegExp(`^(?:${pattern.source})$`, pattern.flags);
+}
+
 export function javaRegex(pattern: string): RegExp {
   const flags = /^\(\?([ism]+)\)/.exec(pattern);
   const body = flags ? pattern.slice(flags[0].length) : pattern;

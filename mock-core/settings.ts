@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 
 import { CoreStartupError } from './errors.ts';
-import { JavaRegexError, javaRegex } from './java-regex.ts';
+import { fullMatch, JavaRegexError, javaRegex } from './java-regex.ts';
 import { deepMerge, isObject, type JsonObject } from './json-merge.ts';
 import { vertxEnvSettings } from './vertx-env.ts';
 
@@ -129,7 +129,7 @@ function parseProvider(name: string, value: unknown): IdentityProviderSettings {
     jwksUrl,
     disableJwtVerification,
     userInfoEndpoint,
-    issuerPattern: issuerPattern && new RegExp(`^(?:${issuerPattern.source})$`, issuerPattern.flags),
+    issuerPattern: issuerPattern && fullMatch(issuerPattern),
     rolePath: (Array.isArray(rolePath) ? rolePath : [rolePath]).map(String),
     rolesDelimiter: string('rolesDelimiter') === undefined ? undefined : compile(string('rolesDelimiter')!, at('rolesDelimiter')),
     loggingKey,

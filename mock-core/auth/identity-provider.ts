@@ -4,7 +4,6 @@
  */
 import { createHash, type KeyObject } from 'node:crypto';
 
-import { BoundedMap } from '../../common/bounded-map.ts';
 import type { Clock } from '../../common/clock.ts';
 import type { IdentityProviderSettings } from '../settings.ts';
 import { JwksCache } from './jwks-cache.ts';
@@ -24,8 +23,6 @@ export interface UserClaims {
 
 /** Core caches a userinfo answer per token for this long. */
 const USER_INFO_CACHE_MS = 60_000;
-/** How many verified tokens are remembered (each a few KiB with its claims). */
-const VERIFIED_TOKENS = 1_000;
 
 export class IdentityProvider {
   readonly settings: IdentityProviderSettings;
@@ -33,13 +30,14 @@ export class IdentityProvider {
   readonly #clock: Clock;
   readonly #userInfo = new Map<string, { claims: Promise<UserClaims>; expiresAt: number }>();
   /**
-   * Token → the key its signature was verified with, and the claims read from it. An RSA verify costs
+   * Decoded token → the key its signature was verified with, and the claims read from it (TokenValidator
+   * keeps the decoded tokens, a bounded number, so entries go when they do). An RSA verify costs
    * ~22 µs a call, and whether a token's signature holds under one key never changes, nor what this provider
    * reads from its payload; so a token seen before under the same key (the same object from the JWK cache,
    * whose lifetimes still apply on every call) skips the RSA step and the reading, never the checks of
    * `exp`, `nbf`, `iat` and `aud`. Core verifies every time; nothing it answers differs.
    */
-  readonly #verified = new BoundedMap<string, { key: KeyObject; claims: UserClaims }>(VERIFIED_TOKENS);
+  readonly #verified = new WeakMap<DecodedJwt, { key: KeyObject; claims: UserClaims }>();
 
   constructor(settings: IdentityProviderSettings, clock: Clock) {
     this.settings = settings;
@@ -63,11 +61,11 @@ export class IdentityProvider {
       // Core's cache is a ConcurrentHashMap: a null kid is a NullPointerException, so a 401.
       if (typeof kid !== 'string') throw new Error('the token has no "kid"');
       const key = await this.#jwks.get(kid);
-      const known = this.#verified.get(jwt.token);
+      const known = this.#verified.get(jwt);
       verifyJwt(jwt, key, this.#clock.now(), this.settings.audience, known?.key === key);
       if (known?.key === key) return known.claims;
       const claims = this.#claims(jwt.payload);
-      this.#verified.set(jwt.token, { key, claims });
+      this.#verified.set(jwt, { key, claims });
       return claims;
     }
     return this.#claims(jwt.payload);

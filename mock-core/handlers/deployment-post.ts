@@ -7,6 +7,7 @@ import type { CoreConfig, Deployment } from '../config.ts';
 import { DialError } from '../errors.ts';
 import type { CoreExchange } from '../exchange.ts';
 import { header, readBody } from '../http.ts';
+import { isObject } from '../json-merge.ts';
 import { costOf } from '../limits/cost.ts';
 import { usageOf } from '../limits/usage.ts';
 import { forward } from '../upstream/forward.ts';
@@ -71,9 +72,9 @@ function withDefaults(deployment: Deployment, raw: Buffer): { bytes: Buffer; jso
   } catch {
     throw new DialError(400);
   }
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new DialError(400);
+  if (!isObject(body)) throw new DialError(400);
   const missing = Object.keys(deployment.defaults).filter((key) => !(key in body));
-  if (missing.length === 0 && !deployment.overrideName) return { bytes: raw, json: body as Record<string, unknown> };
+  if (missing.length === 0 && !deployment.overrideName) return { bytes: raw, json: body };
   const changed: Record<string, unknown> = { ...body };
   for (const key of missing) changed[key] = deployment.defaults[key];
   if (deployment.overrideName) changed.model = deployment.overrideName;

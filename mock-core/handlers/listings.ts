@@ -3,7 +3,7 @@
  * shaped as Core's ModelData/ApplicationData (reference dial-core-and-chat.md §3.2, dial-core-newest.md §4).
  */
 import { hasAccess } from '../access.ts';
-import type { Deployment } from '../config.ts';
+import { aliasOf, type Deployment } from '../config.ts';
 import { DialError } from '../errors.ts';
 import type { CoreExchange } from '../exchange.ts';
 import { sendJson, sendText } from '../http.ts';
@@ -47,28 +47,28 @@ function listOf(deployments: Deployment[]) {
 
 function describe(deployment: Deployment): Record<string, unknown> {
   const e = deployment.entry as Record<string, unknown>;
-  const pick = (camel: string, snake: string) => e[camel] ?? e[snake];
+  const pick = (camel: string) => aliasOf(e, camel);
   const model = deployment.kind === 'model';
   const entry: Record<string, unknown> = {
     id: deployment.name,
     model: model ? deployment.name : undefined,
     application: model ? undefined : deployment.name,
-    display_name: pick('displayName', 'display_name'),
-    display_version: pick('displayVersion', 'display_version'),
-    icon_url: pick('iconUrl', 'icon_url'),
+    display_name: pick('displayName'),
+    display_version: pick('displayVersion'),
+    icon_url: pick('iconUrl'),
     description: e.description,
     reference: e.reference ?? deployment.name,
     owner: e.owner ?? OWNER,
     object: model ? 'model' : 'application',
     status: 'succeeded',
-    created_at: pick('createdAt', 'created_at') ?? CREATED,
-    updated_at: pick('updatedAt', 'updated_at') ?? CREATED,
-    features: features(e.features as Record<string, unknown> | undefined),
+    created_at: pick('createdAt') ?? CREATED,
+    updated_at: pick('updatedAt') ?? CREATED,
+    features: features(deployment),
     defaults: e.defaults ?? {},
-    description_keywords: pick('descriptionKeywords', 'description_keywords') ?? [],
+    description_keywords: pick('descriptionKeywords') ?? [],
     max_retry_attempts: deployment.maxRetryAttempts,
-    input_attachment_types: pick('inputAttachmentTypes', 'input_attachment_types'),
-    max_input_attachments: pick('maxInputAttachments', 'max_input_attachments'),
+    input_attachment_types: pick('inputAttachmentTypes'),
+    max_input_attachments: pick('maxInputAttachments'),
     ...(model
       ? {
           lifecycle_status: 'generally-available',
@@ -80,7 +80,7 @@ function describe(deployment: Deployment): Record<string, unknown> {
             fine_tune: false,
             inference: false,
           },
-          tokenizer_model: pick('tokenizerModel', 'tokenizer_model'),
+          tokenizer_model: pick('tokenizerModel'),
           limits: tokenLimits(e.limits as Record<string, unknown> | undefined),
           pricing: e.pricing,
         }
@@ -95,19 +95,20 @@ function tokenLimits(limits: Record<string, unknown> | undefined): Record<string
   return limits && { max_total_tokens: limits.maxTotalTokens, max_prompt_tokens: limits.maxPromptTokens, max_completion_tokens: limits.maxCompletionTokens };
 }
 
-function features(f: Record<string, unknown> = {}): Record<string, boolean> {
-  const flag = (camel: string, snake: string, fallback: boolean) => Boolean(f[camel] ?? f[snake] ?? fallback);
+function features(deployment: Deployment): Record<string, boolean> {
+  const f = deployment.entry.features ?? {};
+  const flag = (camel: string, fallback = false) => Boolean(aliasOf(f, camel) ?? fallback);
   return {
-    rate: Boolean(f.rateEndpoint ?? f.rate_endpoint),
-    tokenize: Boolean(f.tokenizeEndpoint ?? f.tokenize_endpoint),
-    truncate_prompt: Boolean(f.truncatePromptEndpoint ?? f.truncate_prompt_endpoint),
-    configuration: Boolean(f.configurationEndpoint ?? f.configuration_endpoint),
-    system_prompt: flag('systemPromptSupported', 'system_prompt_supported', true),
-    tools: flag('toolsSupported', 'tools_supported', false),
-    seed: flag('seedSupported', 'seed_supported', false),
-    url_attachments: flag('urlAttachmentsSupported', 'url_attachments_supported', false),
-    folder_attachments: flag('folderAttachmentsSupported', 'folder_attachments_supported', false),
-    allow_resume: flag('allowResume', 'allow_resume', true),
-    accessible_by_per_request_key: flag('accessibleByPerRequestKey', 'accessible_by_per_request_key', true),
+    rate: flag('rateEndpoint'),
+    tokenize: flag('tokenizeEndpoint'),
+    truncate_prompt: flag('truncatePromptEndpoint'),
+    configuration: flag('configurationEndpoint'),
+    system_prompt: flag('systemPromptSupported', true),
+    tools: flag('toolsSupported'),
+    seed: flag('seedSupported'),
+    url_attachments: flag('urlAttachmentsSupported'),
+    folder_attachments: flag('folderAttachmentsSupported'),
+    allow_resume: flag('allowResume', true),
+    accessible_by_per_request_key: deployment.accessibleByPerRequestKey,
   };
 }

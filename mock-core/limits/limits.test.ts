@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
 import { SlidingWindow } from './sliding-window.ts';
-import { totalTokensOf } from './usage.ts';
+import { usageOf } from './usage.ts';
+
+const totalTokensOf = (body: string) => usageOf(body)?.total ?? 0;
 
 describe('sliding windows (Core RateWindow)', () => {
   it('sums the buckets still inside the window and forgets older ones', () => {

@@ -175,11 +175,8 @@ const COST_ORDER = ['monthly', 'weekly', 'daily', 'minutely'];
 
 /** All the caller's roles count, whatever the deployment admits: a budget is not per model. */
 function costLimitFor(caller: Principal, config: CoreConfig): CostLimit {
-  const fallback = config.costLimits.get('default') ?? NO_COST_LIMIT;
-  const defined = caller.roles.map((role) => config.costLimits.get(role)).filter((l): l is CostLimit => l !== undefined);
-  if (defined.length <= 1) return defined[0] ?? fallback;
-  const max = (field: keyof CostLimit) => Math.max(...defined.map((l) => l[field]));
-  return { minute: max('minute'), day: max('day'), week: max('week'), month: max('month') };
+  const costLimitOf = (role: string) => config.costLimits.get(role);
+  return fieldwiseMax(caller.roles.map(costLimitOf), costLimitOf('default') ?? NO_COST_LIMIT);
 }
 
 /** Counters are per principal: `Users/<sub>/` or `Keys/<project>/`. A user without `sub` cannot call models. */
@@ -189,14 +186,18 @@ function bucketOf(caller: Principal, deployment: Deployment): string {
   return `Users/${caller.sub}/`;
 }
 
-export function limitFor(caller: Principal, deployment: Deployment, config: CoreConfig): Limit {
+function limitFor(caller: Principal, deployment: Deployment, config: CoreConfig): Limit {
   const limitOf = (role: string) => config.roles.get(role)?.get(deployment.name);
-  const fallback = limitOf('default') ?? NO_LIMIT;
   const candidates = deployment.userRoles === undefined ? caller.roles : caller.roles.filter((r) => deployment.userRoles!.includes(r));
-  const defined = candidates.map(limitOf).filter((l): l is Limit => l !== undefined);
+  return fieldwiseMax(candidates.map(limitOf), limitOf('default') ?? NO_LIMIT);
+}
+
+/** Core's rule for a caller with several roles: each field's maximum over the roles that set one, else `fallback`. */
+function fieldwiseMax<T extends { [K in keyof T]: number }>(candidates: (T | undefined)[], fallback: T): T {
+  const defined = candidates.filter((l): l is T => l !== undefined);
   if (defined.length <= 1) return defined[0] ?? fallback;
-  const max = (field: keyof Limit) => Math.max(...defined.map((l) => l[field]));
-  return { minute: max('minute'), day: max('day'), week: max('week'), month: max('month'), requestHour: max('requestHour'), requestDay: max('requestDay') };
+  const fields = Object.keys(defined[0]!) as (keyof T)[];
+  return Object.fromEntries(fields.map((field) => [field, Math.max(...defined.map((l) => l[field]))])) as T;
 }
 
 /** "a", "a and b", "a, b and c", in the order monthly, weekly, daily, minute (Core's TokenRateLimit). */

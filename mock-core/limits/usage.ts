@@ -31,7 +31,3 @@ export function usageOf(body: string): TokenUsage | undefined {
   }
   return undefined;
 }
-
-export function totalTokensOf(body: string): number {
-  return usageOf(body)?.total ?? 0;
-}

@@ -1,3 +1,4 @@
+import { BoundedMap } from '../../common/bounded-map.ts';
 import type { PostLoginOutcome } from './post-login.ts';
 
 /** An outcome with nothing in it: the login ran no Action, or none asked for anything. */
@@ -9,13 +10,12 @@ export const NO_OUTCOME: PostLoginOutcome = Object.freeze({ accessTokenClaims: {
  */
 export class Outcomes {
   static readonly LIMIT = 10_000;
-  readonly #byGrant = new Map<string, PostLoginOutcome>();
+  readonly #byGrant = new BoundedMap<string, PostLoginOutcome>(Outcomes.LIMIT);
   readonly #byRequest = new WeakMap<object, PostLoginOutcome>();
 
   remember(grantId: string, outcome: PostLoginOutcome): void {
-    // Oldest first out: a Map iterates in insertion order, so re-inserting marks an entry as fresh.
+    // Oldest first out; deleting first makes a re-remembered grant the freshest.
     this.#byGrant.delete(grantId);
-    if (this.#byGrant.size >= Outcomes.LIMIT) this.#byGrant.delete(this.#byGrant.keys().next().value!);
     this.#byGrant.set(grantId, outcome);
   }
 

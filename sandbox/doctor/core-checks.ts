@@ -4,7 +4,7 @@
  */
 import { bindConfig, ConfigLoadError } from '../../mock-core/config.ts';
 import { CoreStartupError } from '../../mock-core/errors.ts';
-import { JavaRegexError, javaRegex } from '../../mock-core/java-regex.ts';
+import { fullMatch, JavaRegexError, javaRegex } from '../../mock-core/java-regex.ts';
 import { isObject, type JsonObject } from '../../mock-core/json-merge.ts';
 import { parseSettings } from '../../mock-core/settings.ts';
 import type { Finding } from './findings.ts';
@@ -80,8 +80,7 @@ function checkIssuerPattern(pattern: string, where: string, issuer: string | und
   if (!issuer) return [];
   let regex: RegExp;
   try {
-    const compiled = javaRegex(pattern);
-    regex = new RegExp(`^(?:${compiled.source})$`, compiled.flags);
+    regex = fullMatch(javaRegex(pattern));
   } catch (error) {
     if (error instanceof JavaRegexError) return []; // reported as "Core will not start"
     throw error;
