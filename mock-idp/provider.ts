@@ -90,7 +90,7 @@ export function createProvider(deps: ProviderDeps): Provider {
           const api = apiFor(resourceToAudience(resource));
           if (!api) throw new Auth0Error(403, 'access_denied', `Service not found: ${resourceToAudience(resource)}`);
           if (ctx.oidc.params?.grant_type === 'client_credentials') checkClientGrant(tenant, client.clientId, api.identifier);
-          return resourceServerInfo(api, keys.current.kid);
+          return resourceServerInfo(api);
         },
       },
     },

@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 
 import express, { type NextFunction, type Request, type Response } from 'express';
 
-import { REQUESTED_SCOPE_PARAM, audienceToResource } from './auth0.ts';
+import { REQUESTED_SCOPE_PARAM, audienceToResource, resourceToAudience } from './auth0.ts';
 import { Auth0Error } from './errors.ts';
 import type { Tenant } from './tenant.ts';
 
@@ -55,7 +55,9 @@ export function tokenRequestShim(tenant: Tenant) {
       if (audience && !body.resource) body.resource = audienceToResource(audience);
       delete body.audience;
     }
-    const clientGrant = tenant.client_grants.find((g) => g.client_id === body.client_id && g.audience === audience);
+    // The API the token will be for: the one asked for, else the tenant's default (as oidc-provider resolves it).
+    const api = body.resource ? resourceToAudience(body.resource) : tenant.default_audience;
+    const clientGrant = tenant.client_grants.find((g) => g.client_id === body.client_id && g.audience === api);
     if (body.grant_type === 'client_credentials' && clientGrant) {
       // Auth0 grants the client grant's scopes: all of them when none are asked for, and never others.
       const notGranted = (body.scope ?? '').split(' ').filter((s) => s && !clientGrant.scope.includes(s));

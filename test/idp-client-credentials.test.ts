@@ -38,6 +38,18 @@ describe('mock-idp client_credentials', () => {
     expect(response).toEqual({ status: 403, body: { error: 'access_denied', error_description: 'Client has not been granted scopes: write:reports' } });
   });
 
+  it('applies the client grant of the default audience when the request names none', async () => {
+    const tenant = tutorialTenant((t) => {
+      t.resource_servers.push({ name: 'Reports', identifier: 'https://reports.example/', scopes: ['read:reports', 'write:reports'], token_lifetime: 600, allow_offline_access: false });
+      t.client_grants.push({ client_id: 'ci-runner', audience: 'https://reports.example/', scope: ['read:reports'] });
+      t.default_audience = 'https://reports.example/';
+    });
+    await using reports = await startTestIdp({ tenant });
+    expect((await reports.token({ grant_type: 'client_credentials', ...ciRunner })).body.scope).toBe('read:reports');
+    const refused = await reports.token({ grant_type: 'client_credentials', ...ciRunner, scope: 'read:reports write:reports' });
+    expect(refused).toEqual({ status: 403, body: { error: 'access_denied', error_description: 'Client has not been granted scopes: write:reports' } });
+  });
+
   it('takes the client secret in an HTTP Basic header, form-urlencoded as RFC 6749 says', async () => {
     const basic = `Basic ${Buffer.from('ci-runner:ci-runner-secret').toString('base64')}`;
     const { status } = await idp.token({ grant_type: 'client_credentials', audience: 'dial-api' }, { headers: { authorization: basic } });

@@ -58,7 +58,7 @@ async function passwordGrant(ctx: KoaContextWithOIDC, deps: ProviderDeps, outcom
 
   // An API token carries the API's scopes; the opaque one (no API) the OIDC scopes it is good for at /userinfo.
   const at = new provider.AccessToken({ accountId: user.user_id, client, grantId, gty: 'password', scope: (api ? apiScopes : oidcScopes).join(' ') || undefined });
-  if (api) at.resourceServer = new provider.ResourceServer(audienceToResource(api.identifier), resourceServerInfo(api, deps.keys.current.kid));
+  if (api) at.resourceServer = new provider.ResourceServer(audienceToResource(api.identifier), resourceServerInfo(api));
   const accessToken = await at.save();
 
   let refreshToken: string | undefined;
