@@ -5,6 +5,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Clock } from '../common/clock.ts';
 import { OIDC_SCOPES } from './accounts.ts';
 import type { Outcomes } from './actions/outcomes.ts';
+import type { PostLoginOutcome } from './actions/post-login.ts';
 
 type Jwt = { header?: object; payload: Record<string, unknown> };
 
@@ -32,16 +33,24 @@ export function shapeAccessToken(ctx: KoaContextWithOIDC, token: { kind: string 
   if (grantType === 'password' || grantType.endsWith('/password-realm')) payload.gty = 'password';
   if (grantType === 'refresh_token') payload.gty = 'refresh_token';
 
-  // Auth0's scope claim lists the OIDC scopes beside the API's, then what the Actions added or removed.
-  const outcome = outcomes.forRequest(ctx);
   const requested = (grantedOidcScope(ctx) ?? String(ctx.oidc.params?.scope ?? '')).split(' ');
-  const scopes = new Set([...requested.filter((s) => OIDC_SCOPES.has(s)), ...String(payload.scope ?? '').split(' ')]);
+  const scopes = auth0Scopes(requested, String(payload.scope ?? '').split(' '), outcomes.forRequest(ctx));
+  payload.scope = scopes.join(' ') || undefined;
+  payload.aud = auth0Audience(payload.aud, scopes, issuer);
+}
+
+/** Auth0's scope claim: the requested OIDC scopes beside the API's, then what the Actions added or removed. */
+export function auth0Scopes(requested: readonly string[], apiScopes: readonly string[], outcome?: Pick<PostLoginOutcome, 'scopesAdded' | 'scopesRemoved'>): string[] {
+  const scopes = new Set([...requested.filter((s) => OIDC_SCOPES.has(s)), ...apiScopes]);
   for (const s of outcome?.scopesAdded ?? []) scopes.add(s);
   for (const s of outcome?.scopesRemoved ?? []) scopes.delete(s);
   scopes.delete('');
-  payload.scope = [...scopes].join(' ') || undefined;
-  // With openid, Auth0 makes the token good at /userinfo too: aud becomes [api, <issuer>userinfo].
-  if (scopes.has('openid')) payload.aud = [payload.aud, `${issuer}userinfo`];
+  return [...scopes];
+}
+
+/** With openid, Auth0 makes a user's token good at /userinfo too: aud becomes [api, <issuer>userinfo]. */
+export function auth0Audience(audience: unknown, scopes: readonly string[], issuer: string): unknown {
+  return scopes.includes('openid') ? [audience, `${issuer}userinfo`] : audience;
 }
 
 /** The OIDC scopes the login granted, offline_access included (see REQUESTED_SCOPE_PARAM in auth0.ts). */

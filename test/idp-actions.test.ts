@@ -71,6 +71,9 @@ describe('the Post-Login Actions runtime', () => {
     idp = await startTestIdp({ tenant: tenantWithActions([fixture('second')], (t) => (t.resource_servers[0]!.scopes = ['chat:read', 'chat:write'])) });
     const { body } = await idp.token({ grant_type: 'password', ...dialChat, ...alice, audience: 'dial-api', scope: 'openid chat:read chat:write' });
     expect((await idp.verify(body.access_token!)).scope).toBe('openid chat:read');
+    // A minted token carries what a login gives: the Action's scope change, and /userinfo in aud with openid.
+    const minted = await fetch(`${idp.httpUrl}/__control/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: alice.username, scope: 'openid chat:read chat:write' }) });
+    expect(((await minted.json()) as { claims: Record<string, unknown> }).claims).toMatchObject({ scope: 'openid chat:read', aud: ['dial-api', `${idp.issuer}userinfo`] });
   });
 
   it('drops restricted claims silently as Auth0 does, keeps namespaced and ID-token claims, and passes secrets', async () => {

@@ -7,6 +7,7 @@ import { SignJWT } from 'jose';
 
 import { OIDC_SCOPES } from '../accounts.ts';
 import { Auth0Error } from '../errors.ts';
+import { auth0Audience, auth0Scopes } from '../token-shapes.ts';
 import type { ProviderDeps } from '../provider.ts';
 
 export interface MintRequest {
@@ -30,7 +31,9 @@ export async function mintToken(deps: ProviderDeps, request: MintRequest, now = 
   const audience = request.audience ?? tenant.default_audience ?? tenant.resource_servers[0]?.identifier;
   const api = tenant.resource_servers.find((r) => r.identifier === audience);
   if (!audience) throw new Auth0Error(400, 'invalid_request', 'No audience given, and the tenant has no API to default to.');
-  const scopes = (request.scope ?? '').split(' ').filter(Boolean);
+  const requested = (request.scope ?? '').split(' ').filter(Boolean);
+  const apiScopes = requested.filter((s) => !OIDC_SCOPES.has(s));
+  let scopes = auth0Scopes(requested, apiScopes);
   const iat = Math.floor(now / 1000);
   const claims: Record<string, unknown> = { iss: issuer };
 
@@ -43,10 +46,12 @@ export async function mintToken(deps: ProviderDeps, request: MintRequest, now = 
     if (!client) throw new Auth0Error(400, 'invalid_request', `No application ${request.client_id ?? 'for users'} in the tenant.`);
     const outcome = request.actions === false
       ? undefined
-      : await trigger.run({ user, client, protocol: 'oauth2-password', audience, scopes, request: { ip: '127.0.0.1', hostname: 'mint', method: 'POST', query: {}, body: {} } });
+      : await trigger.run({ user, client, protocol: 'oauth2-password', audience, scopes: requested, request: { ip: '127.0.0.1', hostname: 'mint', method: 'POST', query: {}, body: {} } });
+    // As at a login: the Actions' scope changes, and /userinfo in aud with openid.
+    scopes = auth0Scopes(requested, apiScopes, outcome);
     Object.assign(claims, {
       sub: user.user_id,
-      aud: scopes.includes('openid') ? [audience, `${issuer}userinfo`] : audience,
+      aud: auth0Audience(audience, scopes, issuer),
       azp: client.client_id,
       ...outcome?.accessTokenClaims,
     });
@@ -61,7 +66,7 @@ export async function mintToken(deps: ProviderDeps, request: MintRequest, now = 
   Object.assign(claims, {
     iat: lifetime < 0 ? iat + lifetime - 60 : iat,
     exp: iat + lifetime,
-    scope: [...scopes.filter((s) => OIDC_SCOPES.has(s)), ...scopes.filter((s) => !OIDC_SCOPES.has(s))].join(' ') || undefined,
+    scope: scopes.join(' ') || undefined,
     ...request.claims,
   });
   const payload = Object.fromEntries(Object.entries(claims).filter(([, v]) => v !== undefined));
