@@ -58,11 +58,16 @@ export interface SettingsSources {
 }
 
 export function loadStaticSettings(sources: SettingsSources): StaticSettings {
+  return parseSettings(mergeStaticSettings(sources));
+}
+
+/** The settings tree Core builds before reading it: its defaults, the file, then the environment. */
+export function mergeStaticSettings(sources: SettingsSources): JsonObject {
   let merged = coreDefaultSettings();
   if (sources.file) merged = deepMerge(merged, readSettingsFile(sources.file));
   if (sources.overrides) merged = deepMerge(merged, sources.overrides);
   if (sources.env) merged = deepMerge(merged, vertxEnvSettings(sources.env));
-  return parseSettings(merged);
+  return merged;
 }
 
 function readSettingsFile(file: string): JsonObject {

@@ -4,7 +4,6 @@ import { join, resolve } from 'node:path';
 
 import { Command } from 'commander';
 
-import { ConfigLoadError } from '../mock-core/config.ts';
 import { CORE_DEFAULTS } from '../mock-core/defaults.ts';
 import { IDP_DEFAULTS } from '../mock-idp/defaults.ts';
 import { DIRECTORY_FILE } from '../mock-idp/directory/directory.ts';
@@ -221,8 +220,6 @@ try {
 } catch (error) {
   if (error instanceof SandboxError) {
     process.stderr.write(`[sandbox] ${error.message}\n`);
-  } else if (error instanceof ConfigLoadError) {
-    process.stderr.write(`[sandbox] DIAL Core would not start: its dynamic settings do not load: ${error.message}\n`);
   } else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
     process.stderr.write(`[sandbox] ${(error as Error).message}: another sandbox may be running. Stop it, or choose other ports (--help).\n`);
   } else {

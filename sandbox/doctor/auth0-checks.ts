@@ -5,9 +5,8 @@
  * model's userRoles can be satisfied.
  */
 import { createMemoryLogger } from '../../common/log.ts';
+import { hasAccess } from '../../mock-core/access.ts';
 import { rolesAt } from '../../mock-core/auth/identity-provider.ts';
-import { bindConfig } from '../../mock-core/config.ts';
-import { isObject } from '../../mock-core/json-merge.ts';
 import { ActionRunner } from '../../mock-idp/actions/action-runner.ts';
 import { PostLoginTrigger, type PostLoginOutcome } from '../../mock-idp/actions/post-login.ts';
 import type { Tenant, TenantUser } from '../../mock-idp/tenant.ts';
@@ -119,22 +118,17 @@ export async function checkRoles(inputs: DoctorInputs, tenant: Tenant): Promise<
 
 function checkUserRoles(inputs: DoctorInputs, tenant: Tenant, seen: (user: TenantUser) => string[]): Finding[] {
   const findings: Finding[] = [];
-  for (const { file, text } of inputs.configFiles) {
-    let config;
-    try {
-      const tree = JSON.parse(text) as unknown;
-      config = isObject(tree) ? bindConfig(tree, file) : undefined;
-    } catch {
-      continue; // reported by the config checks
-    }
-    for (const deployment of [...(config?.models.values() ?? []), ...(config?.applications.values() ?? [])]) {
+  // A file Core would not load is reported by the config checks.
+  for (const { file, config } of inputs.configFiles) {
+    if (!config) continue;
+    for (const deployment of [...config.models.values(), ...config.applications.values()]) {
       const roles = deployment.userRoles;
       if (roles === undefined) continue;
       if (roles.length === 0) {
         findings.push({ check: 'user-roles-nobody', severity: 'warning', where: `${file}: ${deployment.kind}s.${deployment.name}.userRoles`, title: `${deployment.name} has userRoles []: nobody may use it (since Core 0.18)`, compared: 'userRoles: [] means "no role opens it"; only an absent userRoles opens a deployment to everyone', fix: 'remove userRoles to open it to everyone, or list the roles that may use it' });
         continue;
       }
-      const users = tenant.users.filter((u) => seen(u).some((r) => roles.includes(r)));
+      const users = tenant.users.filter((u) => hasAccess(roles, seen(u)));
       if (users.length === 0) {
         findings.push({
           check: 'user-roles-unsatisfiable', severity: 'warning', where: `${file}: ${deployment.kind}s.${deployment.name}.userRoles`,

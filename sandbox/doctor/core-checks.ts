@@ -2,13 +2,12 @@
  * Checks of DIAL Core's settings against Core's real rules (reference dial-core-and-chat.md §1, §2.7, §7):
  * what stops Core from starting, what lets it start and then refuses every token, and what will bite later.
  */
-import { bindConfig, ConfigLoadError } from '../../mock-core/config.ts';
 import { CoreStartupError } from '../../mock-core/errors.ts';
 import { fullMatch, JavaRegexError, javaRegex } from '../../mock-core/java-regex.ts';
 import { isObject, type JsonObject } from '../../mock-core/json-merge.ts';
 import { parseSettings } from '../../mock-core/settings.ts';
 import type { Finding } from './findings.ts';
-import { jsonHints, type DoctorInputs } from './inputs.ts';
+import type { DoctorInputs } from './inputs.ts';
 
 type RawProvider = { name: string; settings: JsonObject };
 
@@ -101,25 +100,16 @@ function checkIssuerPattern(pattern: string, where: string, issuer: string | und
 /** The dynamic config files as Jackson reads them: strict JSON, then Core's shapes. */
 export function checkCoreConfig(inputs: DoctorInputs): Finding[] {
   const findings: Finding[] = [];
-  for (const { file, text } of inputs.configFiles) {
-    let tree: unknown;
-    try {
-      tree = JSON.parse(text);
-    } catch (error) {
+  for (const { file, notJson, willNotLoad } of inputs.configFiles) {
+    if (notJson !== undefined) {
       findings.push({
         check: 'config-not-json', severity: 'error', where: file,
         title: `${file.split('/').pop()} is not strict JSON: DIAL Core will not start (and a hot reload keeps the old config)`,
-        compared: `${(error as Error).message}${jsonHints(text)}`,
+        compared: notJson,
         fix: 'Core reads strict JSON: one object in {}, no comments, no trailing commas, double quotes only',
       });
-      continue;
-    }
-    try {
-      if (!isObject(tree)) throw new ConfigLoadError('the root must be a JSON object ({…})', file);
-      bindConfig(tree, file);
-    } catch (error) {
-      if (!(error instanceof ConfigLoadError)) throw error;
-      findings.push({ check: 'config-will-not-load', severity: 'error', where: file, title: `DIAL Core will not load ${file.split('/').pop()}`, compared: error.reason, fix: 'remove or rename the key Core does not know, or fix the value' });
+    } else if (willNotLoad !== undefined) {
+      findings.push({ check: 'config-will-not-load', severity: 'error', where: file, title: `DIAL Core will not load ${file.split('/').pop()}`, compared: willNotLoad, fix: 'remove or rename the key Core does not know, or fix the value' });
     }
   }
   return findings;

@@ -1,14 +1,15 @@
 /**
  * What the doctor examines: Core's static settings as written (file + `aidial.*` lines, not yet validated,
- * so a setting Core would refuse is a finding rather than a crash), the dynamic config files as text, DIAL
+ * so a setting Core would refuse is a finding rather than a crash), the dynamic config files as bound, DIAL
  * Chat's environment, and the tenant, from an environment folder or from files named one by one.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
-import { coreDefaultSettings } from '../../mock-core/settings.ts';
-import { deepMerge, isObject, type JsonObject } from '../../mock-core/json-merge.ts';
-import { vertxEnvSettings } from '../../mock-core/vertx-env.ts';
+import { bindConfig, ConfigLoadError, type CoreConfig } from '../../mock-core/config.ts';
+import { CoreStartupError } from '../../mock-core/errors.ts';
+import { isObject, type JsonObject } from '../../mock-core/json-merge.ts';
+import { mergeStaticSettings } from '../../mock-core/settings.ts';
 import type { Tenant } from '../../mock-idp/tenant.ts';
 import { loadTenant } from '../load-tenant.ts';
 
@@ -18,13 +19,23 @@ export interface DoctorInputs {
   settingsSource: string;
   /** Why the settings file is no JSON object, when it is not (Core's defaults stand in for it). */
   settingsUnreadable?: string;
-  /** Each dynamic config file: its path and text. */
-  configFiles: { file: string; text: string }[];
+  /** Each dynamic config file, read and bound once for every check. */
+  configFiles: ConfigFile[];
   /** DIAL Chat's environment (empty when none was given). */
   chatEnv: Record<string, string>;
   chatEnvSource?: string;
   tenant?: Tenant;
   tenantSource?: string;
+}
+
+/** A dynamic config file as Core would take it: bound, or why it is not strict JSON, or why Core refuses it. */
+export interface ConfigFile {
+  file: string;
+  config?: CoreConfig;
+  /** The JSON parser's message, with hints at the usual causes. */
+  notJson?: string;
+  /** Core's reason for not loading it. */
+  willNotLoad?: string;
 }
 
 export interface InputPaths {
@@ -39,21 +50,19 @@ export interface InputPaths {
 export function readInputs(paths: InputPaths): DoctorInputs {
   const envDir = paths.envDir && resolve(paths.envDir);
   const settingsFile = paths.settings ?? (envDir && existing(join(envDir, 'core', 'aidial.settings.json')));
-  let settings = coreDefaultSettings();
+  // As Core merges them (mock-core's own merge), short of validating: a setting Core refuses is a finding.
+  const env = Object.assign({}, ...(paths.envFiles ?? []).map(readEnvLines)) as Record<string, string>;
+  let settings: JsonObject;
   let settingsUnreadable: string | undefined;
-  if (settingsFile) {
-    const text = readFileSync(settingsFile, 'utf8');
-    try {
-      const parsed = JSON.parse(text) as unknown;
-      if (!isObject(parsed)) throw new Error(`the root is ${Array.isArray(parsed) ? 'an array' : typeof parsed}, not an object ({…})`);
-      settings = deepMerge(settings, parsed);
-    } catch (error) {
-      settingsUnreadable = `${(error as Error).message}${jsonHints(text)}`;
-    }
+  try {
+    settings = mergeStaticSettings({ file: settingsFile, env });
+  } catch (error) {
+    if (!(error instanceof CoreStartupError)) throw error;
+    settingsUnreadable = `${error.reason}${existsSync(settingsFile!) ? jsonHints(readFileSync(settingsFile!, 'utf8')) : ''}`;
+    settings = mergeStaticSettings({ env });
   }
-  for (const file of paths.envFiles ?? []) settings = deepMerge(settings, vertxEnvSettings(readEnvLines(file)));
 
-  const configFiles = (paths.config ?? configFilesOf(settings, settingsFile)).filter((f) => existsSync(f)).map((file) => ({ file, text: readFileSync(file, 'utf8') }));
+  const configFiles = (paths.config ?? configFilesOf(settings, settingsFile)).filter((f) => existsSync(f)).map(readConfigFile);
   const chatEnvFile = paths.chatEnv ?? (envDir && existing(join(envDir, 'chat.env')));
   const tenantFile = envDir && existing(join(envDir, 'tenant.yaml'));
   return {
@@ -66,6 +75,23 @@ export function readInputs(paths: InputPaths): DoctorInputs {
     tenant: tenantFile ? loadTenant(tenantFile) : undefined,
     tenantSource: tenantFile,
   };
+}
+
+function readConfigFile(file: string): ConfigFile {
+  const text = readFileSync(file, 'utf8');
+  let tree: unknown;
+  try {
+    tree = JSON.parse(text);
+  } catch (error) {
+    return { file, notJson: `${(error as Error).message}${jsonHints(text)}` };
+  }
+  try {
+    if (!isObject(tree)) throw new ConfigLoadError('the root must be a JSON object ({…})', file);
+    return { file, config: bindConfig(tree, file) };
+  } catch (error) {
+    if (!(error instanceof ConfigLoadError)) throw error;
+    return { file, willNotLoad: error.reason };
+  }
 }
 
 function configFilesOf(settings: JsonObject, settingsFile: string | undefined): string[] {
@@ -90,7 +116,7 @@ function existing(file: string): string | undefined {
 }
 
 /** What commonly makes a hand-written JSON file not strict JSON, as " — …" to append to the parser's message. */
-export function jsonHints(text: string): string {
+function jsonHints(text: string): string {
   const hints: string[] = [];
   if (/^\s*"[^"]+"\s*:/.test(text)) hints.push('the file is a fragment ("models": …) without the outer { }, as the tutorial shows it');
   if (/,\s*[}\]]/.test(text)) hints.push('a trailing comma before } or ]');
