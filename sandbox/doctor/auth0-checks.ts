@@ -74,7 +74,7 @@ export function checkCallbacks(inputs: DoctorInputs): Finding[] {
 /** Runs the Post-Login Actions for each user as a login would, and compares what Core would read. */
 export async function checkRoles(inputs: DoctorInputs, tenant: Tenant): Promise<Finding[]> {
   const providers = rawProviders(inputs.settings);
-  const rolePaths = providers.flatMap(({ settings }) => (Array.isArray(settings.rolePath) ? settings.rolePath.map(String) : typeof settings.rolePath === 'string' ? [settings.rolePath] : []));
+  const rolePaths = providers.flatMap((provider) => provider.rolePaths);
   if (rolePaths.length === 0 || tenant.users.length === 0) return [];
   const log = createMemoryLogger('doctor');
   const runner = new ActionRunner();

@@ -9,12 +9,21 @@ import { parseSettings } from '../../mock-core/settings.ts';
 import type { Finding } from './findings.ts';
 import type { DoctorInputs } from './inputs.ts';
 
-type RawProvider = { name: string; settings: JsonObject };
+/** An identity provider as written: its settings, and the two fields several checks read. */
+type RawProvider = { name: string; settings: JsonObject; jwksUrl: string | undefined; rolePaths: string[] };
 
 export function rawProviders(settings: JsonObject): RawProvider[] {
   const providers = isObject(settings.identityProviders) ? settings.identityProviders : {};
-  return Object.entries(providers).filter(([, v]) => isObject(v)).map(([name, v]) => ({ name, settings: v as JsonObject }));
+  return Object.entries(providers).filter((entry): entry is [string, JsonObject] => isObject(entry[1])).map(([name, provider]) => ({
+    name,
+    settings: provider,
+    jwksUrl: typeof provider.jwksUrl === 'string' ? provider.jwksUrl : undefined,
+    rolePaths: Array.isArray(provider.rolePath) ? provider.rolePath.map(String) : typeof provider.rolePath === 'string' ? [provider.rolePath] : [],
+  }));
 }
+
+/** `https:///…`: java.net.URL reads an empty host. */
+export const TRIPLE_SLASH = /^[a-z][a-z0-9+.-]*:\/\/\//i;
 
 export function checkCoreSettings(inputs: DoctorInputs, issuer: string | undefined): Finding[] {
   const findings: Finding[] = [];
@@ -29,20 +38,18 @@ export function checkCoreSettings(inputs: DoctorInputs, issuer: string | undefin
     });
   }
 
-  for (const { name, settings } of providers) {
+  for (const { name, settings, jwksUrl, rolePaths } of providers) {
     const key = (k: string) => `identityProviders.${name}.${k}`;
-    const jwksUrl = typeof settings.jwksUrl === 'string' ? settings.jwksUrl : undefined;
-    if (jwksUrl && /^[a-z][a-z0-9+.-]*:\/\/\//i.test(jwksUrl)) {
+    if (jwksUrl && TRIPLE_SLASH.test(jwksUrl)) {
       findings.push({
         check: 'jwks-url-triple-slash', severity: 'error', where: where(key('jwksUrl')),
         title: 'jwksUrl has three slashes: Core starts, then refuses every token with 401 "Bad Authorization header"',
-        compared: `${jwksUrl}: java.net.URL reads an empty host and the path "/${jwksUrl.replace(/^[a-z]+:\/\/\//i, '')}", so the JWKS is never fetched`,
+        compared: `${jwksUrl}: java.net.URL reads an empty host and the path "/${jwksUrl.replace(TRIPLE_SLASH, '')}", so the JWKS is never fetched`,
         fix: `write ${jwksUrl.replace(/^([a-z][a-z0-9+.-]*:\/\/)\/+/i, '$1')}`,
       });
     }
     const pattern = typeof settings.issuerPattern === 'string' ? settings.issuerPattern : undefined;
     if (pattern !== undefined) findings.push(...checkIssuerPattern(pattern, where(key('issuerPattern')), issuer, providers.length));
-    const rolePaths = Array.isArray(settings.rolePath) ? settings.rolePath.map(String) : typeof settings.rolePath === 'string' ? [settings.rolePath] : [];
     for (const rolePath of rolePaths.filter((p) => /[/:]/.test(p))) {
       findings.push({
         check: 'role-path-namespaced', severity: 'error', where: where(key('rolePath')),

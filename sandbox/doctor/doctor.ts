@@ -5,7 +5,7 @@
 import { isObject } from '../../mock-core/json-merge.ts';
 import { auth0Issuer } from './issuer.ts';
 import { checkCallbacks, checkChatEnv, checkRoles } from './auth0-checks.ts';
-import { checkCoreConfig, checkCoreSettings, rawProviders } from './core-checks.ts';
+import { checkCoreConfig, checkCoreSettings, rawProviders, TRIPLE_SLASH } from './core-checks.ts';
 import type { Finding } from './findings.ts';
 import type { DoctorInputs } from './inputs.ts';
 
@@ -26,9 +26,8 @@ export async function runDoctor(inputs: DoctorInputs, options: DoctorOptions): P
 /** Fetches each provider's JWKS (and the discovery beside it): unreachable is a finding; the issuer is the answer. */
 async function probeIdp(inputs: DoctorInputs, findings: Finding[]): Promise<string | undefined> {
   let issuer: string | undefined;
-  for (const { name, settings } of rawProviders(inputs.settings)) {
-    const jwksUrl = typeof settings.jwksUrl === 'string' ? settings.jwksUrl : undefined;
-    if (!jwksUrl || !URL.canParse(jwksUrl) || /^[a-z]+:\/\/\//i.test(jwksUrl)) continue;
+  for (const { name, jwksUrl } of rawProviders(inputs.settings)) {
+    if (!jwksUrl || !URL.canParse(jwksUrl) || TRIPLE_SLASH.test(jwksUrl)) continue;
     try {
       const response = await fetch(jwksUrl, { signal: AbortSignal.timeout(3_000) });
       const body = (await response.json()) as { keys?: unknown };
