@@ -8,6 +8,7 @@
 import net from 'node:net';
 
 export interface LoadResult {
+  requests: number;
   perSecond: number;
   p50: number;
   p99: number;
@@ -35,8 +36,12 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
   const started = performance.now();
   await Promise.all(Array.from({ length: options.connections }, () => connectionLoop(options.url, request, latencies, () => performance.now() < deadline && latencies.length < maxRequests)));
   const elapsed = (performance.now() - started) / 1000;
-  const sorted = latencies.sort((a, b) => a - b);
-  return { perSecond: sorted.length / elapsed, p50: sorted[Math.floor(sorted.length / 2)]!, p99: sorted[Math.floor(sorted.length * 0.99)]! };
+  return { requests: latencies.length, perSecond: latencies.length / elapsed, ...percentiles(latencies) };
+}
+
+export function percentiles(samples: number[]): { p50: number; p99: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { p50: sorted[Math.floor(sorted.length / 2)]!, p99: sorted[Math.floor(sorted.length * 0.99)]! };
 }
 
 /** One connection's closed loop: send, read the whole answer, record its latency, send again while `more()`. */

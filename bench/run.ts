@@ -12,7 +12,7 @@ import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-import { load, type LoadResult } from './load.ts';
+import { load, percentiles, type LoadResult } from './load.ts';
 import { coldStart, e2eWallTime, grantsPerSecond, healthy, rssMiB, spawnOauth2MockServer, spawnSandbox } from './sandbox-bench.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -37,7 +37,6 @@ function userToken(): string {
 }
 
 interface Server {
-  name: string;
   url: URL;
   process: ChildProcess;
 }
@@ -54,7 +53,7 @@ async function startServers(...args: string[]): Promise<Server[]> {
     child.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
     child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}`)));
   });
-  return url.split(' ').map((u, i) => ({ name: `${args[0]}${i ? ' models' : ''}`, url: new URL(u), process: child }));
+  return url.split(' ').map((u) => ({ url: new URL(u), process: child }));
 }
 
 function post(agent: http.Agent, url: URL, path: string, body: string, onFirstByte?: () => void): Promise<number> {
@@ -80,8 +79,7 @@ type Measured = LoadResult & { cpu: number[] };
 async function measure(server: Server, path: string, processes: ChildProcess[] = [], headers: Record<string, string> = HEADERS): Promise<Measured> {
   const before = processes.map((p) => cpuMs(p.pid!));
   const result = await loadOf(server, path, headers);
-  const requests = result.perSecond * SECONDS;
-  return { ...result, cpu: processes.map((p, i) => ((cpuMs(p.pid!) - before[i]!) * 1000) / requests) };
+  return { ...result, cpu: processes.map((p, i) => ((cpuMs(p.pid!) - before[i]!) * 1000) / result.requests) };
 }
 
 /** CPU time a process has used, in ms (Linux: /proc/<pid>/stat, in clock ticks of 10 ms). */
@@ -101,7 +99,7 @@ async function sideBySide(a: () => Promise<Measured>, b: () => Promise<Measured>
   for (let round = 0; round < ROUNDS; round++) runs.push([await a(), await b()]);
   const median = (side: 0 | 1): Measured => {
     const of = (figure: (m: Measured) => number) => percentiles(runs.map((run) => figure(run[side]))).p50;
-    return { perSecond: of((m) => m.perSecond), p50: of((m) => m.p50), p99: of((m) => m.p99), cpu: runs[0]![side].cpu.map((_, i) => of((m) => m.cpu[i]!)) };
+    return { requests: of((m) => m.requests), perSecond: of((m) => m.perSecond), p50: of((m) => m.p50), p99: of((m) => m.p99), cpu: runs[0]![side].cpu.map((_, i) => of((m) => m.cpu[i]!)) };
   };
   return [median(0), median(1)];
 }
@@ -120,10 +118,6 @@ async function timeToFirstChunk(server: Server, path: string): Promise<{ p50: nu
   return percentiles(samples);
 }
 
-function percentiles(samples: number[]): { p50: number; p99: number } {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return { p50: sorted[Math.floor(sorted.length / 2)]!, p99: sorted[Math.floor(sorted.length * 0.99)]! };
-}
 
 const ms = (value: number) => `${value.toFixed(2)} ms`;
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;

@@ -5,8 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
 import { fileURLToPath } from 'node:url';
+
+import { load } from './load.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CONCURRENCY = 32;
@@ -16,7 +17,6 @@ interface Running {
   /** Health URLs of every service. */
   health: string[];
   idpUrl: string;
-  coreUrl?: string;
 }
 
 /** Spawns `dial-sandbox up` on free ports and resolves once its summary names the services. */
@@ -30,7 +30,7 @@ export function spawnSandbox(): Promise<Running> {
       const idpUrl = /https\s+\S+\s+http (http:\/\/\S+)/.exec(out)![1]!;
       const modelsUrl = /mock-models[^\n]*\n\s+url\s+(http:\/\/\S+)/.exec(out)![1]!;
       const coreUrl = /mock-core[^\n]*\n\s+url\s+(http:\/\/\S+)/.exec(out)?.[1];
-      resolve({ process: child, idpUrl, coreUrl, health: [`${idpUrl}/healthz`, `${modelsUrl}/healthz`, ...(coreUrl ? [`${coreUrl}/health`] : [])] });
+      resolve({ process: child, idpUrl, health: [`${idpUrl}/healthz`, `${modelsUrl}/healthz`, ...(coreUrl ? [`${coreUrl}/health`] : [])] });
     });
     child.once('exit', (code) => reject(new Error(`dial-sandbox up exited with ${code}`)));
   });
@@ -74,33 +74,11 @@ export async function coldStart(start: () => Promise<Running>, runs = 5): Promis
   return samples.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
 }
 
-/** Token grants per second at CONCURRENCY for `seconds`. */
+/** Token grants per second at CONCURRENCY for `seconds`, from the same load generator as every other figure. */
 export async function grantsPerSecond(url: string, form: Record<string, string>, seconds: number): Promise<number> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const body = new URLSearchParams(form).toString();
   const target = new URL(url);
-  const deadline = performance.now() + seconds * 1000;
-  let done = 0;
-  let failed = 0;
-  const worker = async () => {
-    while (performance.now() < deadline && done < 1_000_000) {
-      const status = await new Promise<number>((resolve, reject) => {
-        const req = http.request({ agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } }, (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        });
-        req.on('error', reject);
-        req.end(body);
-      });
-      if (status === 200) done++;
-      else failed++;
-    }
-  };
-  const began = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  agent.destroy();
-  if (failed) throw new Error(`${url}: ${failed} grants failed`);
-  return done / ((performance.now() - began) / 1000);
+  const headers = { 'content-type': 'application/x-www-form-urlencoded' };
+  return (await load({ url: target, path: target.pathname, headers, body: new URLSearchParams(form).toString(), connections: CONCURRENCY, seconds })).perSecond;
 }
 
 /** Resident memory of a process, in MiB (Linux). */
