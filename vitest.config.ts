@@ -18,7 +18,8 @@ export default defineConfig({
       // Everything, the end-to-end suite against the embedded target included.
       { extends: true, test: { name: 'default', include: ['**/*.test.ts'], exclude: ['node_modules/**', 'dist/**'], env } },
       // The same end-to-end suite against compose.yaml (real DIAL images); skipped, with the reason, without Docker.
-      { extends: true, test: { name: 'e2e-compose', include: ['test/e2e/**/*.test.ts'], env: { ...env, SANDBOX_TARGET: 'compose' }, hookTimeout: 300_000 } },
+      // One file at a time: each brings compose.yaml up on its fixed host ports.
+      { extends: true, test: { name: 'e2e-compose', include: ['test/e2e/**/*.test.ts'], env: { ...env, SANDBOX_TARGET: 'compose' }, hookTimeout: 300_000, fileParallelism: false } },
     ],
   },
 });

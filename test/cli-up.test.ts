@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { decodeJwt } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 
+import { chatStatus } from './support/sandbox-helpers.ts';
+
 const CLI = fileURLToPath(new URL('../bin/dial-sandbox.js', import.meta.url));
 
 function runCli(...args: string[]): ChildProcessWithoutNullStreams {
@@ -70,15 +72,10 @@ describe('dial-sandbox up', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ grant_type: 'password', client_id: 'dial-chat', client_secret: 'dial-chat-secret', username, password, audience: 'dial-api' }),
       });
-      const token = ((await grant.json()) as { access_token: string }).access_token;
-      return fetch(`${coreUrl}/openai/deployments/chat-gpt-35-turbo/chat/completions`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ messages: [{ role: 'user', content: 'from the CLI' }] }),
-      });
+      return chatStatus(coreUrl, ((await grant.json()) as { access_token: string }).access_token);
     };
-    expect((await callAs('alice@example.com', 'alice')).status).toBe(200);
-    expect((await callAs('bob@example.com', 'bob')).status).toBe(403);
+    expect(await callAs('alice@example.com', 'alice')).toBe(200);
+    expect(await callAs('bob@example.com', 'bob')).toBe(403);
 
     child.kill('SIGINT');
     const [code] = await once(child, 'exit');

@@ -11,7 +11,7 @@ import { runDoctor } from '../sandbox/doctor/doctor.ts';
 import type { Finding } from '../sandbox/doctor/findings.ts';
 import { readInputs, type InputPaths } from '../sandbox/doctor/inputs.ts';
 import { DEFAULT_ENVIRONMENT } from '../sandbox/environment.ts';
-import { startSandbox } from '../sandbox/index.ts';
+import { startTestIdp } from './support/idp.ts';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
@@ -111,10 +111,11 @@ describe('dial-sandbox doctor', () => {
     const down = environmentWith((d) => editJson(join(d, 'core', 'aidial.settings.json'), (s) => (s.identityProviders.auth0.jwksUrl = 'http://127.0.0.1:1/.well-known/jwks.json')));
     expect(byCheck(await doctor({ envDir: down }, true), 'jwks-unreachable')[0]!.compared).toContain('GET http://127.0.0.1:1/.well-known/jwks.json');
 
-    await using sandbox = await startSandbox(undefined, { stateDir: process.env.SANDBOX_TEST_STATE_DIR });
+    // The probe asks only the IdP.
+    await using idp = await startTestIdp();
     const up = environmentWith((d) => editJson(join(d, 'core', 'aidial.settings.json'), (s) => {
-      s.identityProviders.auth0.jwksUrl = `${sandbox.idpUrl}/.well-known/jwks.json`;
-      s.identityProviders.auth0.issuerPattern = `^${sandbox.issuer.replace(/[./]/g, '\\$&')}$`;
+      s.identityProviders.auth0.jwksUrl = `${idp.httpUrl}/.well-known/jwks.json`;
+      s.identityProviders.auth0.issuerPattern = `^${idp.issuer.replace(/[./]/g, '\\$&')}$`;
     }));
     expect((await doctor({ envDir: up }, true)).filter((f) => f.severity === 'error')).toEqual([]);
   });

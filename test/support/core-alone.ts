@@ -3,11 +3,16 @@ import type { Clock } from '../../common/clock.ts';
 import { createMemoryLogger } from '../../common/log.ts';
 import { createCore, type Core } from '../../mock-core/core.ts';
 import type { JsonObject } from '../../mock-core/json-merge.ts';
-import { loadStaticSettings } from '../../mock-core/settings.ts';
+import { loadStaticSettings, type StaticSettings } from '../../mock-core/settings.ts';
 
-export async function startCoreWith(settings: JsonObject, config: JsonObject, clock?: Clock): Promise<Core & { logs: string[] }> {
+export function startCoreWith(settings: JsonObject, config: JsonObject, clock?: Clock): Promise<Core & { logs: string[] }> {
+  return startCore(loadStaticSettings({ overrides: settings }), config, clock);
+}
+
+/** mock-core on a free port, its log kept in memory: out of the test output, and there to read. */
+export async function startCore(settings: StaticSettings, config: JsonObject, clock?: Clock): Promise<Core & { logs: string[] }> {
   const log = createMemoryLogger('mock-core');
-  const core = await createCore({ settings: loadStaticSettings({ overrides: settings }), config: { inline: config }, port: 0, clock, log });
+  const core = await createCore({ settings, config: { inline: config }, port: 0, clock, log });
   return Object.assign(core, { logs: log.lines });
 }
 

@@ -3,11 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { Clock } from '../../common/clock.ts';
-import { createMemoryLogger } from '../../common/log.ts';
-import { createCore, type Core } from '../../mock-core/core.ts';
 import type { JsonObject } from '../../mock-core/json-merge.ts';
 import { loadStaticSettings } from '../../mock-core/settings.ts';
 import { DEFAULT_ENVIRONMENT } from '../../sandbox/environment.ts';
+import { startCore } from './core-alone.ts';
 import { startTestIdp } from './idp.ts';
 import { startTestModels } from './models.ts';
 
@@ -19,22 +18,18 @@ export interface TestCoreOptions {
   /** Where the stub models run, in place of the config's http://localhost:7001. */
   modelsUrl: string;
   clock?: Clock;
-  /** Changes to the static settings (deep-merged over the file's). */
-  settings?: JsonObject;
   /** Changes to the dynamic config, applied to the parsed file. */
   editConfig?: (config: JsonObject) => void;
 }
 
-export async function startTestCore(options: TestCoreOptions): Promise<Core & { logs: string[] }> {
-  const log = createMemoryLogger('mock-core');
+function startTestCore(options: TestCoreOptions) {
   const settings = loadStaticSettings({
     file: join(CORE_DIR, 'aidial.settings.json'),
-    overrides: { identityProviders: { auth0: { jwksUrl: `${options.idpUrl}/.well-known/jwks.json` } }, ...options.settings },
+    overrides: { identityProviders: { auth0: { jwksUrl: `${options.idpUrl}/.well-known/jwks.json` } } },
   });
   const config = JSON.parse(readFileSync(join(CORE_DIR, 'aidial.config.json'), 'utf8').replaceAll('http://localhost:7001', options.modelsUrl)) as JsonObject;
   options.editConfig?.(config);
-  const core = await createCore({ settings, config: { inline: config }, port: 0, clock: options.clock, log });
-  return Object.assign(core, { logs: log.lines });
+  return startCore(settings, config, options.clock);
 }
 
 /** The three services of the tutorial, started for one test file: the IdP, the stub models, and Core between. */
