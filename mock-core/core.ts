@@ -23,7 +23,7 @@ import { RateLimiter } from './limits/rate-limiter.ts';
 import { matchCoreRoute } from './routes.ts';
 import type { StaticSettings } from './settings.ts';
 import { Balancer } from './upstream/balancer.ts';
-import { createUpstreamClient } from './upstream/forward.ts';
+import { Http1Client } from './upstream/http1-client.ts';
 
 export interface CoreOptions {
   settings: StaticSettings;
@@ -59,7 +59,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     perRequestKeys: new PerRequestKeys(),
     log,
     version: CORE_DEFAULTS.version,
-    upstreamClient: createUpstreamClient(settings.client),
+    upstreamClient: new Http1Client(settings.client),
   };
 
   // Vert.x's default header limit (8 KiB); past it, as in Core, the answer is 431.

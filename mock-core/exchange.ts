@@ -7,7 +7,7 @@ import type { CoreConfig } from './config.ts';
 import type { RateLimiter } from './limits/rate-limiter.ts';
 import type { RequestNotes } from './request-log-entry.ts';
 import type { Balancer } from './upstream/balancer.ts';
-import type { UpstreamClient } from './upstream/forward.ts';
+import type { Http1Client } from './upstream/http1-client.ts';
 
 /** The state of a running mock-core, shared by its handlers. */
 export interface CoreState {
@@ -18,7 +18,7 @@ export interface CoreState {
   log: Logger;
   version: string;
   /** Core's HTTP client to upstreams. */
-  upstreamClient: UpstreamClient;
+  upstreamClient: Http1Client;
 }
 
 export interface CoreExchange {

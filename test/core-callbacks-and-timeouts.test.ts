@@ -132,6 +132,19 @@ describe('mock-core: per-request keys, timeouts and the remaining provider optio
     await neverEnds.closed;
   });
 
+  it('answers 502 "No route" to an upstream answer that is not HTTP/1.1 (a control character in a header), and goes on serving', async () => {
+    const garbled = await upstream((res) => res.socket!.end('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-bad: a\x01b\r\ncontent-length: 2\r\n\r\n{}'));
+    const chunked = await upstream((res) => res.writeHead(200, { 'content-type': 'application/json' }).write('{"chunked":', () => res.end('true}')));
+    const core = await startCoreWith({ identityProviders: { idp: { disableJwtVerification: true, rolePath: 'roles' } } }, {
+      models: { garbled: { type: 'chat', endpoint: `${garbled.url}/x` }, chunked: { type: 'chat', endpoint: `${chunked.url}/x` } },
+    });
+    stops.push(() => core.stop());
+    const asUser = { method: 'POST', headers: { authorization: `Bearer ${unsigned({ alg: 'none' }, { sub: 'u' }, 'x')}`, 'content-type': 'application/json' }, body: '{}' };
+    expect(await call(`${core.url}/openai/deployments/garbled/chat/completions`, asUser)).toMatchObject({ status: 502, body: 'No route' });
+    // node:http sends an answer of unknown length chunked; Core relays the body, not the framing.
+    expect(await call(`${core.url}/openai/deployments/chunked/chat/completions`, asUser)).toMatchObject({ status: 200, body: '{"chunked":true}' });
+  });
+
   it('relays a large answer whole to a slow reader, holding the upstream back meanwhile', async () => {
     // 64 MiB: more than loopback sockets can buffer (up to 32 MiB received, 4 MiB sent, here), so only a
     // paused upstream explains an upstream that had not sent it all while the caller read nothing.

@@ -1,23 +1,18 @@
 /**
  * Forwarding a deployment call as Core does (reference dial-core-and-chat.md §3.3, dial-core-newest.md §5):
  * to the deployment's `endpoint` plus the query string, with Core's header rules; retried on another upstream
- * for a retriable status up to `maxRetryAttempts`; the answer streamed through chunk by chunk.
- *
- * The upstream side runs on undici's dispatcher API rather than node:http's client: each call is a handler
- * object instead of a ClientRequest, an IncomingMessage and their listeners, which took a third off what a
- * forwarded call costs mock-core in CPU (143 → ~97 µs, measured as `npm run bench` does).
+ * for a retriable status up to `maxRetryAttempts`; the answer streamed through chunk by chunk. The HTTP side
+ * is http1-client.ts.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
-
-import type { Agent as UndiciAgent, Dispatcher } from 'undici';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { Principal, PerRequestKeys } from '../auth/authenticate.ts';
 import type { Deployment, Upstream } from '../config.ts';
 import { DialError } from '../errors.ts';
 import { CORS_HEADERS } from '../http.ts';
 import type { Balancer } from './balancer.ts';
+import { targetOf, type Http1Client, type ResponseHandler, type Target, type UpstreamCall, type UpstreamError } from './http1-client.ts';
 
 /**
  * Never forwarded: hop-by-hop headers, the caller's key, tracing, and what Core sets itself. `expect` goes
@@ -33,44 +28,7 @@ const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'proxy-aut
 const CORS_HEADER_LIST = Object.entries(CORS_HEADERS).flat();
 const ALWAYS_RETRIABLE = new Set([429, 502, 503, 504]);
 /** Errors that mean no connection was made, even on a pooled socket. */
-const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
-
-/** Core's HTTP client settings (`client.connectTimeout`, `client.idleTimeout`), in ms. */
-export interface ClientTimeouts {
-  connectMs: number;
-  idleMs: number;
-}
-
-/** Core's HTTP client to upstreams, as mock-core uses it. */
-export interface UpstreamClient {
-  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): void;
-  close(): Promise<void>;
-}
-
-/**
- * Core's HTTP client: keep-alive connections per origin, Core's connect timeout, and its idle timeout both
- * while waiting for an answer (a broken attempt, retried) and between chunks of one (the answer is cut).
- * It is made on the first forwarded call: undici's modules take ~25 ms to load, which a sandbox that
- * forwards nothing (most test files) need not pay at start.
- */
-export function createUpstreamClient(timeouts: ClientTimeouts): UpstreamClient {
-  let agent: UndiciAgent | undefined;
-  return {
-    dispatch(options, handler) {
-      agent ??= new (loadAgent())({ connect: { timeout: timeouts.connectMs }, headersTimeout: timeouts.idleMs, bodyTimeout: timeouts.idleMs });
-      agent.dispatch(options, handler);
-    },
-    close: async () => {
-      await agent?.destroy();
-    },
-  };
-}
-
-/**
- * undici's Agent alone: undici's index loads all of it (fetch, WebSocket, caches, mocks: ~80 ms). undici 7
- * has no exports map, so the file is reachable; the version is pinned.
- */
-const loadAgent = (): typeof UndiciAgent => createRequire(import.meta.url)('undici/lib/dispatcher/agent.js') as typeof UndiciAgent;
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'CONNECT_TIMEOUT']);
 
 export interface ForwardRequest {
   req: IncomingMessage;
@@ -82,7 +40,7 @@ export interface ForwardRequest {
   retriableErrorCodes: readonly number[];
   balancer: Balancer;
   perRequestKeys: PerRequestKeys;
-  client: UpstreamClient;
+  client: Http1Client;
   /** Called with the whole answer body after a 200, for token usage. */
   onSuccess?: (body: string) => void;
 }
@@ -138,57 +96,62 @@ export async function forward(request: ForwardRequest): Promise<void> {
   throw new DialError(502, 'No route');
 }
 
-/** The endpoint split as the dispatcher takes it, once per deployment (a config reload makes new ones). */
-const targets = new WeakMap<Deployment, { origin: string; path: string }>();
+/** The endpoint, split once per deployment (a config reload makes new ones). */
+const targets = new WeakMap<Deployment, Target>();
 
-function targetOf(deployment: Deployment): { origin: string; path: string } {
+function endpointOf(deployment: Deployment): Target {
   let target = targets.get(deployment);
-  if (!target) {
-    const url = new URL(deployment.endpoint!);
-    target = { origin: url.origin, path: `${url.pathname}${url.search}` };
-    targets.set(deployment, target);
-  }
+  if (!target) targets.set(deployment, (target = targetOf(new URL(deployment.endpoint!))));
   return target;
 }
 
-function upstreamHeaders(request: ForwardRequest, upstream: Upstream, perRequestKey: string): Record<string, string> {
-  const headers: Record<string, string> = {};
+/** The caller's headers as Core passes them on, then Core's own (flat: name, value, …). */
+function upstreamHeaders(request: ForwardRequest, upstream: Upstream, perRequestKey: string): string[] {
+  const headers: string[] = [];
   const incoming = request.req.headers;
   for (const name in incoming) {
     const value = incoming[name];
     if (value === undefined || DROPPED_REQUEST_HEADERS.has(name)) continue;
     if (name === 'authorization' && !request.deployment.forwardAuthToken) continue;
-    headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    headers.push(name, Array.isArray(value) ? value.join(', ') : value);
   }
+  headers.push('api-key', perRequestKey);
   // Core's own values replace any the caller sent.
-  headers['api-key'] = perRequestKey;
   if (request.deployment.upstreams.length) {
-    headers['x-upstream-endpoint'] = upstream.endpoint;
-    if (upstream.key !== undefined) headers['x-upstream-key'] = upstream.key;
-    if (upstream.extraData !== undefined) headers['x-upstream-extra-data'] = upstream.extraData;
+    replaceHeader(headers, 'x-upstream-endpoint', upstream.endpoint);
+    if (upstream.key !== undefined) replaceHeader(headers, 'x-upstream-key', upstream.key);
+    if (upstream.extraData !== undefined) replaceHeader(headers, 'x-upstream-extra-data', upstream.extraData);
   }
-  if (request.deployment.overrideName) headers['x-dial-override-name'] = request.deployment.overrideName;
-  headers['content-length'] = String(request.body.length);
+  if (request.deployment.overrideName) replaceHeader(headers, 'x-dial-override-name', request.deployment.overrideName);
   return headers;
+}
+
+function replaceHeader(headers: string[], name: string, value: string): void {
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i] === name) return void (headers[i + 1] = value);
+  }
+  headers.push(name, value);
 }
 
 function send(request: ForwardRequest, upstream: Upstream, perRequestKey: string, attempt: number): Promise<Outcome> {
   if (request.res.destroyed) return Promise.resolve({ kind: 'abandoned' });
-  // Core appends "?" and the caller's query to the endpoint as written.
-  const { origin, path } = targetOf(request.deployment);
+  const target = endpointOf(request.deployment);
+  // Core appends the caller's query to the endpoint as written.
+  const query = request.query;
+  const to = query ? { ...target, path: `${target.path}${query}` } : target;
   return new Promise((resolve) => {
-    const call = new UpstreamCall(request, attempt, resolve);
-    request.client.dispatch({ origin, path: `${path}${request.query}`, method: 'POST', headers: upstreamHeaders(request, upstream, perRequestKey), body: request.body }, call);
+    const attemptHandler = new Attempt(request, attempt, resolve);
+    attemptHandler.start(request.client.post(to, upstreamHeaders(request, upstream, perRequestKey), request.body, attemptHandler));
   });
 }
 
 /**
- * One attempt, as a dispatcher handler. The decision to relay or retry is taken the moment the status is
- * known, since the body may follow in the same breath; a relayed answer goes to the caller chunk by chunk,
- * with the upstream paused while the caller's socket is full.
+ * One attempt, as the client's response handler. The decision to relay or retry is taken the moment the
+ * status is known, since the body may follow in the same read; a relayed answer goes to the caller chunk by
+ * chunk, with the upstream held back while the caller's socket is full.
  */
-class UpstreamCall implements Dispatcher.DispatchHandler {
-  #controller?: Dispatcher.DispatchController;
+class Attempt implements ResponseHandler {
+  #call?: UpstreamCall;
   #settled = false;
   /** The status being relayed to the caller, once one is. */
   #relaying = 0;
@@ -204,48 +167,46 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
     this.#request = request;
     this.#attempt = attempt;
     this.#resolve = resolve;
-    // Never taken off: the response is this request's alone, and a settled call ignores it.
+    // Never taken off: the response is this request's alone, and a settled attempt ignores it.
     request.res.on('close', this.#callerLeft);
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.#controller = controller;
-    if (this.#request.res.destroyed) this.#callerLeft();
+  start(call: UpstreamCall): void {
+    this.#call = call;
   }
 
-  onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
-    if (status < 200) return; // informational; the real answer follows
+  onResponseStart(status: number, headers: string[]): void {
     if (ALWAYS_RETRIABLE.has(status) || this.#request.retriableErrorCodes.includes(status)) {
       // Core discards a failed attempt's body: it is let through unread, so the connection stays usable.
-      const retryAfter = Number(headers['retry-after']);
+      const retryAfter = Number(valueOf(headers, 'retry-after'));
       return this.#settle({ kind: 'retriable', status, retryAfter: Number.isFinite(retryAfter) ? retryAfter : undefined, broken: false });
     }
     const { res, onSuccess } = this.#request;
     // Names and values in one flat list, as writeHead takes them: no header object to build.
     const relayed = [...CORS_HEADER_LIST];
-    for (const name in headers) {
+    let contentType = '';
+    for (let i = 0; i < headers.length; i += 2) {
+      const name = headers[i]!;
       if (DROPPED_RESPONSE_HEADERS.has(name)) continue;
-      const value = headers[name]!;
-      if (typeof value === 'string') relayed.push(name, value);
-      else for (const each of value) relayed.push(name, each);
+      if (name === 'content-type') contentType = headers[i + 1]!;
+      relayed.push(name, headers[i + 1]!);
     }
     relayed.push('x-upstream-attempts', String(this.#attempt));
     res.writeHead(status, relayed);
     this.#relaying = status;
     if (status === 200 && onSuccess) this.#chunks = [];
     // A stream's first byte should not wait for its first chunk; a plain answer goes out with its body.
-    this.#streaming = String(headers['content-type']).startsWith('text/event-stream');
+    this.#streaming = contentType.startsWith('text/event-stream');
     if (this.#streaming) res.flushHeaders();
     else res.cork();
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (!this.#relaying) return;
+  onResponseData(chunk: Buffer): boolean {
+    if (!this.#relaying || this.#settled) return true;
     this.#chunks?.push(chunk);
-    if (!this.#request.res.write(chunk)) {
-      controller.pause();
-      this.#request.res.once('drain', () => controller.resume());
-    }
+    if (this.#request.res.write(chunk)) return true;
+    this.#request.res.once('drain', () => this.#call?.resume());
+    return false;
   }
 
   onResponseEnd(): void {
@@ -257,14 +218,14 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
     this.#settle({ kind: 'relayed', status: this.#relaying });
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, error: Error & { code?: string }): void {
+  onResponseError(error: UpstreamError): void {
     if (this.#relaying) {
       // The upstream broke mid-answer (or went silent past the idle timeout): the answer ends unfinished.
       this.#request.res.destroy();
       this.#settle({ kind: 'relayed', status: this.#relaying });
     } else if (this.#request.res.destroyed) {
       this.#settle({ kind: 'abandoned' });
-    } else if (CONNECT_ERRORS.has(error.code ?? '')) {
+    } else if (CONNECT_ERRORS.has(error.code)) {
       this.#settle({ kind: 'connect-failed' });
     } else {
       // Back-off counts a broken attempt as a 502 from that upstream.
@@ -275,7 +236,7 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
   /** The caller going away ends the upstream call too, and blames no upstream for it. */
   #callerLeft = (): void => {
     if (this.#settled) return;
-    this.#controller?.abort(new Error('the caller went away'));
+    this.#call?.abort();
     this.#settle({ kind: 'abandoned' });
   };
 
@@ -284,4 +245,10 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
     this.#settled = true;
     this.#resolve(outcome);
   }
+}
+
+/** A header's first value in a flat list. */
+function valueOf(headers: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < headers.length; i += 2) if (headers[i] === name) return headers[i + 1];
+  return undefined;
 }
