@@ -24,6 +24,15 @@ export const BODY_LIMIT = 16 * 1024 * 1024;
 
 /** The body, up to BODY_LIMIT (a larger declared Content-Length is refused earlier, in core.ts). */
 export function readBody(req: IncomingMessage): Promise<Buffer> {
+  // Usually the whole body is in by the time a handler asks for it: it is taken from the stream's buffer
+  // at once, without switching the stream to flowing and waiting for its events.
+  if (req.complete && req.readableFlowing === null) {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for (let chunk: Buffer | null; (chunk = req.read() as Buffer | null) !== null; size += chunk.length) chunks.push(chunk);
+    if (size > BODY_LIMIT) return Promise.reject(new DialError(413, 'Request body is too large', { connection: 'close' }));
+    return Promise.resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+  }
   return new Promise((resolve, reject) => {
     let chunks: Buffer[] | undefined = [];
     let size = 0;

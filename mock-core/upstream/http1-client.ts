@@ -83,8 +83,9 @@ const MAX_HEAD_BYTES = 8192;
 const KEEP_ALIVE_MARGIN_MS = 1000;
 const FORBIDDEN_IN_HEADERS = /[\r\n\0]/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** Anything but HTAB, visible ASCII, space and obs-text (what node:http also lets through in a header). */
+/** Anything but HTAB, visible ASCII, space and obs-text (what node:http also lets through in a header value). */
 const NOT_FIELD_TEXT = /[^\t\x20-\x7e\x80-\xff]/;
+const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: .*)?$/;
 
 export class Http1Client {
   readonly #timeouts: ClientTimeouts;
@@ -410,22 +411,25 @@ export class Framer {
 
   /** Reads a head; for a final (non-1xx) answer, tells the sink and decides how the body is framed. */
   #startBody(head: string, sink: FramerSink): void {
-    const lines = head.split('\r\n');
-    const statusLine = /^HTTP\/1\.([01]) (\d{3})(?: .*)?$/.exec(lines[0]!);
-    if (!statusLine) throw bad(`a status line of "${lines[0]!.slice(0, 40)}"`);
+    let lineEnd = head.indexOf('\r\n');
+    if (lineEnd < 0) lineEnd = head.length;
+    const statusLine = STATUS_LINE.exec(head.slice(0, lineEnd));
+    if (!statusLine) throw bad(`a status line of "${head.slice(0, Math.min(lineEnd, 40))}"`);
     const status = Number(statusLine[2]);
     const headers: string[] = [];
     let contentLength: string | undefined;
     let chunked = false;
     const connection: string[] = [];
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i]!;
-      const colon = line.indexOf(':');
-      // A name that is not a token (whitespace before the colon, a folded line…) or a control character in
-      // the value: refused (RFC 9110 §5.1, §5.5; RFC 9112 §5), as a caller could not be sent them either.
-      if (colon <= 0 || !TOKEN.test(line.slice(0, colon)) || NOT_FIELD_TEXT.test(line)) throw bad(`a header line of "${line.slice(0, 40)}"`);
-      const name = line.slice(0, colon).toLowerCase();
-      const value = line.slice(colon + 1).trim();
+    for (let at = lineEnd + 2; at < head.length; at = lineEnd + 2) {
+      lineEnd = head.indexOf('\r\n', at);
+      if (lineEnd < 0) lineEnd = head.length;
+      const colon = head.indexOf(':', at);
+      // A name that is not a token (whitespace before the colon, a folded line…): refused (RFC 9112 §5).
+      if (colon < 0 || colon > lineEnd || !TOKEN.test(head.slice(at, colon))) throw bad(`a header line of "${head.slice(at, Math.min(lineEnd, at + 40))}"`);
+      const name = head.slice(at, colon).toLowerCase();
+      const value = withoutOws(head, colon + 1, lineEnd);
+      // A control character (a bare CR or LF too) in a value: refused (RFC 9110 §5.5), as a caller could not be sent it.
+      if (NOT_FIELD_TEXT.test(value)) throw bad(`a header value of "${value.slice(0, 40)}"`);
       headers.push(name, value);
       if (name === 'content-length') {
         if (!/^\d+$/.test(value) || (contentLength !== undefined && contentLength !== value)) throw bad(`a Content-Length of "${value}"`);
@@ -452,6 +456,13 @@ export class Framer {
     }
   }
 
+}
+
+/** head[from, to) without the optional whitespace (SP, HTAB) around a field value. */
+function withoutOws(head: string, from: number, to: number): string {
+  while (from < to && (head.charCodeAt(from) === 32 || head.charCodeAt(from) === 9)) from++;
+  while (to > from && (head.charCodeAt(to - 1) === 32 || head.charCodeAt(to - 1) === 9)) to--;
+  return head.slice(from, to);
 }
 
 const bad = (what: string) => new UpstreamError('BAD_RESPONSE', `the upstream's answer is not HTTP/1.1: ${what}`);
