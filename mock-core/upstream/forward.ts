@@ -97,12 +97,15 @@ export async function forward(request: ForwardRequest): Promise<void> {
 }
 
 /** The endpoint, split once per deployment (a config reload makes new ones). */
-const targets = new WeakMap<Deployment, Target>();
+const endpoints = new WeakMap<Deployment, { target: Target; path: string }>();
 
-function endpointOf(deployment: Deployment): Target {
-  let target = targets.get(deployment);
-  if (!target) targets.set(deployment, (target = targetOf(new URL(deployment.endpoint!))));
-  return target;
+function endpointOf(deployment: Deployment): { target: Target; path: string } {
+  let endpoint = endpoints.get(deployment);
+  if (!endpoint) {
+    const url = new URL(deployment.endpoint!);
+    endpoints.set(deployment, (endpoint = { target: targetOf(url), path: `${url.pathname}${url.search}` }));
+  }
+  return endpoint;
 }
 
 /** The caller's headers as Core passes them on, then Core's own (flat: name, value, …). */
@@ -135,13 +138,11 @@ function replaceHeader(headers: string[], name: string, value: string): void {
 
 function send(request: ForwardRequest, upstream: Upstream, perRequestKey: string, attempt: number): Promise<Outcome> {
   if (request.res.destroyed) return Promise.resolve({ kind: 'abandoned' });
-  const target = endpointOf(request.deployment);
-  // Core appends the caller's query to the endpoint as written.
-  const query = request.query;
-  const to = query ? { ...target, path: `${target.path}${query}` } : target;
+  const { target, path } = endpointOf(request.deployment);
   return new Promise((resolve) => {
-    const attemptHandler = new Attempt(request, attempt, resolve);
-    attemptHandler.start(request.client.post(to, upstreamHeaders(request, upstream, perRequestKey), request.body, attemptHandler));
+    const handler = new Attempt(request, attempt, resolve);
+    // Core appends the caller's query to the endpoint as written.
+    handler.start(request.client.post(target, `${path}${request.query}`, upstreamHeaders(request, upstream, perRequestKey), request.body, handler));
   });
 }
 

@@ -18,7 +18,7 @@ export interface ClientTimeouts {
   idleMs: number;
 }
 
-/** Where requests go: an endpoint URL, split once. */
+/** The server requests go to: an endpoint URL's origin, split once. */
 export interface Target {
   secure: boolean;
   /** For connecting (an IPv6 address without its brackets). */
@@ -26,8 +26,6 @@ export interface Target {
   port: number;
   /** The Host header: host and port as the URL gives them. */
   host: string;
-  /** Path and query. */
-  path: string;
   /** Connections are kept per origin. */
   origin: string;
 }
@@ -40,7 +38,6 @@ export function targetOf(url: URL): Target {
     hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
     port: Number(url.port) || (secure ? 443 : 80),
     host: url.host,
-    path: `${url.pathname}${url.search}`,
     origin: url.origin,
   };
 }
@@ -99,11 +96,11 @@ export class Http1Client {
   }
 
   /**
-   * POSTs `body` to the target with `headers` (flat: name, value, …); Host and Content-Length are added.
-   * Throws, before sending anything, on a header value no HTTP/1.1 message can carry.
+   * POSTs `body` to `path` (and query) on the target with `headers` (flat: name, value, …); Host and
+   * Content-Length are added. Throws, before sending anything, on a header value no HTTP/1.1 message can carry.
    */
-  post(target: Target, headers: readonly string[], body: Buffer, handler: ResponseHandler): UpstreamCall {
-    let head = `POST ${target.path} HTTP/1.1\r\nhost: ${target.host}\r\ncontent-length: ${body.length}\r\n`;
+  post(target: Target, path: string, headers: readonly string[], body: Buffer, handler: ResponseHandler): UpstreamCall {
+    let head = `POST ${path} HTTP/1.1\r\nhost: ${target.host}\r\ncontent-length: ${body.length}\r\n`;
     for (let i = 0; i < headers.length; i += 2) {
       if (FORBIDDEN_IN_HEADERS.test(headers[i + 1]!)) throw new Error(`header ${headers[i]} has a line break or NUL in its value`);
       head += `${headers[i]}: ${headers[i + 1]}\r\n`;
