@@ -2,6 +2,7 @@
  * Who is calling, from the API-KEY and Authorization headers, as Core's Proxy decides it (reference
  * dial-core-and-chat.md §2.5, dial-core-newest.md §1.2, §2).
  */
+import { randomFillSync } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
 import type { CoreConfig } from '../config.ts';
@@ -14,6 +15,23 @@ export type Principal = (({ kind: 'user'; token: string } & UserClaims) | { kind
   /** Set when the caller came back with a per-request key Core made: the key, standing for the original caller. */
   viaPerRequestKey?: string;
 };
+
+/** Random bytes drawn a page at a time: a key takes 24 of them. */
+const entropy = Buffer.alloc(24 * 256);
+let entropyUsed = entropy.length;
+
+/**
+ * A per-request key as Core's ApiKeyGenerator makes one: 32 characters drawn uniformly from the 64 of
+ * base64url (Core's dictionary is the same letters, digits, "-" and "_" in another order).
+ */
+export function newPerRequestKey(): string {
+  if (entropyUsed === entropy.length) {
+    randomFillSync(entropy);
+    entropyUsed = 0;
+  }
+  entropyUsed += 24;
+  return entropy.toString('base64url', entropyUsed - 24, entropyUsed);
+}
 
 /** Keys Core makes up for each forwarded request, valid while it runs (the "per-request" API keys). */
 export class PerRequestKeys {

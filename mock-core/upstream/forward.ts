@@ -4,10 +4,9 @@
  * for a retriable status up to `maxRetryAttempts`; the answer streamed through chunk by chunk. The HTTP side
  * is http1-client.ts.
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import type { Principal, PerRequestKeys } from '../auth/authenticate.ts';
+import { newPerRequestKey, type Principal, type PerRequestKeys } from '../auth/authenticate.ts';
 import type { Deployment, Upstream } from '../config.ts';
 import { DialError } from '../errors.ts';
 import { CORS_HEADERS } from '../http.ts';
@@ -65,7 +64,7 @@ export async function forward(request: ForwardRequest): Promise<void> {
   const retryAfters: number[] = [];
   let all429 = true;
 
-  const perRequestKey = randomUUID().replaceAll('-', '');
+  const perRequestKey = newPerRequestKey();
   request.perRequestKeys.issue(perRequestKey, request.caller);
   try {
     for (let attempt = 1; attempt <= attempts; attempt++) {
