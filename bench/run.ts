@@ -88,20 +88,40 @@ function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-const ROUNDS = 3;
+const ROUNDS = 5;
+
+/** Two loads compared round by round: each round's two runs ran back to back, under the same machine speed. */
+interface Comparison {
+  /** Requests/s of the first over the second. */
+  ratio: number;
+  /** Latency the first adds to the second, in ms. */
+  addedP50: number;
+  addedP99: number;
+}
 
 /**
- * Two loads taken in turn, ROUNDS times; each figure is the median of its rounds. This machine's speed drifts
- * by more than some differences being measured, and taking turns puts both sides under the same drift.
+ * Two loads taken in turn, ROUNDS times. Each side's figures are the medians of its rounds; the comparison
+ * is the median of the rounds' own comparisons. This machine's speed drifts by more than some differences
+ * being measured (the same server's throughput moves ±20% between minutes), and a round's two runs share
+ * its speed: comparing within rounds takes the drift out of the ratio and the added latency.
  */
-async function sideBySide(a: () => Promise<Measured>, b: () => Promise<Measured>): Promise<[Measured, Measured]> {
+async function sideBySide(a: () => Promise<Measured>, b: () => Promise<Measured>): Promise<[Measured, Measured, Comparison]> {
   const runs: [Measured, Measured][] = [];
   for (let round = 0; round < ROUNDS; round++) runs.push([await a(), await b()]);
-  const median = (side: 0 | 1): Measured => {
-    const of = (figure: (m: Measured) => number) => percentiles(runs.map((run) => figure(run[side]))).p50;
-    return { requests: of((m) => m.requests), perSecond: of((m) => m.perSecond), p50: of((m) => m.p50), p99: of((m) => m.p99), cpu: runs[0]![side].cpu.map((_, i) => of((m) => m.cpu[i]!)) };
+  const medianOf = (figure: (run: [Measured, Measured]) => number) => percentiles(runs.map(figure)).p50;
+  const side = (i: 0 | 1): Measured => ({
+    requests: medianOf((run) => run[i].requests),
+    perSecond: medianOf((run) => run[i].perSecond),
+    p50: medianOf((run) => run[i].p50),
+    p99: medianOf((run) => run[i].p99),
+    cpu: runs[0]![i].cpu.map((_, c) => medianOf((run) => run[i].cpu[c]!)),
+  });
+  const comparison = {
+    ratio: medianOf(([x, y]) => x.perSecond / y.perSecond),
+    addedP50: medianOf(([x, y]) => x.p50 - y.p50),
+    addedP99: medianOf(([x, y]) => x.p99 - y.p99),
   };
-  return [median(0), median(1)];
+  return [side(0), side(1), comparison];
 }
 
 /** Time from sending a streaming request to its first body chunk, one request at a time. */
@@ -121,6 +141,7 @@ async function timeToFirstChunk(server: Server, path: string): Promise<{ p50: nu
 
 const ms = (value: number) => `${value.toFixed(2)} ms`;
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+const percent = (fraction: number) => `${(fraction * 100).toFixed(0)}%`;
 
 function printTable(title: string, rows: string[][]): void {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
@@ -138,25 +159,25 @@ try {
   // Warm-up: JIT and connections, unmeasured.
   await Promise.all([loadOf(models, DIRECT), loadOf(ceiling, DIRECT), loadOf(core, THROUGH_CORE)]);
 
-  const [modelsLoad, ceilingLoad] = await sideBySide(() => measure(models, DIRECT), () => measure(ceiling, DIRECT));
+  const [modelsLoad, ceilingLoad, modelsVsCeiling] = await sideBySide(() => measure(models, DIRECT), () => measure(ceiling, DIRECT));
   const modelsTtfc = await timeToFirstChunk(models, DIRECT);
   const ceilingTtfc = await timeToFirstChunk(ceiling, `${DIRECT}?stream`);
-  process.stdout.write(`\ndial-auth-sandbox benchmarks (${new Date().toISOString()}, Node ${process.version}, ${SECONDS} s per load run, medians of ${ROUNDS} rounds)\n`);
+  process.stdout.write(`\ndial-auth-sandbox benchmarks (${new Date().toISOString()}, Node ${process.version}, ${SECONDS} s per load run, medians of ${ROUNDS} rounds; ratios and added latencies: medians of each round's own)\n`);
   printTable('mock-models beside a minimal node:http server (the ceiling)', [
     ['figure', 'mock-models', 'node:http ceiling', 'ratio'],
-    [`non-streaming requests/s (concurrency ${CONCURRENCY})`, modelsLoad.perSecond.toFixed(0), ceilingLoad.perSecond.toFixed(0), ratio(modelsLoad.perSecond, ceilingLoad.perSecond)],
+    [`non-streaming requests/s (concurrency ${CONCURRENCY})`, modelsLoad.perSecond.toFixed(0), ceilingLoad.perSecond.toFixed(0), `${modelsVsCeiling.ratio.toFixed(2)}×`],
     [`streaming time to first chunk, p50 (${STREAM_SAMPLES} requests)`, ms(modelsTtfc.p50), ms(ceilingTtfc.p50), ratio(modelsTtfc.p50, ceilingTtfc.p50)],
     ['streaming time to first chunk, p99', ms(modelsTtfc.p99), ms(ceilingTtfc.p99), ratio(modelsTtfc.p99, ceilingTtfc.p99)],
   ]);
 
-  const [throughCore, direct] = await sideBySide(() => measure(core, THROUGH_CORE, [core.process, models.process]), () => measure(models, DIRECT, [models.process]));
+  const [throughCore, direct, throughVsDirect] = await sideBySide(() => measure(core, THROUGH_CORE, [core.process, models.process]), () => measure(models, DIRECT, [models.process]));
   const coreTtfc = await timeToFirstChunk(core, THROUGH_CORE);
   const micros = (value: number) => `${value.toFixed(0)} µs`;
   printTable('a chat completion through mock-core beside the same call straight to mock-models (target: ≥ 70% of direct throughput, ≤ 1 ms added at p50)', [
     ['figure', 'through mock-core', 'direct', 'ratio / added'],
-    [`requests/s (concurrency ${CONCURRENCY})`, throughCore.perSecond.toFixed(0), direct.perSecond.toFixed(0), `${((throughCore.perSecond / direct.perSecond) * 100).toFixed(0)}%`],
-    ['latency p50 under that load', ms(throughCore.p50), ms(direct.p50), `+${ms(throughCore.p50 - direct.p50)}`],
-    ['latency p99 under that load', ms(throughCore.p99), ms(direct.p99), `+${ms(throughCore.p99 - direct.p99)}`],
+    [`requests/s (concurrency ${CONCURRENCY})`, throughCore.perSecond.toFixed(0), direct.perSecond.toFixed(0), percent(throughVsDirect.ratio)],
+    ['latency p50 under that load', ms(throughCore.p50), ms(direct.p50), `+${ms(throughVsDirect.addedP50)}`],
+    ['latency p99 under that load', ms(throughCore.p99), ms(direct.p99), `+${ms(throughVsDirect.addedP99)}`],
     ['streaming time to first chunk, p50', ms(coreTtfc.p50), ms(modelsTtfc.p50), `+${ms(coreTtfc.p50 - modelsTtfc.p50)}`],
     ['streaming time to first chunk, p99', ms(coreTtfc.p99), ms(modelsTtfc.p99), `+${ms(coreTtfc.p99 - modelsTtfc.p99)}`],
     // What each process spends, whatever the machine's core count: mock-core's share is the forwarding itself.
@@ -164,21 +185,21 @@ try {
   ]);
 
   // The same calls by a user with a JWT, as DIAL Chat makes them: what token validation adds to an API key.
-  const [withJwt, withKey] = await sideBySide(() => measure(core, THROUGH_CORE, [core.process], USER_HEADERS), () => measure(core, THROUGH_CORE, [core.process]));
+  const [withJwt, withKey, jwtVsKey] = await sideBySide(() => measure(core, THROUGH_CORE, [core.process], USER_HEADERS), () => measure(core, THROUGH_CORE, [core.process]));
   printTable("through mock-core: a user's RS256 JWT beside an API key", [
     ['figure', 'JWT', 'API key', 'ratio'],
-    [`requests/s (concurrency ${CONCURRENCY})`, withJwt.perSecond.toFixed(0), withKey.perSecond.toFixed(0), `${((withJwt.perSecond / withKey.perSecond) * 100).toFixed(0)}%`],
+    [`requests/s (concurrency ${CONCURRENCY})`, withJwt.perSecond.toFixed(0), withKey.perSecond.toFixed(0), percent(jwtVsKey.ratio)],
     ['mock-core CPU per request', micros(withJwt.cpu[0]!), micros(withKey.cpu[0]!), ratio(withJwt.cpu[0]!, withKey.cpu[0]!)],
   ]);
 
   // As `npm start` runs them: both in one process, so the machine's cores are not split three ways.
   await Promise.all([loadOf(embeddedModels!, DIRECT), loadOf(embeddedCore!, THROUGH_CORE)]);
-  const [embeddedThrough, embeddedDirect] = await sideBySide(() => measure(embeddedCore!, THROUGH_CORE), () => measure(embeddedModels!, DIRECT));
+  const [embeddedThrough, embeddedDirect, embeddedVsDirect] = await sideBySide(() => measure(embeddedCore!, THROUGH_CORE), () => measure(embeddedModels!, DIRECT));
   printTable('the same, with mock-core and mock-models in one process (the embedded target)', [
     ['figure', 'through mock-core', 'direct', 'ratio / added'],
-    [`requests/s (concurrency ${CONCURRENCY})`, embeddedThrough.perSecond.toFixed(0), embeddedDirect.perSecond.toFixed(0), `${((embeddedThrough.perSecond / embeddedDirect.perSecond) * 100).toFixed(0)}%`],
-    ['latency p50 under that load', ms(embeddedThrough.p50), ms(embeddedDirect.p50), `+${ms(embeddedThrough.p50 - embeddedDirect.p50)}`],
-    ['latency p99 under that load', ms(embeddedThrough.p99), ms(embeddedDirect.p99), `+${ms(embeddedThrough.p99 - embeddedDirect.p99)}`],
+    [`requests/s (concurrency ${CONCURRENCY})`, embeddedThrough.perSecond.toFixed(0), embeddedDirect.perSecond.toFixed(0), percent(embeddedVsDirect.ratio)],
+    ['latency p50 under that load', ms(embeddedThrough.p50), ms(embeddedDirect.p50), `+${ms(embeddedVsDirect.addedP50)}`],
+    ['latency p99 under that load', ms(embeddedThrough.p99), ms(embeddedDirect.p99), `+${ms(embeddedVsDirect.addedP99)}`],
   ]);
 } finally {
   for (const server of [models, ceiling, core, embeddedCore!]) server.process.kill();
