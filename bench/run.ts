@@ -106,9 +106,8 @@ interface Comparison {
  * its speed: comparing within rounds takes the drift out of the ratio and the added latency.
  */
 async function sideBySide(a: () => Promise<Measured>, b: () => Promise<Measured>): Promise<[Measured, Measured, Comparison]> {
-  const runs: [Measured, Measured][] = [];
-  for (let round = 0; round < ROUNDS; round++) runs.push([await a(), await b()]);
-  const medianOf = (figure: (run: [Measured, Measured]) => number) => percentiles(runs.map(figure)).p50;
+  const runs = await inTurns(a, b);
+  const medianOf = (figure: (run: [Measured, Measured]) => number) => median(runs.map(figure));
   const side = (i: 0 | 1): Measured => ({
     requests: medianOf((run) => run[i].requests),
     perSecond: medianOf((run) => run[i].perSecond),
@@ -123,6 +122,15 @@ async function sideBySide(a: () => Promise<Measured>, b: () => Promise<Measured>
   };
   return [side(0), side(1), comparison];
 }
+
+/** Two measurements taken in turn, ROUNDS times: each round's pair ran back to back. */
+async function inTurns<T>(a: () => Promise<T>, b: () => Promise<T>): Promise<[T, T][]> {
+  const runs: [T, T][] = [];
+  for (let round = 0; round < ROUNDS; round++) runs.push([await a(), await b()]);
+  return runs;
+}
+
+const median = (values: number[]) => percentiles(values).p50;
 
 /** Time from sending a streaming request to its first body chunk, one request at a time. */
 async function timeToFirstChunk(server: Server, path: string): Promise<{ p50: number; p99: number }> {
@@ -226,9 +234,8 @@ try {
       ['cold start: spawn → every health check answers (median of 5)', ms(sandboxStart), ms(mockStart), ratio(sandboxStart, mockStart)],
     ];
     for (const [name, ours, theirs] of [['client_credentials grants/s (concurrency 32)', clientCredentials, mockClientCredentials], ['password grants/s (concurrency 32, Actions run)', password, mockPassword]] as const) {
-      const a = await grantsPerSecond(`${sandbox.idpUrl}/oauth/token`, ours, SECONDS);
-      const b = await grantsPerSecond(`${mock.idpUrl}/token`, theirs, SECONDS);
-      rows.push([name, a.toFixed(0), b.toFixed(0), ratio(a, b)]);
+      const runs = await inTurns(() => grantsPerSecond(`${sandbox.idpUrl}/oauth/token`, ours, SECONDS), () => grantsPerSecond(`${mock.idpUrl}/token`, theirs, SECONDS));
+      rows.push([name, median(runs.map(([x]) => x)).toFixed(0), median(runs.map(([, y]) => y)).toFixed(0), `${median(runs.map(([x, y]) => x / y)).toFixed(2)}×`]);
     }
     printTable('the sandbox beside oauth2-mock-server (targets: cold start ≤ 2× while running three services; grants/s ≥ 1.0×)', rows);
 
