@@ -215,8 +215,7 @@ try {
 
 // The sandbox as a whole beside oauth2-mock-server, measured the same way.
 {
-  const sandboxStart = await coldStart(spawnSandbox);
-  const mockStart = await coldStart(spawnOauth2MockServer);
+  const starts = await inTurns(() => coldStart(spawnSandbox), () => coldStart(spawnOauth2MockServer));
   const sandbox = await spawnSandbox();
   const mock = await spawnOauth2MockServer();
   try {
@@ -231,7 +230,7 @@ try {
     await grantsPerSecond(`${mock.idpUrl}/token`, mockPassword, 1);
     const rows = [
       ['figure', 'dial-auth-sandbox', 'oauth2-mock-server', 'ratio'],
-      ['cold start: spawn → every health check answers (median of 5)', ms(sandboxStart), ms(mockStart), ratio(sandboxStart, mockStart)],
+      ['cold start: spawn → every health check answers', ms(median(starts.map(([x]) => x))), ms(median(starts.map(([, y]) => y))), `${median(starts.map(([x, y]) => x / y)).toFixed(2)}×`],
     ];
     for (const [name, ours, theirs] of [['client_credentials grants/s (concurrency 32)', clientCredentials, mockClientCredentials], ['password grants/s (concurrency 32, Actions run)', password, mockPassword]] as const) {
       const runs = await inTurns(() => grantsPerSecond(`${sandbox.idpUrl}/oauth/token`, ours, SECONDS), () => grantsPerSecond(`${mock.idpUrl}/token`, theirs, SECONDS));

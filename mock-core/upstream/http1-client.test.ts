@@ -68,6 +68,7 @@ describe('Framer: answers framed as RFC 9112 says, however the bytes arrive', ()
 
   it.each([
     ['a status line that is not HTTP/1.x', 'HTTP/2 200 OK\r\n\r\n'],
+    ['a status under 100', 'HTTP/1.1 099 Odd\r\ncontent-length: 0\r\n\r\n'],
     ['a header line without a colon', 'HTTP/1.1 200 OK\r\nno colon here\r\n\r\n'],
     ['whitespace before the colon', 'HTTP/1.1 200 OK\r\ncontent-length : 1\r\n\r\nx'],
     ['a header name that is not a token', 'HTTP/1.1 200 OK\r\nx(a): 1\r\n\r\n'],

@@ -255,7 +255,6 @@ class Connection {
     } catch (error) {
       if (!(error instanceof UpstreamError)) throw error;
       this.#fail(error);
-      this.destroy();
     }
   }
 
@@ -413,6 +412,7 @@ export class Framer {
     const statusLine = STATUS_LINE.exec(head.slice(0, lineEnd));
     if (!statusLine) throw bad(`a status line of "${head.slice(0, Math.min(lineEnd, 40))}"`);
     const status = Number(statusLine[2]);
+    if (status < 100) throw bad(`a status of ${statusLine[2]}`);
     const headers: string[] = [];
     let contentLength: string | undefined;
     let chunked = false;
