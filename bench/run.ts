@@ -132,6 +132,11 @@ async function inTurns<T>(a: () => Promise<T>, b: () => Promise<T>): Promise<[T,
 
 const median = (values: number[]) => percentiles(values).p50;
 
+/** A table row from measurements taken in turns: each side's median, and the median of the rounds' ratios. */
+function pairedRow(name: string, runs: [number, number][], show: (value: number) => string): string[] {
+  return [name, show(median(runs.map(([x]) => x))), show(median(runs.map(([, y]) => y))), `${median(runs.map(([x, y]) => x / y)).toFixed(2)}×`];
+}
+
 /** Time from sending a streaming request to its first body chunk, one request at a time. */
 async function timeToFirstChunk(server: Server, path: string): Promise<{ p50: number; p99: number }> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -230,11 +235,11 @@ try {
     await grantsPerSecond(`${mock.idpUrl}/token`, mockPassword, 1);
     const rows = [
       ['figure', 'dial-auth-sandbox', 'oauth2-mock-server', 'ratio'],
-      ['cold start: spawn → every health check answers', ms(median(starts.map(([x]) => x))), ms(median(starts.map(([, y]) => y))), `${median(starts.map(([x, y]) => x / y)).toFixed(2)}×`],
+      pairedRow('cold start: spawn → every health check answers', starts, ms),
     ];
     for (const [name, ours, theirs] of [['client_credentials grants/s (concurrency 32)', clientCredentials, mockClientCredentials], ['password grants/s (concurrency 32, Actions run)', password, mockPassword]] as const) {
       const runs = await inTurns(() => grantsPerSecond(`${sandbox.idpUrl}/oauth/token`, ours, SECONDS), () => grantsPerSecond(`${mock.idpUrl}/token`, theirs, SECONDS));
-      rows.push([name, median(runs.map(([x]) => x)).toFixed(0), median(runs.map(([, y]) => y)).toFixed(0), `${median(runs.map(([x, y]) => x / y)).toFixed(2)}×`]);
+      rows.push(pairedRow(name, runs, (value) => value.toFixed(0)));
     }
     printTable('the sandbox beside oauth2-mock-server (targets: cold start ≤ 2× while running three services; grants/s ≥ 1.0×)', rows);
 
