@@ -49,7 +49,7 @@ export async function deploymentPost(exchange: CoreExchange): Promise<void> {
     balancer: core.balancer,
     perRequestKeys: core.perRequestKeys,
     client: core.upstreamClient,
-    onSuccess: deployment.kind === 'model' ? (answer) => chargeFor(answer) : undefined,
+    onSuccess: deployment.kind === 'model' ? chargeFor : undefined,
   });
 }
 

@@ -26,7 +26,7 @@ const DROPPED_REQUEST_HEADERS = new Set([
 const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 const CORS_HEADER_LIST = Object.entries(CORS_HEADERS).flat();
 const ALWAYS_RETRIABLE = new Set([429, 502, 503, 504]);
-/** Errors that mean no connection was made, even on a pooled socket. */
+/** Errors that mean no connection could be made (Core's ConnectException: no retry). */
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'CONNECT_TIMEOUT']);
 
 export interface ForwardRequest {

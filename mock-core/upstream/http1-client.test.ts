@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { Framer, Http1Client, targetOf, UpstreamError, type ResponseHandler } from './http1-client.ts';
+import { Framer, Http1Client, targetOf, UpstreamError, type ResponseHandler, type Target } from './http1-client.ts';
 
 /** What a Framer made of some bytes, fed in the pieces given. */
 function frame(...pieces: string[]) {
@@ -118,7 +118,7 @@ describe('Http1Client: keep-alive connections to upstreams', () => {
   }
 
   /** Posts and collects the answer, however it ends. */
-  function post(http1: Http1Client, target: ReturnType<typeof targetOf>, headers: string[] = [], body = '{}') {
+  function post(http1: Http1Client, target: Target, headers: string[] = [], body = '{}') {
     return new Promise<{ status?: number; headers?: string[]; body: string; error?: UpstreamError }>((resolve) => {
       const result: { status?: number; headers?: string[]; body: string; error?: UpstreamError } = { body: '' };
       http1.post(target, '/chat?api-version=1', headers, Buffer.from(body), {

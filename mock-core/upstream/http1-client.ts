@@ -101,12 +101,12 @@ export class Http1Client {
    * Content-Length are added. Throws, before sending anything, on a header value no HTTP/1.1 message can carry.
    */
   post(target: Target, path: string, headers: readonly string[], body: Buffer, handler: ResponseHandler): UpstreamCall {
+    if (this.#closed) throw new Error('the upstream client is closed');
     let head = `POST ${path} HTTP/1.1\r\nhost: ${target.host}\r\ncontent-length: ${body.length}\r\n`;
     for (let i = 0; i < headers.length; i += 2) {
       if (FORBIDDEN_IN_HEADERS.test(headers[i + 1]!)) throw new Error(`header ${headers[i]} has a line break or NUL in its value`);
       head += `${headers[i]}: ${headers[i + 1]}\r\n`;
     }
-    if (this.#closed) throw new Error('the upstream client is closed');
     const connection = this.#takeIdle(target.origin) ?? this.#connect(target);
     return connection.send(`${head}\r\n`, body, handler);
   }
