@@ -7,13 +7,14 @@
  * - HTTP Basic client credentials move into the body, since Auth0 takes either method from any client;
  * - a client_credentials request without `scope` asks for every scope of the client grant, as Auth0 grants.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 
 import express, { type NextFunction, type Request, type Response } from 'express';
 
 import { REQUESTED_SCOPE_PARAM, audienceToResource, resourceToAudience } from './auth0.ts';
 import { Auth0Error } from './errors.ts';
+import { auth0BodyError, readBodyAsHapi, type BodyError } from './request-body.ts';
 import type { Tenant } from './tenant.ts';
 
 const parseJson = express.json({ limit: '56kb', strict: false, type: 'application/json' });
@@ -34,10 +35,18 @@ export function authorizeShim(req: Request, _res: Response, next: NextFunction):
 }
 
 export function tokenRequestShim(tenant: Tenant) {
-  return [parseJson, parseForm, function toAuth0Form(req: Request, res: Response, next: NextFunction): void {
+  return [readBodyAsHapi, parseJson, parseForm, function toAuth0Form(req: Request, res: Response, next: NextFunction): void {
     const body: Record<string, string> = {};
-    for (const [key, value] of Object.entries((req.body ?? {}) as Record<string, unknown>)) {
-      if (value !== undefined && value !== null) body[key] = typeof value === 'string' ? value : Array.isArray(value) ? value.join(' ') : String(value);
+    // A JSON body that is not an object (`[…]`, `"…"`) names no parameters.
+    const fields = req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {};
+    for (const [key, value] of Object.entries(fields)) {
+      if (value === undefined || value === null) continue;
+      const text = parameterText(value);
+      if (text === undefined) {
+        sendAuth0Error(res, new Auth0Error(400, 'invalid_request', `Invalid parameter '${key}': expected a string.`));
+        return;
+      }
+      body[key] = text;
     }
     const basic = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? '');
     if (basic) {
@@ -79,6 +88,18 @@ export function tokenRequestShim(tenant: Tenant) {
 }
 
 /**
+ * A JSON body's parameter as form text: a string, a number or boolean as written, a list of strings (a
+ * `scope`, a repeated form field) space-separated. Auth0 does not document its words for anything else (an
+ * object, a nested list); RFC 6749 §5.2 makes it `invalid_request`.
+ */
+function parameterText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value.join(' ');
+  return undefined;
+}
+
+/**
  * The request as oidc-provider should read it: same method, URL, headers and socket, with the rewritten
  * form body as a fresh stream (it reads bodies itself, and warns when something upstream already did).
  */
@@ -87,13 +108,18 @@ function replayWithForm(req: Request, form: string): IncomingMessage {
   return Object.assign(Readable.from([content]), {
     method: req.method,
     url: req.url,
-    headers: { ...req.headers, 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(content.length) },
+    headers: { ...withoutContentEncoding(req.headers), 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(content.length) },
     socket: req.socket,
     connection: req.socket,
     httpVersion: req.httpVersion,
     httpVersionMajor: req.httpVersionMajor,
     httpVersionMinor: req.httpVersionMinor,
   }) as unknown as IncomingMessage;
+}
+
+/** The form is plain text, whatever the client's body was sent as. */
+function withoutContentEncoding({ 'content-encoding': _decoded, ...headers }: IncomingHttpHeaders): IncomingHttpHeaders {
+  return headers;
 }
 
 /** RFC 6749 §2.3.1: `id:secret`, each form-urlencoded, split at the first colon. */
@@ -109,15 +135,11 @@ function basicCredentials(encoded: string): { id: string; secret: string } | und
   }
 }
 
-/** express's parser errors (a body that is not JSON, too large) in Auth0's error shape. */
-export function bodyErrorHandler(error: Error & { type?: string; status?: number }, _req: Request, res: Response, next: NextFunction): void {
-  if (error.type === 'entity.parse.failed') {
-    sendAuth0Error(res, new Auth0Error(400, 'invalid_request', 'Invalid request payload JSON format'));
-  } else if (error.type === 'entity.too.large') {
-    sendAuth0Error(res, new Auth0Error(413, 'invalid_request', 'Payload content length greater than maximum allowed: 56320'));
-  } else {
-    next(error);
-  }
+/** express's parser errors in Auth0's error shape; anything else goes on to the last-resort handler. */
+export function bodyErrorHandler(error: BodyError, _req: Request, res: Response, next: NextFunction): void {
+  const known = auth0BodyError(error);
+  if (known) sendAuth0Error(res, known);
+  else next(error);
 }
 
 export function sendAuth0Error(res: Response, error: Auth0Error): void {

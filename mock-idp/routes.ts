@@ -47,7 +47,7 @@ export function createRoutes({ provider, deps, scenario, requestLog, log }: Rout
   app.all('/userinfo', userinfoHandler(provider, deps));
   app.get('/v2/logout', v2LogoutHandler(provider, tenant));
   app.use(loginRoutes(provider, tenant, accounts));
-  app.use('/api/v2', managementRoutes(deps));
+  app.use('/api/v2', managementRoutes(deps, log));
   app.use(controlRoutes(deps, scenario));
   app.use(scenarioRoutes(scenario));
   app.get('/__control/log', (_req, res) => void res.json(requestLog.entries()));

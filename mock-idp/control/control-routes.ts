@@ -7,13 +7,13 @@ import type { ProviderDeps } from '../provider.ts';
 import { sendAuth0Error } from '../request-shim.ts';
 import type { ActiveScenario } from '../scenarios/active-scenario.ts';
 import { mutateToken } from '../scenarios/mutate-token.ts';
-import { mintToken, type MintRequest } from './mint-token.ts';
+import { mintToken } from './mint-token.ts';
 
 export function controlRoutes(deps: ProviderDeps, scenario: ActiveScenario): Router {
   const router = express.Router();
   router.post('/__control/tokens', express.json({ limit: '100kb' }), async (req, res, next) => {
     try {
-      const minted = await mintToken(deps, (req.body ?? {}) as MintRequest);
+      const minted = await mintToken(deps, req.body ?? {});
       // A token-* scenario in force spoils minted tokens too.
       const active = scenario.current;
       res.json(active ? { ...minted, access_token: await mutateToken(minted.access_token, active, deps.keys) } : minted);

@@ -4,7 +4,9 @@
  * run (unless `actions: false`), so the token carries what a login would give, then the extra claims.
  */
 import { SignJWT } from 'jose';
+import { z } from 'zod';
 
+import { nestsDeeperThan } from '../../common/json-depth.ts';
 import { OIDC_SCOPES } from '../accounts.ts';
 import { Auth0Error } from '../errors.ts';
 import { auth0Audience, auth0Scopes } from '../token-shapes.ts';
@@ -26,7 +28,21 @@ export interface MintRequest {
   actions?: boolean;
 }
 
-export async function mintToken(deps: ProviderDeps, request: MintRequest, now = deps.clock.now()): Promise<{ access_token: string; claims: Record<string, unknown> }> {
+/** Deeper than any token needs; past a few thousand levels signing (JSON.stringify) runs out of stack. */
+export const MAX_CLAIM_DEPTH = 1000;
+
+const mintRequestSchema = z.object({
+  user: z.string().optional(),
+  client_id: z.string().optional(),
+  audience: z.string().optional(),
+  scope: z.string().optional(),
+  claims: z.record(z.string(), z.unknown()).optional(),
+  lifetime_seconds: z.number().optional(),
+  actions: z.boolean().optional(),
+});
+
+export async function mintToken(deps: ProviderDeps, body: unknown, now = deps.clock.now()): Promise<{ access_token: string; claims: Record<string, unknown> }> {
+  const request = checkedRequest(body);
   const { tenant, keys, accounts, trigger, issuer } = deps;
   const audience = request.audience ?? tenant.default_audience ?? tenant.resource_servers[0]?.identifier;
   const api = tenant.resource_servers.find((r) => r.identifier === audience);
@@ -72,4 +88,17 @@ export async function mintToken(deps: ProviderDeps, request: MintRequest, now = 
   const payload = Object.fromEntries(Object.entries(claims).filter(([, v]) => v !== undefined));
   const access_token = await new SignJWT(payload).setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: keys.current.kid }).sign(keys.current.privateKey);
   return { access_token, claims: payload };
+}
+
+/** The request's fields with the types they need, claims no deeper than MAX_CLAIM_DEPTH; else a 400 naming the field. */
+function checkedRequest(body: unknown): MintRequest {
+  const parsed = mintRequestSchema.safeParse(body);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+    throw new Auth0Error(400, 'invalid_request', `Not a token request: ${problems}.`);
+  }
+  if (nestsDeeperThan(parsed.data.claims, MAX_CLAIM_DEPTH)) {
+    throw new Auth0Error(400, 'invalid_request', `"claims" nest deeper than ${MAX_CLAIM_DEPTH} levels; the sandbox mints tokens up to that depth.`);
+  }
+  return parsed.data;
 }

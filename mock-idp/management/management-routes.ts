@@ -6,8 +6,10 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 
 import type { Clock } from '../../common/clock.ts';
+import type { Logger } from '../../common/log.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { SigningKeys } from '../keys.ts';
+import { auth0BodyError, readBodyAsHapi, type BodyError } from '../request-body.ts';
 import { verifyTenantJwt } from '../verify-access-token.ts';
 import { directoryRoutes } from './directory-routes.ts';
 import { managementAudience, type ManagementScope } from './management-api.ts';
@@ -24,9 +26,9 @@ type Handler = (req: Request, res: Response) => unknown;
 /** A route handler that first checks the caller's token for one of `scopes`. */
 export type Operation = (scopes: ManagementScope[], handler: Handler) => (req: Request, res: Response, next: NextFunction) => Promise<void>;
 
-export function managementRoutes({ issuer, keys, directory, clock }: ManagementDeps): Router {
+export function managementRoutes({ issuer, keys, directory, clock }: ManagementDeps, log: Logger): Router {
   const router = express.Router();
-  router.use(express.json());
+  router.use(readBodyAsHapi, express.json());
   const audience = managementAudience(issuer);
 
   /** An operation that needs one of `scopes`, as Auth0 checks them. */
@@ -36,7 +38,8 @@ export function managementRoutes({ issuer, keys, directory, clock }: ManagementD
       if (!token) throw new ManagementError(401, 'Missing authentication', 'missing_authentication');
       const claims = await verifyTenantJwt(token, keys, { issuer, audience, now: clock.now() });
       if (!claims) throw new ManagementError(401, 'Invalid token', 'invalid_token');
-      const granted = String(claims.scope ?? '').split(' ');
+      // Auth0 issues `scope` as one space-separated string; anything else (a minted token's) grants nothing.
+      const granted = typeof claims.scope === 'string' ? claims.scope.split(' ') : [];
       if (!scopes.some((s) => granted.includes(s))) throw new ManagementError(403, `Insufficient scope, expected any of: ${scopes.join(',')}`, 'insufficient_scope');
       await handler(req, res);
     } catch (error) {
@@ -57,16 +60,17 @@ export function managementRoutes({ issuer, keys, directory, clock }: ManagementD
   }));
 
   router.use((req: Request, _res: Response, next: NextFunction) => next(new ManagementError(404, `Not Found: ${req.method} /api/v2${req.path} is not in the sandbox's Management API subset`, 'not_found')));
-  router.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const known = error instanceof ManagementError ? error : bodyError(error);
-    res.status(known.statusCode).json(known.body);
+  router.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const known = error instanceof ManagementError ? error : bodyError(error as BodyError);
+    if (known) return void res.status(known.statusCode).json(known.body);
+    log.error(`${req.method} /api/v2${req.path} failed: ${(error as Error).stack ?? String(error)}`);
+    res.status(500).json(new ManagementError(500, 'mock-idp failed; its log has the details.', 'internal_error').body);
   });
   return router;
 }
 
-/** A body that is not JSON is Auth0's 400; anything else a bug of ours, reported as 500. */
-function bodyError(error: unknown): ManagementError {
-  const status = (error as { status?: number }).status;
-  if (status === 400) return new ManagementError(400, `Invalid request payload JSON format`, 'invalid_body');
-  return new ManagementError(500, (error as Error).message ?? 'Internal error', 'internal_error');
+/** express's parser errors as Auth0 words them (see request-body.ts), in the Management API's shape. */
+function bodyError(error: BodyError): ManagementError | undefined {
+  const known = auth0BodyError(error);
+  return known && new ManagementError(known.statusCode, known.error_description, known.statusCode === 413 ? 'payload_too_large' : 'invalid_body');
 }
