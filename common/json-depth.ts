@@ -4,6 +4,9 @@
  * recursing, and a copy cut at a depth for showing what was received.
  */
 
+/** How deep what the sandbox shows of a request (logs, recorded requests) goes; plenty for reading. */
+export const SHOWN_DEPTH = 100;
+
 /** Whether objects and arrays in `value` nest deeper than `limit` levels (`{}` is one level). */
 export function nestsDeeperThan(value: unknown, limit: number): boolean {
   const pending: [unknown, number][] = [[value, 1]];

@@ -27,6 +27,20 @@ export const invalidJson = () =>
 export const missingParameter = (param: string) =>
   new OpenAIError(400, `Missing required parameter: '${param}'.`, { param, code: 'missing_required_parameter' });
 
+/**
+ * OpenAI's answer for a parameter of the wrong JSON type, e.g. "Invalid type for 'messages[0].content':
+ * expected a string, but got an array instead." (as reported in https://github.com/danny-avila/LibreChat/issues/3111).
+ */
+export const invalidType = (param: string, expected: string, value: unknown) =>
+  new OpenAIError(400, `Invalid type for '${param}': expected ${expected}, but got ${jsonTypeName(value)} instead.`, { param, code: 'invalid_type' });
+
+function jsonTypeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'an integer' : 'a decimal';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
 export const invalidApiKey = () =>
   new OpenAIError(401, 'Incorrect API key provided. The stub model expects its upstream key in X-UPSTREAM-KEY, api-key or Authorization: Bearer.', { code: 'invalid_api_key' });
 

@@ -23,7 +23,7 @@ export function countPromptTokens(messages: readonly { role?: unknown; content?:
 export function contentText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (Array.isArray(content)) {
-    return content.map((part) => (part && typeof part === 'object' && 'text' in part ? String(part.text) : '')).join('');
+    return content.map((part) => (part && typeof part === 'object' && typeof part.text === 'string' ? part.text : '')).join('');
   }
   return '';
 }

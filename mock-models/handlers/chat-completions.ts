@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 
-import { missingParameter, OpenAIError } from '../errors.ts';
+import { invalidType, missingParameter, OpenAIError } from '../errors.ts';
 import type { Exchange } from '../exchange.ts';
 import { sendJson } from '../http.ts';
 import { contentText, countPromptTokens, tokenize } from '../tokenizer.ts';
@@ -18,14 +18,11 @@ export async function chatCompletions(exchange: Exchange): Promise<void> {
   const call = await acceptModelCall(exchange, 'chat');
   if (!call) return;
   const { model, body, fault } = call;
-  const messages = body.messages;
-  if (!Array.isArray(messages)) throw missingParameter('messages');
-  if (messages.length === 0) throw new OpenAIError(400, "Invalid 'messages': empty array. Expected an array with minimum length 1.", { param: 'messages', code: 'empty_array' });
-
-  const lastUser = [...(messages as Message[])].reverse().find((m) => m.role === 'user');
+  const messages = checkedMessages(body.messages);
+  const lastUser = [...messages].reverse().find((m) => m.role === 'user');
   const text = exchange.registry.nextReply(model, contentText(lastUser?.content));
   const tokens = tokenize(text);
-  const usage = { prompt_tokens: countPromptTokens(messages as Message[]), completion_tokens: tokens.length, total_tokens: 0 };
+  const usage = { prompt_tokens: countPromptTokens(messages), completion_tokens: tokens.length, total_tokens: 0 };
   usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
   const head = { id: `chatcmpl-${randomBytes(12).toString('base64url')}`, created: Math.floor(Date.now() / 1000), model: model.name };
 
@@ -55,4 +52,19 @@ export async function chatCompletions(exchange: Exchange): Promise<void> {
     ...(includeUsage ? [{ ...head, object: 'chat.completion.chunk', choices: [], usage }] : []),
   ];
   await streamChunks(exchange.res, chunks, fault);
+}
+
+/** `messages` as OpenAI checks it: a non-empty array of objects whose content is text or a list of parts. */
+function checkedMessages(messages: unknown): Message[] {
+  if (messages === undefined) throw missingParameter('messages');
+  if (!Array.isArray(messages)) throw invalidType('messages', 'an array', messages);
+  if (messages.length === 0) throw new OpenAIError(400, "Invalid 'messages': empty array. Expected an array with minimum length 1.", { param: 'messages', code: 'empty_array' });
+  for (const [i, message] of messages.entries()) {
+    if (!message || typeof message !== 'object' || Array.isArray(message)) throw invalidType(`messages[${i}]`, 'an object', message);
+    const { content } = message as Message;
+    if (content !== undefined && content !== null && typeof content !== 'string' && !Array.isArray(content)) {
+      throw invalidType(`messages[${i}].content`, 'one of a string or array of objects', content);
+    }
+  }
+  return messages as Message[];
 }

@@ -1,7 +1,7 @@
 /** POST …/completions: OpenAI's legacy text completion (`prompt` in, `text` out), JSON or SSE. */
 import { randomBytes } from 'node:crypto';
 
-import { missingParameter } from '../errors.ts';
+import { invalidType, missingParameter } from '../errors.ts';
 import type { Exchange } from '../exchange.ts';
 import { sendJson } from '../http.ts';
 import { countTokens, tokenize } from '../tokenizer.ts';
@@ -12,8 +12,7 @@ export async function completions(exchange: Exchange): Promise<void> {
   const call = await acceptModelCall(exchange, 'completion');
   if (!call) return;
   const { model, body, fault } = call;
-  if (body.prompt === undefined) throw missingParameter('prompt');
-  const prompt = Array.isArray(body.prompt) ? body.prompt.map(String).join('') : String(body.prompt);
+  const prompt = promptText(body.prompt);
 
   const text = exchange.registry.nextReply(model, prompt);
   const tokens = tokenize(text);
@@ -26,4 +25,12 @@ export async function completions(exchange: Exchange): Promise<void> {
     return;
   }
   await streamChunks(exchange.res, [...tokens.map((t) => ({ ...head, choices: [choice(t, null)] })), { ...head, choices: [choice('', 'stop')], usage }], fault);
+}
+
+/** A prompt is text, or a list of texts or token ids (counted as written). */
+function promptText(prompt: unknown): string {
+  if (prompt === undefined) throw missingParameter('prompt');
+  if (typeof prompt === 'string') return prompt;
+  if (Array.isArray(prompt) && prompt.every((part) => typeof part === 'string' || typeof part === 'number')) return prompt.join('');
+  throw invalidType('prompt', 'a string or an array of strings', prompt);
 }

@@ -2,6 +2,7 @@
  * /__control/…: change the stub models at run time (faults), read what they received, reset. Tests can do the
  * same in-process through createModels' methods.
  */
+import { cutDeeperThan, SHOWN_DEPTH } from '../../common/json-depth.ts';
 import { OpenAIError } from '../errors.ts';
 import type { Exchange } from '../exchange.ts';
 import { parseJsonObject, readBody, sendJson } from '../http.ts';
@@ -28,8 +29,10 @@ export function clearFault(exchange: Exchange): void {
   sendJson(exchange.res, 200, { model: name, fault: null });
 }
 
+/** A body nested deeper than SHOWN_DEPTH is shown cut there (a copy; the recording stays as received). */
 export function readRequests(exchange: Exchange): void {
-  sendJson(exchange.res, 200, exchange.registry.requests(knownModel(exchange)));
+  const requests = exchange.registry.requests(knownModel(exchange));
+  sendJson(exchange.res, 200, requests.map((request) => ({ ...request, body: cutDeeperThan(request.body, SHOWN_DEPTH) })));
 }
 
 export function clearRequests(exchange: Exchange): void {

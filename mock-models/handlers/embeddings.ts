@@ -1,7 +1,7 @@
 /** POST …/embeddings: deterministic unit vectors derived from a hash of each input, so equal inputs match. */
 import { createHash } from 'node:crypto';
 
-import { missingParameter, OpenAIError } from '../errors.ts';
+import { invalidType, missingParameter, OpenAIError } from '../errors.ts';
 import type { Exchange } from '../exchange.ts';
 import { sendJson } from '../http.ts';
 import { countTokens } from '../tokenizer.ts';
@@ -11,11 +11,11 @@ export async function embeddings(exchange: Exchange): Promise<void> {
   const call = await acceptModelCall(exchange, 'embedding');
   if (!call) return;
   const { model, body } = call;
-  if (body.input === undefined) throw missingParameter('input');
-  const inputs = (Array.isArray(body.input) ? body.input : [body.input]).map((i) => (typeof i === 'string' ? i : JSON.stringify(i)));
-  const dimensions = body.dimensions === undefined ? model.dimensions : Number(body.dimensions);
+  const inputs = inputTexts(body.input);
+  if (body.dimensions !== undefined && typeof body.dimensions !== 'number') throw invalidType('dimensions', 'an integer', body.dimensions);
+  const dimensions = body.dimensions ?? model.dimensions;
   if (!Number.isInteger(dimensions) || dimensions < 1 || dimensions > 4096) {
-    throw new OpenAIError(400, `Invalid 'dimensions': ${String(body.dimensions)}. Expected an integer from 1 to 4096.`, { param: 'dimensions' });
+    throw new OpenAIError(400, `Invalid 'dimensions': ${dimensions}. Expected an integer from 1 to 4096.`, { param: 'dimensions' });
   }
   const promptTokens = inputs.reduce((sum, input) => sum + countTokens(input), 0);
   // The openai SDK asks for base64 (little-endian float32) unless told otherwise, and decodes it itself.
@@ -26,6 +26,15 @@ export async function embeddings(exchange: Exchange): Promise<void> {
     model: model.name,
     usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
   });
+}
+
+/** Each input as text: a string, or token ids (one list, or a list of lists) written as JSON. */
+function inputTexts(input: unknown): string[] {
+  if (input === undefined) throw missingParameter('input');
+  const inputs = Array.isArray(input) && !input.every((i) => typeof i === 'number') ? input : [input];
+  const tokenIds = (i: unknown) => Array.isArray(i) && i.every((id) => typeof id === 'number');
+  if (!inputs.every((i) => typeof i === 'string' || tokenIds(i))) throw invalidType('input', 'a string or an array of strings', input);
+  return inputs.map((i) => (typeof i === 'string' ? i : JSON.stringify(i)));
 }
 
 function toBase64(vector: number[]): string {
