@@ -84,6 +84,14 @@ describe('mock-core token verification, as Core 0.39 (java-jwt 4.4, jwks-rsa 0.2
     ['nbf as a string', () => signToken(key, good({ nbf: 'yesterday' }))],
     ['iat as an object', () => signToken(key, good({ iat: { at: now } }))],
     ['exp as a boolean', () => signToken(key, good({ exp: true }))],
+    // java-jwt reads NumericDates as a Java long, then an Instant (±1e9 years): larger values do not decode.
+    ['exp 1e19, more than a long holds', () => signToken(key, good({ exp: 1e19 }))],
+    ['exp 1e308', () => signToken(key, good({ exp: 1e308 }))],
+    ['exp -1e19', () => signToken(key, good({ exp: -1e19 }))],
+    ['exp 1e17, a long but past Instant.MAX', () => signToken(key, good({ exp: 1e17 }))],
+    ['nbf 1e308', () => signToken(key, good({ nbf: 1e308 }))],
+    ['iat -1e17, before Instant.MIN', () => signToken(key, good({ iat: -1e17 }))],
+    ['exp now plus a fraction (java-jwt cuts it to now: expired)', () => signToken(key, good({ exp: now + 0.9 }))],
     ['a signature in base64 with padding', () => { const [h, p, s] = signToken(key, good()).split('.'); return `${h}.${p}.${Buffer.from(s!, 'base64url').toString('base64')}`; }],
     ['a header with a line break in the JSON', () => unsigned('{"alg":"RS256",\n"kid":', good(), 'x')],
     ['an empty token', () => ''],
@@ -97,6 +105,10 @@ describe('mock-core token verification, as Core 0.39 (java-jwt 4.4, jwks-rsa 0.2
   it.each(forged)('answers 401 "Bad Authorization header" to %s', async (_case, token) => {
     const answer = await userInfo(`Bearer ${token()}`);
     expect(answer).toMatchObject({ status: 401, body: 'Bad Authorization header', contentType: null });
+  });
+
+  it('accepts an exp far ahead that java-jwt still holds as an Instant (the year 316,889,355)', async () => {
+    expect((await userInfo(`Bearer ${signToken(key, good({ exp: 1e16 }))}`)).status).toBe(200);
   });
 
   it('answers 431, as Vert.x does, to headers past 8 KiB', async () => {

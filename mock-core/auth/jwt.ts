@@ -37,12 +37,32 @@ export function decodeJwt(token: string): DecodedJwt {
     if (!value || typeof value !== 'object' || Array.isArray(value)) throw new JwtDecodeError(`The ${i === 0 ? 'header' : 'payload'} is not a JSON object.`);
     return value as Record<string, unknown>;
   });
-  for (const claim of DATE_CLAIMS) {
-    if (payload![claim] !== undefined && payload![claim] !== null && typeof payload![claim] !== 'number') {
-      throw new JwtDecodeError(`The claim '${claim}' contained a non-numeric date value.`);
-    }
-  }
+  for (const claim of DATE_CLAIMS) checkNumericDate(claim, payload![claim]);
   return { token, header: header!, payload: payload!, signingInput: `${parts[0]}.${parts[1]}`, signature: Buffer.from(parts[2]!, 'base64url') };
+}
+
+/** Java's Instant.MIN and Instant.MAX, in seconds (the years -1,000,000,000 and 1,000,000,000). */
+const INSTANT_SECONDS = { min: -31_557_014_167_219_200, max: 31_556_889_864_403_199 };
+
+/**
+ * java-jwt 4.4 (PayloadDeserializer.getInstantFromSeconds) reads a NumericDate as Jackson's `asLong()`: a
+ * number a long cannot hold (`canConvertToLong()`: beyond ±2^63, so 1e19 and 1e308) does not decode; then
+ * `Instant.ofEpochSecond`, which throws DateTimeException past Instant's range. Either way Core answers 401.
+ * https://github.com/auth0/java-jwt/blob/4.4.0/lib/src/main/java/com/auth0/jwt/impl/PayloadDeserializer.java
+ */
+function checkNumericDate(claim: string, value: unknown): void {
+  if (value === undefined || value === null) return;
+  if (typeof value !== 'number' || value < -(2 ** 63) || value > 2 ** 63) throw new JwtDecodeError(`The claim '${claim}' contained a non-numeric date value.`);
+  if (value < INSTANT_SECONDS.min || value > INSTANT_SECONDS.max) throw new JwtVerificationError(`Instant exceeds minimum or maximum instant (the claim '${claim}').`);
+}
+
+/** A NumericDate as java-jwt holds it: whole seconds, the fraction cut (a long). */
+const seconds = (value: number | undefined | null): number | undefined => (value === undefined || value === null ? undefined : Math.trunc(value));
+
+/** An instant for a message; Java prints years past JavaScript's Date range too. */
+function instantText(at: number): string {
+  const date = new Date(at * 1000);
+  return Number.isNaN(date.getTime()) ? `${at} seconds after 1970-01-01T00:00:00Z` : date.toISOString();
 }
 
 /**
@@ -58,10 +78,11 @@ export function verifyJwt(jwt: DecodedJwt, key: KeyObject, nowMs: number, audien
     if (!verifier.verify(key, jwt.signature)) throw new JwtVerificationError("The Token's Signature resulted invalid when verified using the Algorithm: SHA256withRSA");
   }
   const now = Math.floor(nowMs / 1000);
-  const { exp, nbf, iat } = jwt.payload as { exp?: number; nbf?: number; iat?: number };
-  if (exp !== undefined && exp !== null && now >= exp) throw new JwtVerificationError(`The Token has expired on ${new Date(exp * 1000).toISOString()}.`);
-  if (nbf !== undefined && nbf !== null && now < nbf) throw new JwtVerificationError(`The Token can't be used before ${new Date(nbf * 1000).toISOString()}.`);
-  if (iat !== undefined && iat !== null && now < iat) throw new JwtVerificationError(`The Token can't be used before ${new Date(iat * 1000).toISOString()}.`);
+  const payload = jwt.payload as { exp?: number; nbf?: number; iat?: number };
+  const [exp, nbf, iat] = [seconds(payload.exp), seconds(payload.nbf), seconds(payload.iat)];
+  if (exp !== undefined && now >= exp) throw new JwtVerificationError(`The Token has expired on ${instantText(exp)}.`);
+  if (nbf !== undefined && now < nbf) throw new JwtVerificationError(`The Token can't be used before ${instantText(nbf)}.`);
+  if (iat !== undefined && now < iat) throw new JwtVerificationError(`The Token can't be used before ${instantText(iat)}.`);
   if (audience !== undefined) {
     const aud = jwt.payload.aud;
     const audiences = Array.isArray(aud) ? aud : aud === undefined ? [] : [aud];
