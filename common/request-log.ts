@@ -1,29 +1,73 @@
 /**
  * A bounded log of recent requests and what was decided, for `dial-sandbox logs` and /__control/log. It keeps
  * what `add` is given as it is and shapes it (`present`: decoding tokens, say) only when read, so the
- * request path pays for an array push and nothing more.
+ * request path pays for an array push and a size estimate, nothing more.
+ *
+ * Bounded twice: by count, and by size, so that a few huge entries (a token answer with a 5 MB claim) cannot
+ * hold hundreds of megabytes. Sizes are estimates in bytes the service computes cheaply (string lengths, never
+ * a serialisation); an entry larger than `maxEntryBytes` is shortened by `cut`, which says so in the entry,
+ * and the oldest entries go first while the total is over `maxBytes`.
  */
-export class RequestLog<Raw extends object, Shown extends object = Raw> {
-  readonly #limit: number;
-  readonly #present: (raw: Raw) => Shown;
-  #entries: { at: number; raw: Raw }[] = [];
+import { cutDeeperThan, SHOWN_DEPTH } from './json-depth.ts';
 
-  constructor(present: (raw: Raw) => Shown = (raw) => raw as unknown as Shown, limit = 200) {
-    this.#present = present;
-    this.#limit = limit;
+export interface RequestLogOptions<Raw, Shown> {
+  present?: (raw: Raw) => Shown;
+  /** What an entry holds, in bytes, estimated cheaply: a string's length counts as its size. */
+  size?: (raw: Raw) => number;
+  /** The entry without what made it larger than `maxEntryBytes`, saying what was cut. */
+  cut?: (raw: Raw, size: number, maxEntryBytes: number) => Raw;
+  /** Entries kept at most (default 200). */
+  limit?: number;
+  /** Their estimated sizes together at most (default 8 MiB). */
+  maxBytes?: number;
+  /** One entry's estimated size at most (default 256 KiB). */
+  maxEntryBytes?: number;
+}
+
+export const REQUEST_LOG_DEFAULTS = { limit: 200, maxBytes: 8 * 1024 * 1024, maxEntryBytes: 256 * 1024 } as const;
+
+export class RequestLog<Raw extends object, Shown extends object = Raw> {
+  readonly #present: (raw: Raw) => Shown;
+  readonly #size: (raw: Raw) => number;
+  readonly #cut: ((raw: Raw, size: number, maxEntryBytes: number) => Raw) | undefined;
+  readonly #limit: number;
+  readonly #maxBytes: number;
+  readonly #maxEntryBytes: number;
+  #entries: { at: number; raw: Raw; bytes: number }[] = [];
+  #bytes = 0;
+
+  constructor(options: RequestLogOptions<Raw, Shown> = {}) {
+    this.#present = options.present ?? ((raw) => raw as unknown as Shown);
+    this.#size = options.size ?? (() => 0);
+    this.#cut = options.cut;
+    this.#limit = options.limit ?? REQUEST_LOG_DEFAULTS.limit;
+    this.#maxBytes = options.maxBytes ?? REQUEST_LOG_DEFAULTS.maxBytes;
+    this.#maxEntryBytes = options.maxEntryBytes ?? REQUEST_LOG_DEFAULTS.maxEntryBytes;
   }
 
   add(raw: Raw): void {
-    this.#entries.push({ at: Date.now(), raw });
-    if (this.#entries.length > this.#limit) this.#entries.shift();
+    let bytes = this.#size(raw);
+    if (bytes > this.#maxEntryBytes && this.#cut) {
+      raw = this.#cut(raw, bytes, this.#maxEntryBytes);
+      bytes = this.#size(raw);
+    }
+    this.#entries.push({ at: Date.now(), raw, bytes });
+    this.#bytes += bytes;
+    while (this.#entries.length > this.#limit || (this.#bytes > this.#maxBytes && this.#entries.length > 1)) this.#bytes -= this.#entries.shift()!.bytes;
   }
 
   entries(): (Shown & { at: string })[] {
     return this.#entries.map(({ at, raw }) => ({ at: new Date(at).toISOString(), ...this.#present(raw) }));
   }
 
+  /** The estimated size of what is kept, in bytes. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
   clear(): void {
     this.#entries = [];
+    this.#bytes = 0;
   }
 }
 
@@ -34,7 +78,8 @@ export function tokenForLog(token: string | undefined): { header?: unknown; clai
   if (parts.length !== 3) return { opaque: `${token.length} characters, not a JWT` };
   const decode = (part: string) => {
     try {
-      return JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as unknown;
+      // Cut where it nests too deep to show (a forged token's claims can nest thousands of levels).
+      return cutDeeperThan(JSON.parse(Buffer.from(part, 'base64url').toString('utf8')), SHOWN_DEPTH);
     } catch {
       return '(not base64url JSON)';
     }

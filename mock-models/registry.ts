@@ -2,6 +2,7 @@
  * The stub models and everything that changes while they run: faults set at run time, the position in each
  * reply sequence, and the requests each model received. `reset()` returns all of it to the definitions.
  */
+import { RequestLog } from '../common/request-log.ts';
 import type { Fault, ModelDefinition } from './definition.ts';
 
 /** A request as a model received it, for tests that assert what DIAL Core forwarded. */
@@ -12,16 +13,23 @@ export interface RecordedRequest {
   query: Record<string, string>;
   /** Lower-case names, as Node presents them. */
   headers: Record<string, string>;
-  /** Parsed JSON when the body was JSON, the text otherwise. */
+  /** Parsed JSON when the body was JSON, the text otherwise; a body over 1 MiB is its first MiB of text. */
   body: unknown;
+  /** Says so when the body was cut. */
+  cut?: string;
 }
+
+/** What the registry keeps of the requests one model received: bounded by count and by size (request-log.ts). */
+const RECORDING = { maxBytes: 8 * 1024 * 1024, maxBodyBytes: 1024 * 1024 } as const;
+
+type Recording = RequestLog<{ request: RecordedRequest; bytes: number }, RecordedRequest>;
 
 export class ModelRegistry {
   readonly #definitions: ReadonlyMap<string, ModelDefinition>;
   readonly #recordLimit: number;
   readonly #faults = new Map<string, Fault>();
   readonly #positions = new Map<string, number>();
-  readonly #recorded = new Map<string, RecordedRequest[]>();
+  readonly #recorded = new Map<string, Recording>();
 
   constructor(definitions: readonly ModelDefinition[], recordLimit: number) {
     this.#definitions = new Map(definitions.map((d) => [d.name, d]));
@@ -67,16 +75,23 @@ export class ModelRegistry {
     else this.#faults.delete(name);
   }
 
-  record(name: string, request: RecordedRequest): void {
-    const list = this.#recorded.get(name) ?? [];
-    list.push(request);
-    if (list.length > this.#recordLimit) list.shift();
-    this.#recorded.set(name, list);
+  /** `bodyText`: the body as received, whose length counts as its size (and is cut past 1 MiB). */
+  record(name: string, request: RecordedRequest, bodyText: string): void {
+    let recording = this.#recorded.get(name);
+    if (!recording) {
+      recording = new RequestLog({ present: ({ request }) => request, size: ({ bytes }) => bytes, limit: this.#recordLimit, maxBytes: RECORDING.maxBytes });
+      this.#recorded.set(name, recording);
+    }
+    const { maxBodyBytes } = RECORDING;
+    const kept = bodyText.length <= maxBodyBytes ? request : { ...request, body: bodyText.slice(0, maxBodyBytes), cut: `the body (${bodyText.length} bytes) is cut to its first ${maxBodyBytes}` };
+    let headerBytes = 0;
+    for (const name in request.headers) headerBytes += name.length + request.headers[name]!.length;
+    recording.add({ request: kept, bytes: Math.min(bodyText.length, maxBodyBytes) + request.path.length + headerBytes });
   }
 
   /** The last requests `name` received, oldest first. */
   requests(name: string): RecordedRequest[] {
-    return [...(this.#recorded.get(name) ?? [])];
+    return this.#recorded.get(name)?.entries() ?? [];
   }
 
   clearRequests(name?: string): void {

@@ -44,7 +44,7 @@ export async function acceptModelCall(exchange: Exchange, kind: ModelKind): Prom
     query: Object.fromEntries(url.searchParams),
     headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')])),
     body: body ?? text,
-  });
+  }, text);
   if (model.upstreamKey !== undefined && presentedKey(exchange) !== model.upstreamKey) throw invalidApiKey();
   if (parseError) throw parseError;
   if (model.kind !== kind) throw operationNotSupported(model.name, OPERATIONS[kind]);
