@@ -61,7 +61,8 @@ export async function createModels(options: ModelsOptions): Promise<Models> {
 /** The one error handler: OpenAI errors as they are; anything else a 500 whose stack goes to the log only. */
 async function handle(req: http.IncomingMessage, res: http.ServerResponse, registry: ModelRegistry, log: Logger): Promise<void> {
   try {
-    const url = new URL(req.url ?? '/', 'http://mock-models');
+    // The path as sent: new URL('//x', base) would read "x" as a host.
+    const url = new URL(`http://mock-models${req.url ?? '/'}`);
     const method = req.method ?? 'GET';
     const match = matchRoute(method, url.pathname);
     if (!match) {

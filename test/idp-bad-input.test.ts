@@ -2,6 +2,7 @@ import { brotliCompressSync, gzipSync } from 'node:zlib';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { startSandbox, type StartedSandbox } from '../sandbox/index.ts';
 import { alice, dialChat, startTestIdp, type TestIdp } from './support/idp.ts';
 
 /** JSON text nested `depth` levels deep around `inner` (JSON.stringify itself cannot write it). */
@@ -84,7 +85,28 @@ describe('mock-idp answers bodies it cannot use with Auth0-shaped 4xx, never a 5
     expect((await answer(await patch({ 'content-type': 'application/json' }, `{"name":"${'x'.repeat(200_000)}"}`))).body).toMatchObject({ statusCode: 413, errorCode: 'payload_too_large' });
   });
 
+  it('answers a Management API path that is not valid %-encoding with 400, never a 500', async () => {
+    const response = await answer(await fetch(`${idp.httpUrl}/api/v2/users/%E0%A4%A`));
+    expect(response).toEqual({ status: 400, body: { statusCode: 400, error: 'Bad Request', message: 'The path /api/v2/users/%E0%A4%A is not valid URL encoding.', errorCode: 'invalid_uri' } });
+  });
+
   it('has logged no failure of its own for any of the above', () => {
     expect(idp.logs.filter((line) => line.includes('failed'))).toEqual([]);
+  });
+});
+
+describe("the sandbox clock's control refuses a move no date can hold", () => {
+  let sandbox: StartedSandbox;
+  beforeAll(async () => {
+    sandbox = await startSandbox(undefined, { stateDir: process.env.SANDBOX_TEST_STATE_DIR });
+  });
+  afterAll(() => sandbox.stop());
+
+  it.each([1e308, -1e14])('answers advance_seconds %s with 400 and leaves the clock as it was', async (seconds) => {
+    const clock = `${sandbox.idpUrl}/__control/clock`;
+    const response = await fetch(clock, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advance_seconds: seconds }) });
+    expect([response.status, ((await response.json()) as { error_description: string }).error_description]).toEqual([400, '"advance_seconds" would move the clock past the dates JavaScript holds (years -271,821 to 275,760).']);
+    const after = (await (await fetch(clock)).json()) as { ahead_seconds: number };
+    expect(after.ahead_seconds).toBe(0);
   });
 });

@@ -40,6 +40,7 @@ describe('mock-models answers bad input with OpenAI-shaped errors', () => {
     ['dimensions that are not a number', '/openai/deployments/text-embedding-3-small/embeddings', { body: '{"input":"hi","dimensions":{"toString":1}}', key: null }, 400, 'invalid_type'],
     ['a wrong method', chatPath, { method: 'GET' }, 405, 'method_not_allowed'],
     ['a path it does not serve', '/v2/anything', { body: hello }, 404, 'not_found'],
+    ['a path starting with two slashes (no host to a URL parser) and a bad %-escape', '//%zz/embeddings', { method: 'GET' }, 400, null],
   ])('rejects %s', async (_case, path, init, status, code) => {
     const response = await call(path, init);
     expect(response.status).toBe(status);

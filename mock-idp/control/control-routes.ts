@@ -32,6 +32,9 @@ export function controlRoutes(deps: ProviderDeps, scenario: ActiveScenario): Rou
   return router;
 }
 
+/** The farthest a JavaScript Date reaches from 1970, either way (ECMA-262 §21.4.1.1: 100,000,000 days). */
+const LATEST_DATE_MS = 8.64e15;
+
 /**
  * GET the sandbox clock; PUT `{"freeze": true}`, `{"freeze": false}`, `{"advance_seconds": N}` (together or
  * alone); DELETE to go back to the system clock. A clock handed in by code (a test's ManualClock) is that
@@ -50,6 +53,9 @@ function clockRoutes(clock: Clock): Router {
     const { freeze, advance_seconds: advance } = (req.body ?? {}) as { freeze?: unknown; advance_seconds?: unknown };
     if (freeze !== undefined && typeof freeze !== 'boolean') return sendAuth0Error(res, new Auth0Error(400, 'invalid_request', '"freeze" must be true or false.'));
     if (advance !== undefined && (typeof advance !== 'number' || !Number.isFinite(advance))) return sendAuth0Error(res, new Auth0Error(400, 'invalid_request', '"advance_seconds" must be a number of seconds.'));
+    if (typeof advance === 'number' && Math.abs(controllable!.now() + advance * 1000) > LATEST_DATE_MS) {
+      return sendAuth0Error(res, new Auth0Error(400, 'invalid_request', '"advance_seconds" would move the clock past the dates JavaScript holds (years -271,821 to 275,760).'));
+    }
     if (freeze === true) controllable!.freeze();
     if (freeze === false) controllable!.resume();
     if (typeof advance === 'number') controllable!.advance(advance * 1000);

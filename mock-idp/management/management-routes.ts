@@ -61,12 +61,18 @@ export function managementRoutes({ issuer, keys, directory, clock }: ManagementD
 
   router.use((req: Request, _res: Response, next: NextFunction) => next(new ManagementError(404, `Not Found: ${req.method} /api/v2${req.path} is not in the sandbox's Management API subset`, 'not_found')));
   router.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const known = error instanceof ManagementError ? error : bodyError(error as BodyError);
+    const known = error instanceof ManagementError ? error : (bodyError(error as BodyError) ?? pathError(error, req));
     if (known) return void res.status(known.statusCode).json(known.body);
     log.error(`${req.method} /api/v2${req.path} failed: ${(error as Error).stack ?? String(error)}`);
     res.status(500).json(new ManagementError(500, 'mock-idp failed; its log has the details.', 'internal_error').body);
   });
   return router;
+}
+
+/** A path parameter that is not valid %-encoding (express cannot decode it). Auth0's words for it are not documented. */
+function pathError(error: unknown, req: Request): ManagementError | undefined {
+  if (!(error instanceof URIError)) return undefined;
+  return new ManagementError(400, `The path /api/v2${req.path} is not valid URL encoding.`, 'invalid_uri');
 }
 
 /** express's parser errors as Auth0 words them (see request-body.ts), in the Management API's shape. */
