@@ -24,7 +24,7 @@ export interface RequestLogOptions<Raw, Shown> {
   maxEntryBytes?: number;
 }
 
-export const REQUEST_LOG_DEFAULTS = { limit: 200, maxBytes: 8 * 1024 * 1024, maxEntryBytes: 256 * 1024 } as const;
+const REQUEST_LOG_DEFAULTS = { limit: 200, maxBytes: 8 * 1024 * 1024, maxEntryBytes: 256 * 1024 } as const;
 
 export class RequestLog<Raw extends object, Shown extends object = Raw> {
   readonly #present: (raw: Raw) => Shown;

@@ -77,15 +77,12 @@ export class ModelRegistry {
 
   /** `bodyText`: the body as received, whose length counts as its size (and is cut past 1 MiB). */
   record(name: string, request: RecordedRequest, bodyText: string): void {
+    const { maxBytes, maxBodyBytes } = RECORDING;
     let recording = this.#recorded.get(name);
-    if (!recording) {
-      recording = new RequestLog({ present: ({ request }) => request, size: ({ bytes }) => bytes, limit: this.#recordLimit, maxBytes: RECORDING.maxBytes });
-      this.#recorded.set(name, recording);
-    }
-    const { maxBodyBytes } = RECORDING;
+    if (!recording) this.#recorded.set(name, (recording = new RequestLog({ present: ({ request }) => request, size: ({ bytes }) => bytes, limit: this.#recordLimit, maxBytes })));
     const kept = bodyText.length <= maxBodyBytes ? request : { ...request, body: bodyText.slice(0, maxBodyBytes), cut: `the body (${bodyText.length} bytes) is cut to its first ${maxBodyBytes}` };
     let headerBytes = 0;
-    for (const name in request.headers) headerBytes += name.length + request.headers[name]!.length;
+    for (const header in request.headers) headerBytes += header.length + request.headers[header]!.length;
     recording.add({ request: kept, bytes: Math.min(bodyText.length, maxBodyBytes) + request.path.length + headerBytes });
   }
 

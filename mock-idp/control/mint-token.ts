@@ -29,7 +29,7 @@ export interface MintRequest {
 }
 
 /** Deeper than any token needs; past a few thousand levels signing (JSON.stringify) runs out of stack. */
-export const MAX_CLAIM_DEPTH = 1000;
+const MAX_CLAIM_DEPTH = 1000;
 
 const mintRequestSchema = z.object({
   user: z.string().optional(),
