@@ -82,7 +82,7 @@ export async function createIdp(options: IdpOptions): Promise<Idp> {
 
   const keys = loadOrCreateSigningKeys(stateDir, domain);
   const directory = new Directory(stateDir, tenant, log);
-  const accounts = new Accounts(directory.users);
+  const accounts = new Accounts(directory);
   const runner = new ActionRunner();
   const trigger = new PostLoginTrigger(tenant.post_login_actions, runner, options.actionTimeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS, log);
   const store = new MemoryStore();
@@ -97,6 +97,7 @@ export async function createIdp(options: IdpOptions): Promise<Idp> {
     httpServer.closeAllConnections();
     httpsServer.closeAllConnections();
     store.close();
+    directory.close();
     await Promise.all([closeServer(httpServer), closeServer(httpsServer), runner.close()]);
   };
   return {

@@ -1,12 +1,11 @@
 /** `dial-sandbox`: the command line. Each command is a thin shell over the library. */
-import { existsSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 
 import { Command } from 'commander';
 
 import { CORE_DEFAULTS } from '../mock-core/defaults.ts';
 import { IDP_DEFAULTS } from '../mock-idp/defaults.ts';
-import { DIRECTORY_FILE } from '../mock-idp/directory/directory.ts';
+import { removeSavedDirectory } from '../mock-idp/directory/directory-journal.ts';
 import { MODELS_DEFAULTS } from '../mock-models/defaults.ts';
 import { decodeToken, formatDecoded } from './commands/decode.ts';
 import { envLines } from './commands/env-lines.ts';
@@ -148,10 +147,8 @@ program
       process.stdout.write(`The IdP at ${options.idp} is back to tenant.yaml: ${running.users} users, ${running.roles} roles; no scenario in force.\n`);
       return;
     }
-    const file = join(options.stateDir, DIRECTORY_FILE);
-    const existed = existsSync(file);
-    rmSync(file, { force: true });
-    process.stdout.write(existed ? `No IdP answers at ${options.idp}; removed ${file}: the next start uses tenant.yaml's users and roles.\n` : `Nothing to reset: no IdP answers at ${options.idp} and ${file} does not exist.\n`);
+    const existed = removeSavedDirectory(options.stateDir);
+    process.stdout.write(existed ? `No IdP answers at ${options.idp}; removed the stored directory in ${options.stateDir}: the next start uses tenant.yaml's users and roles.\n` : `Nothing to reset: no IdP answers at ${options.idp} and ${options.stateDir} holds no stored directory.\n`);
   });
 
 program
