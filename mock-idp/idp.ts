@@ -84,7 +84,6 @@ export async function createIdp(options: IdpOptions): Promise<Idp> {
   const directory = new Directory(stateDir, tenant, log);
   const accounts = new Accounts(directory);
   const runner = new ActionRunner();
-  runner.warm(tenant.post_login_actions);
   const trigger = new PostLoginTrigger(tenant.post_login_actions, runner, options.actionTimeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS, log);
   const store = new MemoryStore();
   const clock = options.clock ?? systemClock;

@@ -1,9 +1,10 @@
 /**
  * Runs Actions each in processes of its own (action-process.ts), never in the sandbox's: an Action that
  * exits, crashes, loops or fills its memory ends only its process, and that login fails; the next login
- * gets a fresh one. Each Action has a pool: WARM processes are kept ready, and a login that runs longer
- * than SLOW_MS no longer counts as capacity, so another process starts beside it: a slow or stuck Action
- * never makes another user's login wait behind it. Different Actions never share a process.
+ * gets a fresh one. Each Action has a pool of up to WARM processes, started as logins first need them and
+ * kept; a login that runs longer than SLOW_MS no longer counts as capacity, so another process starts beside
+ * it: a slow or stuck Action never makes another user's login wait behind it. Different Actions never share
+ * a process.
  */
 import type { Action } from '../tenant.ts';
 import { ActionProcess, type ActionLimits, type ActionRun } from './action-process.ts';
@@ -32,6 +33,7 @@ class ActionPool {
   readonly #idle: ActionProcess[] = [];
   readonly #slow = new Set<ActionProcess>();
   readonly #queue: Job[] = [];
+  #booting = 0;
   #closed = false;
 
   constructor(action: Action, limits: ActionLimits) {
@@ -42,13 +44,8 @@ class ActionPool {
   run(event: object, timeoutMs: number): Promise<ActionRun> {
     return new Promise((resolve) => {
       this.#queue.push({ event, timeoutMs, resolve });
-      this.#dispatch();
+      this.#dispatch(0);
     });
-  }
-
-  /** Starts the warm processes before the first login needs them. */
-  warm(): void {
-    this.#dispatch();
   }
 
   close(): void {
@@ -57,26 +54,34 @@ class ActionPool {
     for (const process of this.#processes) process.kill();
   }
 
-  #dispatch(): void {
+  /**
+   * Hands waiting logins to idle processes, and starts processes for the logins still waiting (and `spare`
+   * more), as long as fewer than WARM are up and not slow: a queue of fast logins waits for a busy process
+   * rather than starting more, but a slow one is replaced.
+   */
+  #dispatch(spare: number): void {
     if (this.#closed) return;
     while (this.#queue.length && this.#idle.length) this.#start(this.#idle.pop()!, this.#queue.shift()!);
-    const ready = this.#processes.size - this.#slow.size;
-    for (let missing = WARM - ready; missing > 0 && this.#processes.size < MAX_PROCESSES; missing--) this.#spawn();
+    const wanted = this.#queue.length + spare;
+    while (this.#idle.length + this.#booting < wanted && this.#processes.size - this.#slow.size < WARM && this.#processes.size < MAX_PROCESSES) this.#spawn();
   }
 
   #spawn(): void {
     const process = new ActionProcess(this.#action, this.#limits);
     this.#processes.add(process);
+    this.#booting++;
     let started = false;
-    // A process that ends is replaced, to keep WARM ready; one that could not even start is not (the next
-    // login tries again), or a broken runtime would be restarted without end.
+    // A process that ends is replaced when logins wait; one that could not even start is not (the next login
+    // tries again), or a broken runtime would be restarted without end.
     process.onEnd(() => this.#forget(process, started));
     process.ready.then(
       () => {
+        this.#booting--;
         started = true;
         this.#release(process);
       },
       (error: Error) => {
+        this.#booting--;
         // The logins waiting fail; nothing the Action did is to blame.
         if (!this.#closed) for (const job of this.#queue.splice(0)) job.resolve(failure(error.message));
         this.#forget(process, false);
@@ -87,7 +92,7 @@ class ActionPool {
   #start(process: ActionProcess, job: Job): void {
     const onSlow = () => {
       this.#slow.add(process);
-      this.#dispatch();
+      this.#dispatch(1); // a process ready for the next login, which must not wait behind this one
     };
     void process.run(job.event, job.timeoutMs, { ms: SLOW_MS, onSlow }).then((run) => {
       this.#slow.delete(process);
@@ -105,7 +110,7 @@ class ActionPool {
       return;
     }
     this.#idle.push(process);
-    this.#dispatch();
+    this.#dispatch(0);
   }
 
   #forget(process: ActionProcess, replace: boolean): void {
@@ -113,7 +118,7 @@ class ActionPool {
     this.#slow.delete(process);
     const at = this.#idle.indexOf(process);
     if (at >= 0) this.#idle.splice(at, 1);
-    if (replace) this.#dispatch();
+    if (replace) this.#dispatch(0);
   }
 }
 
@@ -128,11 +133,6 @@ export class ActionRunner {
   /** Runs `action` with `event`; resolves `{timedOut: true}` once it has run `timeoutMs`. */
   run(action: Action, event: object, timeoutMs: number): Promise<ActionRun> {
     return this.#pool(action).run(event, timeoutMs);
-  }
-
-  /** Starts the Actions' processes ahead of the first login. */
-  warm(actions: Action[]): void {
-    for (const action of actions) this.#pool(action).warm();
   }
 
   async close(): Promise<void> {
