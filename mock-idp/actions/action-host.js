@@ -113,6 +113,9 @@ process.on('message', async (/** @type {any} */ message) => {
   }
 });
 
+// The sandbox gone (even by kill -9): nothing is left to answer to, whatever timers the Action left running.
+process.on('disconnect', () => process.exit(0));
+
 // A promise the Action left behind that fails later belongs to no login: logged, not fatal to the process.
 process.on('unhandledRejection', (reason) => void record.logs.push(`error: unhandled rejection: ${format([reason])}`));
 

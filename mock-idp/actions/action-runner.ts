@@ -96,7 +96,8 @@ class ActionPool {
     };
     void process.run(job.event, job.timeoutMs, { ms: SLOW_MS, onSlow }).then((run) => {
       this.#slow.delete(process);
-      job.resolve(run);
+      // A login cut short by the IdP stopping is not the Action's doing.
+      job.resolve(this.#closed ? failure('the Actions runtime stopped') : run);
       if (!process.ended) this.#release(process);
     });
   }
