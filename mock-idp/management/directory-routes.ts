@@ -5,8 +5,8 @@ import { DATABASE_CONNECTION, publicProfile } from '../accounts.ts';
 import { newRoleId, newUserId, type Directory } from '../directory/directory.ts';
 import type { Role, TenantUser } from '../tenant.ts';
 import { ManagementError } from './management-error.ts';
-import { checkMetadataSize, checkUserBody } from './user-fields.ts';
 import type { Operation } from './management-routes.ts';
+import { checkMetadataSize, checkUserBody } from './user-fields.ts';
 
 const invalidBody = (message: string) => new ManagementError(400, `Payload validation error: '${message}'.`, 'invalid_body');
 const invalidQuery = (message: string) => new ManagementError(400, `Query validation error: '${message}'.`, 'invalid_query_string');
@@ -21,7 +21,6 @@ export function directoryRoutes(router: Router, operation: Operation, directory:
     if (!Array.isArray(list) || list.length === 0 || !list.every((v) => typeof v === 'string')) throw invalidBody(`Expected ${field} to be a non-empty array of strings`);
     return list as string[];
   };
-  const roleNamed = (name: string) => directory.roleNamed(name);
 
   router.get('/users', operation(['read:users'], (req, res) => {
     const matching = directory.users.filter(luceneFilter(typeof req.query.q === 'string' ? req.query.q : undefined));
@@ -79,7 +78,7 @@ export function directoryRoutes(router: Router, operation: Operation, directory:
 
   router.get('/users/:id/roles', operation(['read:users', 'read:roles'], (req, res) => {
     const user = directory.user(String(req.params.id));
-    res.json(page(user.roles.map(roleNamed).filter((r): r is Role => Boolean(r)), req, 'roles'));
+    res.json(page(user.roles.map((name) => directory.roleNamed(name)).filter((r): r is Role => Boolean(r)), req, 'roles'));
   }));
   router.post('/users/:id/roles', operation(['create:role_members'], (req, res) => {
     const user = directory.user(String(req.params.id));
@@ -101,7 +100,7 @@ export function directoryRoutes(router: Router, operation: Operation, directory:
   router.post('/roles', operation(['create:roles'], (req, res) => {
     const { name, description } = body(req);
     if (typeof name !== 'string' || !name) throw invalidBody('Missing required property: name');
-    if (roleNamed(name)) throw new ManagementError(409, 'Role name already exists', 'conflict');
+    if (directory.roleNamed(name)) throw new ManagementError(409, 'Role name already exists', 'conflict');
     const role: Role = { id: newRoleId(), name, description: typeof description === 'string' ? description : undefined };
     directory.commit([{ role }]);
     res.json(role);
@@ -111,7 +110,7 @@ export function directoryRoutes(router: Router, operation: Operation, directory:
     const role = directory.role(String(req.params.id));
     const { name, description } = body(req);
     if (name !== undefined && (typeof name !== 'string' || !name)) throw invalidBody('Expected name to be a non-empty string');
-    if (typeof name === 'string' && name !== role.name && roleNamed(name)) throw new ManagementError(409, 'Role name already exists', 'conflict');
+    if (typeof name === 'string' && name !== role.name && directory.roleNamed(name)) throw new ManagementError(409, 'Role name already exists', 'conflict');
     const next: Role = { ...role, ...(typeof name === 'string' ? { name } : {}), ...(typeof description === 'string' ? { description } : {}) };
     // Users hold role names (what Actions see), so a rename follows them, in the same write.
     const members = next.name === role.name ? [] : directory.users.filter((u) => u.roles.includes(role.name));
