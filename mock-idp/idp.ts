@@ -89,7 +89,7 @@ export async function createIdp(options: IdpOptions): Promise<Idp> {
   const clock = options.clock ?? systemClock;
   const deps = { tenant, issuer, keys, accounts, directory, clock, trigger, store };
   const provider = createProvider(deps);
-  const scenario = new ActiveScenario();
+  const scenario = new ActiveScenario(clock);
   const requestLog = createIdpRequestLog();
   app = createRoutes({ provider, deps, scenario, requestLog, log });
 
