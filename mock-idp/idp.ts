@@ -40,6 +40,8 @@ export interface IdpOptions {
   log?: Logger;
   /** The sandbox clock, shared with mock-core; access tokens carry its time. The system clock by default. */
   clock?: Clock;
+  /** With one, every /__control endpoint wants it (Authorization: Bearer); without, they answer anyone. */
+  controlToken?: string;
 }
 
 export interface Idp extends AsyncDisposable {
@@ -91,7 +93,7 @@ export async function createIdp(options: IdpOptions): Promise<Idp> {
   const provider = createProvider(deps);
   const scenario = new ActiveScenario(clock);
   const requestLog = createIdpRequestLog();
-  app = createRoutes({ provider, deps, scenario, requestLog, log });
+  app = createRoutes({ provider, deps, scenario, requestLog, log, controlToken: options.controlToken });
 
   const stop = async () => {
     httpServer.closeAllConnections();
