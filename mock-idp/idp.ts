@@ -40,6 +40,8 @@ export interface IdpOptions {
   log?: Logger;
   /** The sandbox clock, shared with mock-core; access tokens carry its time. The system clock by default. */
   clock?: Clock;
+  /** With one, every /__control endpoint wants it (Authorization: Bearer); without, they answer anyone. */
+  controlToken?: string;
 }
 
 export interface Idp extends AsyncDisposable {
@@ -89,9 +91,9 @@ export async function createIdp(options: IdpOptions): Promise<Idp> {
   const clock = options.clock ?? systemClock;
   const deps = { tenant, issuer, keys, accounts, directory, clock, trigger, store };
   const provider = createProvider(deps);
-  const scenario = new ActiveScenario();
+  const scenario = new ActiveScenario(clock);
   const requestLog = createIdpRequestLog();
-  app = createRoutes({ provider, deps, scenario, requestLog, log });
+  app = createRoutes({ provider, deps, scenario, requestLog, log, controlToken: options.controlToken });
 
   const stop = async () => {
     httpServer.closeAllConnections();
