@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 import { load, percentiles, type LoadResult } from './load.ts';
+import { userCreateLatency } from './management-bench.ts';
 import { coldStart, e2eWallTime, grantsPerSecond, healthy, rssMiB, spawnOauth2MockServer, spawnSandbox } from './sandbox-bench.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -259,4 +260,15 @@ try {
     sandbox.process.kill();
     mock.process.kill();
   }
+}
+
+// A Management API write's cost must not grow with the directory (each is one journal append and fdatasync).
+{
+  const runs = await inTurns(() => userCreateLatency(100), () => userCreateLatency(10_000));
+  const row = (name: string, figure: 'p50' | 'p99') => [name, ms(median(runs.map(([small]) => small[figure]))), ms(median(runs.map(([, large]) => large[figure]))), `${median(runs.map(([small, large]) => large[figure] / small[figure])).toFixed(2)}×`];
+  printTable('Management API: a user create, one at a time, as the directory grows (target: 10,000 users within 1.5× of 100)', [
+    ['figure', '100 users', '10,000 users', 'ratio'],
+    row('write latency p50', 'p50'),
+    row('write latency p99', 'p99'),
+  ]);
 }

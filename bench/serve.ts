@@ -2,7 +2,7 @@
  * A server under benchmark, in its own process: `models` (mock-models with the
  * default environment), `core <models-url>` (mock-core forwarding to those models, callers authenticated by
  * the API key `bench-key`, or by a JWT signed with the key whose public JWK is in BENCH_JWK), `embedded` (mock-core and mock-models in one process, as `npm start` runs them;
- * prints both URLs) or `ceiling` (the least a node:http server can do: a fixed JSON body, or one SSE
+ * prints both URLs), `idp <state-dir>` (mock-idp on that state folder; prints its http URL and issuer) or `ceiling` (the least a node:http server can do: a fixed JSON body, or one SSE
  * chunk). Prints its URL on stdout once listening.
  */
 import http from 'node:http';
@@ -15,6 +15,7 @@ const { createCore } = (await built('mock-core/core')) as typeof import('../mock
 const { loadStaticSettings } = (await built('mock-core/settings')) as typeof import('../mock-core/settings.ts');
 const { createModels } = (await built('mock-models/models')) as typeof import('../mock-models/models.ts');
 const { loadEnvironment } = (await built('sandbox/environment')) as typeof import('../sandbox/environment.ts');
+const { createIdp } = (await built('mock-idp/idp')) as typeof import('../mock-idp/idp.ts');
 
 const which = process.argv[2];
 if (which === 'models') {
@@ -35,6 +36,10 @@ if (which === 'models') {
   };
   const core = await createCore({ settings, config: { inline: config }, port: 0 });
   process.stdout.write(which === 'core' ? `${core.url}\n` : `${core.url} ${modelsUrl}\n`);
+} else if (which === 'idp') {
+  // The default tenant on the state folder given (which may hold a directory made beforehand).
+  const idp = await createIdp({ tenant: loadEnvironment().tenant, stateDir: process.argv[3]!, httpPort: 0, httpsPort: 0, log: { info() {}, warn() {}, error() {} } });
+  process.stdout.write(`${idp.httpUrl} ${idp.issuer}\n`);
 } else if (which === 'ceiling') {
   const body = JSON.stringify({ id: 'chatcmpl-x', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'one two three' }, finish_reason: 'stop' }] });
   const server = http.createServer((req, res) => {
@@ -52,6 +57,6 @@ if (which === 'models') {
   });
   server.listen(0, '127.0.0.1', () => process.stdout.write(`http://127.0.0.1:${(server.address() as AddressInfo).port}\n`));
 } else {
-  throw new Error('usage: serve.ts models | core <models-url> | ceiling');
+  throw new Error('usage: serve.ts models | core <models-url> | embedded | idp <state-dir> | ceiling');
 }
 process.on('SIGINT', () => process.exit(0)); // lets --cpu-prof write its profile

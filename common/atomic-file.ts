@@ -2,8 +2,9 @@ import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from
 import { dirname } from 'node:path';
 
 /**
- * Writes a file so that a crash never leaves it half-written: a temporary file beside it, fsync, rename.
- * Readers see the old content or the new, never a mix.
+ * Writes a file so that a crash never leaves it half-written: a temporary file beside it, fsync, rename,
+ * and an fsync of the folder so that the rename itself survives a power cut. Readers see the old content
+ * or the new, never a mix.
  */
 export function writeFileAtomic(file: string, content: string, mode = 0o644): void {
   mkdirSync(dirname(file), { recursive: true });
@@ -16,4 +17,17 @@ export function writeFileAtomic(file: string, content: string, mode = 0o644): vo
     closeSync(fd);
   }
   renameSync(temporary, file);
+  syncFolder(dirname(file));
+}
+
+function syncFolder(folder: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(folder, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Windows cannot open a folder for fsync; there the rename is as durable as the platform makes it.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }

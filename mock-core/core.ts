@@ -8,6 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { systemClock, type Clock } from '../common/clock.ts';
+import { CONTROL_CHALLENGE, CONTROL_TOKEN_REQUIRED, controlAllowed } from '../common/control-token.ts';
 import { createLogger, type Logger } from '../common/log.ts';
 import { hasAccess } from './access.ts';
 import { authenticate, PerRequestKeys } from './auth/authenticate.ts';
@@ -34,6 +35,8 @@ export interface CoreOptions {
   port?: number;
   clock?: Clock;
   log?: Logger;
+  /** With one, /__control/log wants it (Authorization: Bearer); without, it answers anyone. */
+  controlToken?: string;
 }
 
 export interface Core extends AsyncDisposable {
@@ -66,7 +69,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const requestLog = createCoreRequestLog();
   const server = http.createServer({ maxHeaderSize: 8192 }, (req, res) => {
     // The sandbox's own window on Core's decisions; real Core answers this path 502 "No route".
-    if (req.url?.startsWith('/__control/log')) return controlLog(req, res, requestLog);
+    if (req.url?.startsWith('/__control/log')) {
+      if (!controlAllowed(req.headers, options.controlToken)) return sendText(res, 401, CONTROL_TOKEN_REQUIRED, CONTROL_CHALLENGE);
+      return controlLog(req, res, requestLog);
+    }
     const started = Date.now();
     const notes: RequestNotes = {};
     res.on('finish', () => requestLog.add(requestFacts(req, res, notes, Date.now() - started)));

@@ -25,24 +25,30 @@ export function publicProfile(user: TenantUser): Record<string, unknown> {
   };
 }
 
-export class Accounts {
-  readonly #users: TenantUser[];
+/** Where the users are kept (the Directory): logins see its changes at once. */
+export interface UserStore {
+  readonly users: readonly TenantUser[];
+  userById(userId: string): TenantUser | undefined;
+  userByEmail(email: string): TenantUser | undefined;
+}
 
-  constructor(users: TenantUser[]) {
-    this.#users = users;
+export class Accounts {
+  readonly #store: UserStore;
+
+  constructor(store: UserStore) {
+    this.#store = store;
   }
 
   get all(): readonly TenantUser[] {
-    return this.#users;
+    return this.#store.users;
   }
 
   byId(userId: string): TenantUser | undefined {
-    return this.#users.find((u) => u.user_id === userId);
+    return this.#store.userById(userId);
   }
 
   byEmail(email: string): TenantUser | undefined {
-    const wanted = email.trim().toLowerCase();
-    return this.#users.find((u) => u.email.toLowerCase() === wanted);
+    return this.#store.userByEmail(email);
   }
 
   /** The user with these credentials, or undefined (Auth0 answers both a wrong email and a wrong password alike). */

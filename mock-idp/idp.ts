@@ -40,6 +40,8 @@ export interface IdpOptions {
   log?: Logger;
   /** The sandbox clock, shared with mock-core; access tokens carry its time. The system clock by default. */
   clock?: Clock;
+  /** With one, every /__control endpoint wants it (Authorization: Bearer); without, they answer anyone. */
+  controlToken?: string;
 }
 
 export interface Idp extends AsyncDisposable {
@@ -82,21 +84,22 @@ export async function createIdp(options: IdpOptions): Promise<Idp> {
 
   const keys = loadOrCreateSigningKeys(stateDir, domain);
   const directory = new Directory(stateDir, tenant, log);
-  const accounts = new Accounts(directory.users);
+  const accounts = new Accounts(directory);
   const runner = new ActionRunner();
   const trigger = new PostLoginTrigger(tenant.post_login_actions, runner, options.actionTimeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS, log);
   const store = new MemoryStore();
   const clock = options.clock ?? systemClock;
   const deps = { tenant, issuer, keys, accounts, directory, clock, trigger, store };
   const provider = createProvider(deps);
-  const scenario = new ActiveScenario();
+  const scenario = new ActiveScenario(clock);
   const requestLog = createIdpRequestLog();
-  app = createRoutes({ provider, deps, scenario, requestLog, log });
+  app = createRoutes({ provider, deps, scenario, requestLog, log, controlToken: options.controlToken });
 
   const stop = async () => {
     httpServer.closeAllConnections();
     httpsServer.closeAllConnections();
     store.close();
+    directory.close();
     await Promise.all([closeServer(httpServer), closeServer(httpsServer), runner.close()]);
   };
   return {

@@ -3,21 +3,26 @@
  * SANDBOX_ENV (the environment folder), SANDBOX_STATE_DIR, SANDBOX_HOST, SANDBOX_IDP_HTTP_PORT,
  * SANDBOX_IDP_HTTPS_PORT, SANDBOX_TLS_NAMES (more certificate names, comma-separated), and the addresses
  * the tenant is known by there: SANDBOX_DOMAIN (the issuer's host) and SANDBOX_BROWSER_ORIGIN.
+ * SANDBOX_CONTROL_TOKEN, if set, is the token every /__control endpoint then wants.
  */
 import { loadEnvironment } from '../sandbox/environment.ts';
+import { controlTokenFrom, exposureWarning } from '../sandbox/exposure.ts';
 import { runService } from '../sandbox/run-service.ts';
 import { IDP_DEFAULTS } from './defaults.ts';
 import { createIdp } from './idp.ts';
 
 await runService('mock-idp', async (env) => {
   const { tenant } = loadEnvironment(env.SANDBOX_ENV);
+  const host = env.SANDBOX_HOST ?? IDP_DEFAULTS.host;
+  const controlToken = controlTokenFrom(env.SANDBOX_CONTROL_TOKEN);
   const idp = await createIdp({
     tenant: { ...tenant, domain: env.SANDBOX_DOMAIN ?? tenant.domain, browser_origin: env.SANDBOX_BROWSER_ORIGIN ?? tenant.browser_origin },
     stateDir: env.SANDBOX_STATE_DIR,
-    host: env.SANDBOX_HOST ?? IDP_DEFAULTS.host,
+    host,
+    controlToken,
     httpPort: Number(env.SANDBOX_IDP_HTTP_PORT ?? IDP_DEFAULTS.httpPort),
     httpsPort: Number(env.SANDBOX_IDP_HTTPS_PORT ?? IDP_DEFAULTS.httpsPort),
     tlsNames: env.SANDBOX_TLS_NAMES?.split(',').filter(Boolean),
   });
-  return { description: `issuer ${idp.issuer}, ${idp.httpUrl} and ${idp.httpsUrl}; CA ${idp.caFile}`, stop: idp.stop };
+  return { description: `issuer ${idp.issuer}, ${idp.httpUrl} and ${idp.httpsUrl}; CA ${idp.caFile}`, stop: idp.stop, exposure: exposureWarning(host, ['idp'], controlToken) };
 });

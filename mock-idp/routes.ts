@@ -3,7 +3,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import type Provider from 'oidc-provider';
 
 import type { Logger } from '../common/log.ts';
-import { controlRoutes } from './control/control-routes.ts';
+import { controlRoutes, requireControlToken } from './control/control-routes.ts';
 import { managementRoutes } from './management/management-routes.ts';
 import { tokenLog, type IdpRequestLog } from './control/token-log.ts';
 import type { ActiveScenario } from './scenarios/active-scenario.ts';
@@ -22,12 +22,14 @@ export interface RouteDeps {
   scenario: ActiveScenario;
   requestLog: IdpRequestLog;
   log: Logger;
+  /** With one, every /__control endpoint wants it (Authorization: Bearer). */
+  controlToken?: string;
 }
 
 /** Paths oidc-provider answers itself (the resume and logout-confirm steps live below them). */
 const PROVIDER_PATHS = /^\/(authorize|oauth\/token|oauth\/revoke|oidc\/logout)(\/[^?]*)?(\?.*)?$/;
 
-export function createRoutes({ provider, deps, scenario, requestLog, log }: RouteDeps): Express {
+export function createRoutes({ provider, deps, scenario, requestLog, log, controlToken }: RouteDeps): Express {
   const { tenant, issuer, keys, accounts } = deps;
   const app = express();
   app.disable('x-powered-by');
@@ -48,6 +50,7 @@ export function createRoutes({ provider, deps, scenario, requestLog, log }: Rout
   app.get('/v2/logout', v2LogoutHandler(provider, tenant));
   app.use(loginRoutes(provider, tenant, accounts));
   app.use('/api/v2', managementRoutes(deps, log));
+  app.use('/__control', requireControlToken(controlToken));
   app.use(controlRoutes(deps, scenario));
   app.use(scenarioRoutes(scenario));
   app.get('/__control/log', (_req, res) => void res.json(requestLog.entries()));

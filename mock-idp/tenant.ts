@@ -92,4 +92,8 @@ export interface Action {
   file: string;
   code: string;
   secrets: Record<string, string>;
+  /** The npm modules it may require (Deploy CLI's `dependencies`), installed in `modulesDir`. */
+  dependencies: { name: string; version?: string }[];
+  /** The environment's node_modules folder, where its dependencies are loaded from. */
+  modulesDir?: string;
 }

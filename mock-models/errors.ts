@@ -1,4 +1,6 @@
 /** Errors in OpenAI's wire format: `{"error": {"message", "type", "param", "code"}}` with the HTTP status. */
+import { CONTROL_CHALLENGE, CONTROL_TOKEN_REQUIRED } from '../common/control-token.ts';
+
 export class OpenAIError extends Error {
   readonly status: number;
   readonly type: string;
@@ -43,6 +45,10 @@ function jsonTypeName(value: unknown): string {
 
 export const invalidApiKey = () =>
   new OpenAIError(401, 'Incorrect API key provided. The stub model expects its upstream key in X-UPSTREAM-KEY, api-key or Authorization: Bearer.', { code: 'invalid_api_key' });
+
+/** A /__control endpoint without the control token the sandbox was started with. */
+export const controlTokenRequired = () =>
+  new OpenAIError(401, CONTROL_TOKEN_REQUIRED, { code: 'invalid_api_key', headers: CONTROL_CHALLENGE });
 
 /** Azure OpenAI's answer for a deployment path naming no deployment. */
 export const deploymentNotFound = (name: string) =>

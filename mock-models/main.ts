@@ -1,14 +1,21 @@
-/** mock-models as a process of its own (the compose service): SANDBOX_ENV, SANDBOX_HOST, SANDBOX_MODELS_PORT. */
+/**
+ * mock-models as a process of its own (the compose service): SANDBOX_ENV, SANDBOX_HOST, SANDBOX_MODELS_PORT;
+ * SANDBOX_CONTROL_TOKEN, if set, is the token every /__control endpoint then wants.
+ */
 import { loadEnvironment } from '../sandbox/environment.ts';
+import { controlTokenFrom, exposureWarning } from '../sandbox/exposure.ts';
 import { runService } from '../sandbox/run-service.ts';
 import { MODELS_DEFAULTS } from './defaults.ts';
 import { createModels } from './models.ts';
 
 await runService('mock-models', async (env) => {
+  const host = env.SANDBOX_HOST ?? MODELS_DEFAULTS.host;
+  const controlToken = controlTokenFrom(env.SANDBOX_CONTROL_TOKEN);
   const models = await createModels({
     models: loadEnvironment(env.SANDBOX_ENV).models,
-    host: env.SANDBOX_HOST ?? MODELS_DEFAULTS.host,
+    host,
     port: Number(env.SANDBOX_MODELS_PORT ?? MODELS_DEFAULTS.port),
+    controlToken,
   });
-  return { description: `${models.url} (${models.definitions.map((m) => m.name).join(', ')})`, stop: models.stop };
+  return { description: `${models.url} (${models.definitions.map((m) => m.name).join(', ')})`, stop: models.stop, exposure: exposureWarning(host, ['models'], controlToken) };
 });

@@ -6,13 +6,14 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { controlAllowed } from '../common/control-token.ts';
 import { createLogger, type Logger } from '../common/log.ts';
 import type { Fault, ModelDefinition } from './definition.ts';
 import { MODELS_DEFAULTS } from './defaults.ts';
-import { OpenAIError } from './errors.ts';
+import { controlTokenRequired, OpenAIError } from './errors.ts';
 import { sendError, sendJson } from './http.ts';
 import { ModelRegistry, type RecordedRequest } from './registry.ts';
-import { matchRoute } from './routes.ts';
+import { isControl, matchRoute } from './routes.ts';
 
 export interface ModelsOptions {
   models: readonly ModelDefinition[];
@@ -21,6 +22,8 @@ export interface ModelsOptions {
   port?: number;
   recordLimit?: number;
   log?: Logger;
+  /** With one, every /__control endpoint wants it (Authorization: Bearer); without, they answer anyone. */
+  controlToken?: string;
 }
 
 export interface Models extends AsyncDisposable {
@@ -38,7 +41,7 @@ export interface Models extends AsyncDisposable {
 export async function createModels(options: ModelsOptions): Promise<Models> {
   const registry = new ModelRegistry(options.models, options.recordLimit ?? MODELS_DEFAULTS.recordLimit);
   const log = options.log ?? createLogger('mock-models');
-  const server = http.createServer((req, res) => void handle(req, res, registry, log));
+  const server = http.createServer((req, res) => void handle(req, res, registry, log, options.controlToken));
   server.listen(options.port ?? MODELS_DEFAULTS.port, options.host ?? MODELS_DEFAULTS.host);
   await once(server, 'listening');
   const { address, port } = server.address() as AddressInfo;
@@ -59,7 +62,7 @@ export async function createModels(options: ModelsOptions): Promise<Models> {
 }
 
 /** The one error handler: OpenAI errors as they are; anything else a 500 whose stack goes to the log only. */
-async function handle(req: http.IncomingMessage, res: http.ServerResponse, registry: ModelRegistry, log: Logger): Promise<void> {
+async function handle(req: http.IncomingMessage, res: http.ServerResponse, registry: ModelRegistry, log: Logger, controlToken: string | undefined): Promise<void> {
   try {
     // The path as sent: new URL('//x', base) would read "x" as a host.
     const url = new URL(`http://mock-models${req.url ?? '/'}`);
@@ -71,6 +74,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, regis
     if ('allowed' in match) {
       throw new OpenAIError(405, `${method} is not allowed on ${url.pathname}; use ${match.allowed.join(' or ')}.`, { code: 'method_not_allowed', headers: { allow: match.allowed.join(', ') } });
     }
+    if (isControl(match.route) && !controlAllowed(req.headers, controlToken)) throw controlTokenRequired();
     await match.route.handler({ req, res, url, params: match.params, registry });
   } catch (error) {
     if (res.headersSent) {

@@ -38,6 +38,9 @@ export const ROUTES: readonly Route[] = [
   route('POST', '/__control/reset', reset),
 ];
 
+/** The sandbox's own controls (/__control/…), which a control token guards. */
+export const isControl = (candidate: Route): boolean => candidate.path[0] === '__control';
+
 export type Match = { route: Route; params: Record<string, string> } | { allowed: string[] } | undefined;
 
 /** The route for a method and path; or the methods the path allows; or nothing. */

@@ -1,27 +1,31 @@
 /** `dial-sandbox`: the command line. Each command is a thin shell over the library. */
-import { existsSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 
+import { CONTROL_TOKEN_ENV } from '../common/control-token.ts';
 import { CORE_DEFAULTS } from '../mock-core/defaults.ts';
 import { IDP_DEFAULTS } from '../mock-idp/defaults.ts';
-import { DIRECTORY_FILE } from '../mock-idp/directory/directory.ts';
+import { removeSavedDirectory } from '../mock-idp/directory/directory-journal.ts';
 import { MODELS_DEFAULTS } from '../mock-models/defaults.ts';
 import { decodeToken, formatDecoded } from './commands/decode.ts';
 import { envLines } from './commands/env-lines.ts';
 import { initEnvironment } from './commands/init.ts';
 import { formatLogs } from './commands/logs.ts';
-import { callRunning, notRunning } from './commands/running-sandbox.ts';
+import { callRunning, controlHeaders, controlTokenRefused, notRunning } from './commands/running-sandbox.ts';
 import { mintAt, parseClaims, seconds } from './commands/mint.ts';
 import { runDoctor } from './doctor/doctor.ts';
 import { formatFindings } from './doctor/findings.ts';
 import { readInputs } from './doctor/inputs.ts';
 import { DEFAULT_ENVIRONMENT, loadEnvironment, type Environment } from './environment.ts';
 import { SandboxError } from './errors.ts';
+import { controlTokenFrom, exposureWarning } from './exposure.ts';
 import { startEnvironment, type ServiceOptions } from './start-environment.ts';
 import { passwordGrant } from './start-sandbox.ts';
 import { printSummary } from './summary.ts';
+
+/** For the commands that call a running sandbox's /__control endpoints. */
+const controlTokenOption = () => new Option('--control-token <token>', `the running sandbox's control token (default: $${CONTROL_TOKEN_ENV})`);
 
 const program = new Command('dial-sandbox')
   .description('An offline test environment for AI DIAL behind Auth0.')
@@ -37,18 +41,23 @@ program
   .option('--idp-https-port <port>', 'mock-idp HTTPS port', toPort, IDP_DEFAULTS.httpsPort)
   .option('--models-port <port>', 'mock-models port', toPort, MODELS_DEFAULTS.port)
   .option('--core-port <port>', 'mock-core port', toPort, CORE_DEFAULTS.port)
-  .action(async (envDir: string, options: Omit<ServiceOptions, 'clock'> & { stateDir: string }) => {
+  .option('--control-token <token>', `require this token (Authorization: Bearer) at every /__control endpoint (default: $${CONTROL_TOKEN_ENV}; none: they answer anyone)`)
+  .action(async (envDir: string, options: Omit<ServiceOptions, 'clock'> & { stateDir: string; host: string }) => {
     const started = Date.now();
     const environment = loadEnvironment(envDir);
-    const running = await startEnvironment(environment, options);
-    printSummary({ environment, ...running, startedInMs: Date.now() - started });
+    const controlToken = controlTokenFrom(options.controlToken ?? process.env[CONTROL_TOKEN_ENV]);
+    const running = await startEnvironment(environment, { ...options, controlToken });
     const stop = async (signal: string) => {
       process.stderr.write(`\n[sandbox] ${signal}: stopping.\n`);
       await running.stop();
       process.exit(0);
     };
+    // Ready for a stop before saying it is up: whoever waits for the summary may stop it at once.
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    printSummary({ environment, ...running, controlToken: Boolean(controlToken), startedInMs: Date.now() - started });
+    const exposure = exposureWarning(options.host, running.core ? ['idp', 'models', 'core'] : ['idp', 'models'], controlToken);
+    if (exposure) process.stderr.write(`\n[sandbox] ${exposure}\n\n`);
   });
 
 const RUNNING = { idp: `http://${IDP_DEFAULTS.host}:${IDP_DEFAULTS.httpPort}`, core: `http://${CORE_DEFAULTS.host}:${CORE_DEFAULTS.port}` };
@@ -66,7 +75,8 @@ program
   .option('--decode', 'print the decoded token instead of the token')
   .option('--env <dir>', 'environment folder', DEFAULT_ENVIRONMENT)
   .option('--idp <url>', 'the running mock-idp', RUNNING.idp)
-  .action(async (options: { user?: string; audience?: string; client?: string; scope?: string; claims?: string; lifetime?: number; actions: boolean; decode?: boolean; env: string; idp: string }) => {
+  .addOption(controlTokenOption())
+  .action(async (options: { user?: string; audience?: string; client?: string; scope?: string; claims?: string; lifetime?: number; actions: boolean; decode?: boolean; env: string; idp: string; controlToken?: string }) => {
     const environment = loadEnvironment(options.env);
     const minting = options.claims !== undefined || options.lifetime !== undefined || !options.actions || (!options.user && options.client !== undefined);
     if (!minting && !options.user) throw new SandboxError('ERR_SANDBOX_DEFINITION', 'Name the user: --user <email> (or --client <client_id> for an M2M token).');
@@ -74,7 +84,7 @@ program
       throw error instanceof SandboxError ? error : notRunning(options.idp, error);
     };
     const token = minting
-      ? await mintAt(options.idp, { user: options.user, client_id: options.client, audience: options.audience, scope: options.scope, claims: parseClaims(options.claims), lifetime_seconds: options.lifetime, actions: options.actions }).catch(unreachable)
+      ? await mintAt(options.idp, { user: options.user, client_id: options.client, audience: options.audience, scope: options.scope, claims: parseClaims(options.claims), lifetime_seconds: options.lifetime, actions: options.actions }, controlHeaders(options.controlToken)).catch(unreachable)
       : await passwordGrant(environment, options.idp, options.user!, { audience: options.audience, clientId: options.client, scope: options.scope }).catch(unreachable);
     process.stdout.write(`${options.decode ? formatDecoded(decodeToken(token, rolePathOf(environment))) : token}\n`);
   });
@@ -87,8 +97,10 @@ program
   .option('--list', 'list the scenarios and the bug each reproduces')
   .option('--off', 'switch the scenario in force off')
   .option('--idp <url>', 'the running mock-idp', RUNNING.idp)
-  .action(async (name: string | undefined, options: { for?: string; list?: boolean; off?: boolean; idp: string }) => {
-    const call = (init?: RequestInit, path = '/__control/scenario') => callRunning<Record<string, any>>(options.idp, path, init).then((answer) => answer.body);
+  .addOption(controlTokenOption())
+  .action(async (name: string | undefined, options: { for?: string; list?: boolean; off?: boolean; idp: string; controlToken?: string }) => {
+    const call = (init: RequestInit = {}, path = '/__control/scenario') =>
+      callRunning<Record<string, any>>(options.idp, path, { ...init, headers: { ...(init.headers as Record<string, string>), ...controlHeaders(options.controlToken) } }).then((answer) => answer.body);
     if (options.list || (!name && !options.off)) {
       const { active, scenarios } = await call(undefined, '/__control/scenarios');
       const lines = (scenarios as { name: string; description: string }[]).map((s) => `  ${s.name.padEnd(24)} ${s.description}`);
@@ -111,8 +123,9 @@ program
   .option('--idp <url>', 'the running mock-idp', RUNNING.idp)
   .option('--core <url>', 'the running mock-core', RUNNING.core)
   .option('--json', 'print the entries as JSON')
-  .action(async (options: { idp: string; core: string; json?: boolean }) => {
-    const read = (url: string) => callRunning<Record<string, unknown>[]>(url, '/__control/log', {}, '--idp / --core').then((answer) => answer.body);
+  .addOption(controlTokenOption())
+  .action(async (options: { idp: string; core: string; json?: boolean; controlToken?: string }) => {
+    const read = (url: string) => callRunning<Record<string, unknown>[]>(url, '/__control/log', { headers: controlHeaders(options.controlToken) }, '--idp / --core').then((answer) => answer.body);
     const [idp, core] = await Promise.all([read(options.idp), read(options.core)]);
     process.stdout.write(options.json ? `${JSON.stringify({ idp, core }, null, 2)}\n` : formatLogs(idp, core));
   });
@@ -123,7 +136,8 @@ program
   .argument('[duration]', 'for advance: e.g. 30s, 10m, 1h, 1d')
   .description('the clock the IdP and mock-core share: freeze it, move it ahead, or back to the system clock')
   .option('--idp <url>', 'the running mock-idp', RUNNING.idp)
-  .action(async (action: string | undefined, duration: string | undefined, options: { idp: string }) => {
+  .addOption(controlTokenOption())
+  .action(async (action: string | undefined, duration: string | undefined, options: { idp: string; controlToken?: string }) => {
     const requests: Record<string, RequestInit> = {
       freeze: { method: 'PUT', body: '{"freeze":true}' },
       resume: { method: 'PUT', body: '{"freeze":false}' },
@@ -132,7 +146,7 @@ program
     let request: RequestInit = { method: 'GET' };
     if (action === 'advance') request = { method: 'PUT', body: JSON.stringify({ advance_seconds: seconds(duration ?? '', 'advance') }) };
     else if (action) request = requests[action] ?? (() => { throw new SandboxError('ERR_SANDBOX_DEFINITION', `No clock action "${action}": freeze, resume, advance <duration>, reset.`); })();
-    const { ok, body } = await callRunning<{ now?: string; frozen?: boolean | null; ahead_seconds?: number; error_description?: string }>(options.idp, '/__control/clock', { ...request, headers: { 'content-type': 'application/json' } });
+    const { ok, body } = await callRunning<{ now?: string; frozen?: boolean | null; ahead_seconds?: number; error_description?: string }>(options.idp, '/__control/clock', { ...request, headers: { 'content-type': 'application/json', ...controlHeaders(options.controlToken) } });
     if (!ok) throw new SandboxError('ERR_SANDBOX_DEFINITION', String(body.error_description));
     process.stdout.write(`${body.now}  ${body.frozen ? 'frozen' : 'running'}, ${body.ahead_seconds} s ahead of the system clock\n`);
   });
@@ -142,16 +156,18 @@ program
   .description('undo the Management API\'s changes: users and roles as tenant.yaml defines them (a running IdP at once, else the state file)')
   .option('--idp <url>', 'the running mock-idp', RUNNING.idp)
   .option('--state-dir <dir>', 'the state folder, when no IdP is running', IDP_DEFAULTS.stateDir)
-  .action(async (options: { idp: string; stateDir: string }) => {
-    const running = await fetch(`${options.idp}/__control/reset`, { method: 'POST' }).then((r) => (r.ok ? (r.json() as Promise<{ users: number; roles: number }>) : undefined)).catch(() => undefined);
+  .addOption(controlTokenOption())
+  .action(async (options: { idp: string; stateDir: string; controlToken?: string }) => {
+    const answer = await fetch(`${options.idp}/__control/reset`, { method: 'POST', headers: controlHeaders(options.controlToken) }).catch(() => undefined);
+    // A running IdP that refuses the call is still running: its state file is not to be removed under it.
+    if (answer?.status === 401) throw controlTokenRefused(options.idp);
+    const running = answer?.ok ? await (answer.json() as Promise<{ users: number; roles: number }>).catch(() => undefined) : undefined;
     if (running) {
       process.stdout.write(`The IdP at ${options.idp} is back to tenant.yaml: ${running.users} users, ${running.roles} roles; no scenario in force.\n`);
       return;
     }
-    const file = join(options.stateDir, DIRECTORY_FILE);
-    const existed = existsSync(file);
-    rmSync(file, { force: true });
-    process.stdout.write(existed ? `No IdP answers at ${options.idp}; removed ${file}: the next start uses tenant.yaml's users and roles.\n` : `Nothing to reset: no IdP answers at ${options.idp} and ${file} does not exist.\n`);
+    const existed = removeSavedDirectory(options.stateDir);
+    process.stdout.write(existed ? `No IdP answers at ${options.idp}; removed the stored directory in ${options.stateDir}: the next start uses tenant.yaml's users and roles.\n` : `Nothing to reset: no IdP answers at ${options.idp} and ${options.stateDir} holds no stored directory.\n`);
   });
 
 program

@@ -1,6 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
@@ -106,6 +106,42 @@ triggers:
     ]);
     expect(second[0]!.message).toBe('unknown role "auditor"; the roles are: admin');
     expect(second[3]!.message).toContain('./actions/missing.js');
+  });
+
+  it("loads an Action's declared npm modules from the environment's node_modules, and says how to install a missing or different one", () => {
+    const file = tenantFile(`
+actions:
+  - name: uses-modules
+    code: ./actions/uses-modules.js
+    dependencies:
+      - name: greeting
+        version: 1.0.0
+      - name: left-pad
+        version: 1.3.0
+      - name: other-greeting
+        version: 2.0.0
+triggers:
+  post-login:
+    - action_name: uses-modules
+`);
+    const dir = dirname(file);
+    mkdirSync(join(dir, 'actions'));
+    writeFileSync(join(dir, 'actions/uses-modules.js'), 'exports.onExecutePostLogin = async () => {};');
+    for (const [name, version] of [['greeting', '1.0.0'], ['other-greeting', '1.9.0']]) {
+      mkdirSync(join(dir, 'node_modules', name!), { recursive: true });
+      writeFileSync(join(dir, 'node_modules', name!, 'package.json'), JSON.stringify({ name, version }));
+    }
+    const problems = problemsOf(file);
+    expect(problems.map((p) => [p.path, p.message])).toEqual([
+      ['$.actions[0].dependencies[1]', `the npm module left-pad@1.3.0 is not installed in ${join(dir, 'node_modules')}: run \`npm install left-pad@1.3.0\` in ${dir}`],
+      ['$.actions[0].dependencies[2]', `${join(dir, 'node_modules')} has other-greeting@1.9.0, not 2.0.0: run \`npm install other-greeting@2.0.0\` in ${dir}`],
+    ]);
+    rmSync(join(dir, 'node_modules', 'other-greeting'), { recursive: true });
+    mkdirSync(join(dir, 'node_modules', 'left-pad'));
+    writeFileSync(join(dir, 'node_modules', 'left-pad', 'package.json'), JSON.stringify({ name: 'left-pad', version: '1.3.0' }));
+    mkdirSync(join(dir, 'node_modules', 'other-greeting'));
+    writeFileSync(join(dir, 'node_modules', 'other-greeting', 'package.json'), JSON.stringify({ name: 'other-greeting', version: '2.0.0' }));
+    expect(loadTenant(file).post_login_actions[0]).toMatchObject({ dependencies: [{ name: 'greeting' }, { name: 'left-pad' }, { name: 'other-greeting' }], modulesDir: join(dir, 'node_modules') });
   });
 
   it('says what a folder without tenant.yaml is missing', () => {

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 import type { Action, Tenant, TenantClient, TenantUser } from '../mock-idp/tenant.ts';
 import { MANAGEMENT_AUDIENCE_KEYWORD } from '../mock-idp/management/management-api.ts';
@@ -122,14 +122,34 @@ function resolvePostLoginActions(data: TenantFile, baseDir: string, at: Report):
     }
     const action = data.actions[index]!;
     const file = resolve(baseDir, action.code);
+    const modulesDir = join(baseDir, 'node_modules');
+    action.dependencies.forEach((dependency, j) => {
+      const problem = dependencyProblem(dependency, modulesDir);
+      if (problem) at(['actions', index, 'dependencies', j], problem);
+    });
     try {
       const code = readFileSync(file, 'utf8');
-      return [{ name: action.name, file, code, secrets: Object.fromEntries(action.secrets.map((s) => [s.name, s.value])) }];
+      return [{ name: action.name, file, code, secrets: Object.fromEntries(action.secrets.map((s) => [s.name, s.value])), dependencies: action.dependencies, modulesDir }];
     } catch {
       at(['actions', index, 'code'], `the Action's code file ${action.code} cannot be read (looked at ${file})`);
       return [];
     }
   });
+}
+
+/** Auth0 installs an Action's npm modules itself; the sandbox, offline, loads them from the environment's node_modules. */
+function dependencyProblem({ name, version }: { name: string; version?: string }, modulesDir: string): string | undefined {
+  const wanted = version && version !== 'latest' ? `${name}@${version}` : name;
+  const install = `run \`npm install ${wanted}\` in ${dirname(modulesDir)}`;
+  let installed: string | undefined;
+  try {
+    installed = (JSON.parse(readFileSync(join(modulesDir, name, 'package.json'), 'utf8')) as { version?: string }).version;
+  } catch {
+    return `the npm module ${wanted} is not installed in ${modulesDir}: ${install}`;
+  }
+  // An exact version must match, as Auth0 would install exactly it; a range or "latest" takes what is there.
+  if (version && /^\d+\.\d+\.\d+/.test(version) && installed !== version) return `${modulesDir} has ${name}@${installed}, not ${version}: ${install}`;
+  return undefined;
 }
 
 function reportDuplicates(values: string[], report: (index: number) => void): void {

@@ -3,7 +3,7 @@ import { SandboxError } from './errors.ts';
 
 export async function runService(
   name: string,
-  start: (env: NodeJS.ProcessEnv) => Promise<{ description: string; stop: () => Promise<void> }>,
+  start: (env: NodeJS.ProcessEnv) => Promise<{ description: string; stop: () => Promise<void>; exposure?: string }>,
 ): Promise<void> {
   try {
     const service = await start(process.env);
@@ -15,6 +15,7 @@ export async function runService(
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     process.stdout.write(`[${name}] listening: ${service.description}\n`);
+    if (service.exposure) process.stderr.write(`[${name}] ${service.exposure}\n`);
   } catch (error) {
     process.stderr.write(`[${name}] ${error instanceof SandboxError ? error.message : (error as Error).stack}\n`);
     process.exit(1);

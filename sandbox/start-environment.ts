@@ -19,6 +19,8 @@ export interface ServiceOptions {
    */
   clock?: Clock;
   host?: string;
+  /** With one, every /__control endpoint of every service wants it (Authorization: Bearer <token>). */
+  controlToken?: string;
   idpHttpPort?: number;
   idpHttpsPort?: number;
   modelsPort?: number;
@@ -40,16 +42,18 @@ export async function startEnvironment(environment: Environment, options: Servic
     await Promise.all([running.core?.stop(), running.models?.stop(), running.idp?.stop()]);
   };
   try {
-    running.idp = await createIdp({ tenant: environment.tenant, stateDir: options.stateDir, host: options.host, httpPort: options.idpHttpPort, httpsPort: options.idpHttpsPort, clock });
-    running.models = await createModels({ models: environment.models, host: options.host, port: options.modelsPort });
+    const { host, controlToken } = options;
+    running.idp = await createIdp({ tenant: environment.tenant, stateDir: options.stateDir, host, httpPort: options.idpHttpPort, httpsPort: options.idpHttpsPort, clock, controlToken });
+    running.models = await createModels({ models: environment.models, host, port: options.modelsPort, controlToken });
     if (environment.core) {
       const rewrites = addressRewrites({ idpHttpUrl: running.idp.httpUrl, idpHttpsUrl: running.idp.httpsUrl, modelsUrl: running.models.url });
       running.core = await createCore({
         settings: parseSettings(rewriteAddresses(environment.core.settings.raw, rewrites)),
         config: { baseDir: environment.core.dir, rewrite: (tree: JsonObject) => rewriteAddresses(tree, rewrites) },
-        host: options.host,
+        host,
         port: options.corePort,
         clock,
+        controlToken,
       });
     }
   } catch (error) {

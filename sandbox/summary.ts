@@ -1,13 +1,14 @@
 /** What `dial-sandbox up` prints once everything listens: what runs where, and how to use it. */
 import { relative } from 'node:path';
 
+import { CONTROL_TOKEN_ENV } from '../common/control-token.ts';
 import type { Idp } from '../mock-idp/idp.ts';
 import { hasAccess } from '../mock-core/access.ts';
 import type { Core } from '../mock-core/core.ts';
 import type { Models } from '../mock-models/models.ts';
 import type { Environment } from './environment.ts';
 
-export function printSummary({ environment, idp, models, core, startedInMs }: { environment: Environment; idp: Idp; models: Models; core?: Core; startedInMs: number }): void {
+export function printSummary({ environment, idp, models, core, controlToken, startedInMs }: { environment: Environment; idp: Idp; models: Models; core?: Core; controlToken: boolean; startedInMs: number }): void {
   const { tenant } = environment;
   const show = (path: string) => relative(process.cwd(), path) || '.';
   const lines = [
@@ -47,6 +48,7 @@ export function printSummary({ environment, idp, models, core, startedInMs }: { 
     'trust the sandbox CA (Auth0 SDKs require HTTPS):',
     `  export NODE_EXTRA_CA_CERTS=${idp.caFile}`,
     '',
+    ...(controlToken ? [`every /__control endpoint wants the control token: Authorization: Bearer <token> (the CLI sends --control-token or $${CONTROL_TOKEN_ENV})`, ''] : []),
     'try:',
     `  curl -s ${idp.httpUrl}/oauth/token -H 'content-type: application/json' \\`,
     `    -d '{"grant_type":"password","client_id":"${tenant.clients[0]?.client_id ?? 'CLIENT'}","client_secret":"${tenant.clients[0]?.client_secret ?? 'SECRET'}","username":"${tenant.users[0]?.email ?? 'EMAIL'}","password":"${tenant.users[0]?.password ?? 'PASSWORD'}","audience":"${tenant.resource_servers[0]?.identifier ?? 'API'}"}'`,

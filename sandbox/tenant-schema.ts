@@ -73,6 +73,8 @@ const action = z.object({
   code: z.string().min(1),
   runtime: z.string().optional(),
   secrets: z.array(z.object({ name: z.string().min(1), value: z.string() })).default([]),
+  // Auth0 allows at most 10 npm modules per Action (https://auth0.com/docs/customize/actions/limitations).
+  dependencies: z.array(z.object({ name: z.string().min(1), version: z.string().optional() })).max(10).default([]),
   supported_triggers: z.array(z.object({ id: z.string(), version: z.string().optional() })).default([]),
 });
 

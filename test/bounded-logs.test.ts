@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Models } from '../mock-models/models.ts';
 import { call, startCoreWith } from './support/core-alone.ts';
-import { alice, dialChat, startTestIdp, tutorialTenant, type TestIdp } from './support/idp.ts';
+import { fixtureAction, tenantWithActions } from './support/actions.ts';
+import { alice, dialChat, startTestIdp, type TestIdp } from './support/idp.ts';
 import { startTestModels, TUTORIAL_KEY } from './support/models.ts';
 
 const MiB = 1024 * 1024;
@@ -11,10 +12,8 @@ describe('request logs stay bounded by size, and readable whatever they hold', (
   let idp: TestIdp;
   let models: Models;
   beforeAll(async () => {
-    // An Action that puts 5 MB into every access token: the answers are ~7 MB each.
-    const code = "exports.onExecutePostLogin = async (event, api) => { api.accessToken.setCustomClaim('big', 'x'.repeat(5 * 1024 * 1024)); };";
-    const tenant = tutorialTenant((t) => void t.post_login_actions.push({ name: 'big-claim', file: 'big-claim.js', code, secrets: {} }));
-    [idp, models] = await Promise.all([startTestIdp({ tenant }), startTestModels()]);
+    // Its Action puts 5 MB into every access token: the answers are ~7 MB each.
+    [idp, models] = await Promise.all([startTestIdp({ tenant: tenantWithActions([fixtureAction('big-claim')]) }), startTestModels()]);
   });
   afterAll(() => Promise.all([idp.stop(), models.stop()]));
 

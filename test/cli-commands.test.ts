@@ -101,11 +101,11 @@ describe('dial-sandbox reset', () => {
     const sandbox = await startSandbox(undefined, { stateDir });
     try {
       const { directory } = sandbox.idp;
-      directory.change(() => directory.users.push({ ...directory.users[0]!, user_id: 'auth0|added', email: 'added@example.com' }));
-      expect(existsSync(join(stateDir, 'directory.json'))).toBe(true);
+      directory.commit([{ user: { ...directory.users[0]!, user_id: 'auth0|added', email: 'added@example.com' } }]);
+      expect(existsSync(join(stateDir, 'directory.journal'))).toBe(true);
       expect((await run('reset', '--idp', sandbox.idpUrl)).stdout).toContain('back to tenant.yaml: 2 users, 1 roles');
       expect(sandbox.idp.accounts.byEmail('added@example.com')).toBeUndefined();
-      expect(existsSync(join(stateDir, 'directory.json'))).toBe(false);
+      expect(existsSync(join(stateDir, 'directory.journal'))).toBe(false);
     } finally {
       await sandbox.stop();
     }

@@ -34,9 +34,11 @@ describe('dial-sandbox up', () => {
     child?.kill('SIGKILL');
   });
 
-  it('serves the default environment (mock-idp, mock-models, mock-core), prints what runs where, and stops cleanly on Ctrl-C', async () => {
+  it('serves the default environment (mock-idp, mock-models, mock-core) on loopback, prints what runs where without a warning, and stops cleanly on Ctrl-C', async () => {
     const stateDir = process.env.SANDBOX_TEST_STATE_DIR!;
     child = runCli('up', '--idp-http-port', '0', '--idp-https-port', '0', '--models-port', '0', '--core-port', '0', '--state-dir', stateDir);
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
     const summary = await readUntil(child, /Ctrl-C stops/);
     const [, httpsUrl, httpUrl] = /https\s+(https:\/\/\S+)\s+http (http:\/\/\S+)/.exec(summary)!;
     const issuer = /issuer\s+(\S+)/.exec(summary)![1]!;
@@ -78,8 +80,9 @@ describe('dial-sandbox up', () => {
     expect(await callAs('bob@example.com', 'bob')).toBe(403);
 
     child.kill('SIGINT');
-    const [code] = await once(child, 'exit');
+    const [code] = await once(child, 'close'); // stderr read to its end too
     expect(code).toBe(0);
+    expect(stderr).not.toContain('WARNING: listening'); // on loopback, nothing to warn of
   });
 
   it('reports a broken environment with each problem and exits non-zero before any port opens', async () => {

@@ -67,6 +67,12 @@ describe('compose.yaml (static checks, no Docker needed)', () => {
     expect(new Set(hostPorts).size).toBe(hostPorts.length);
   });
 
+  it('hands SANDBOX_CONTROL_TOKEN from the shell to every service of the project\'s image (empty: none)', () => {
+    const own = services.filter(([, service]) => service.image === 'dial-auth-sandbox:local').map(([name]) => name);
+    expect(own.sort()).toEqual(['idp', 'models']);
+    for (const name of own) expect(env(name).SANDBOX_CONTROL_TOKEN, name).toBe('${SANDBOX_CONTROL_TOKEN:-}');
+  });
+
   it('has a healthcheck on every service, and waits on health where it depends', () => {
     for (const [name, service] of services) {
       expect(service.healthcheck?.test, name).toBeTruthy();

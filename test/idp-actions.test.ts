@@ -1,9 +1,14 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
 import { afterEach, describe, expect, it } from 'vitest';
 
 import type { Action } from '../mock-idp/tenant.ts';
 import { fixtureAction as fixture, tenantWithActions } from './support/actions.ts';
 import { loginThroughBrowser } from './support/browser.ts';
 import { alice, bob, dialChat, startTestIdp, type TestIdp } from './support/idp.ts';
+import { privateStateDir } from './support/sandbox-helpers.ts';
 
 const CALLBACK = 'http://localhost:3000/api/auth/callback/auth0';
 const tenantWith = (...actions: Action[]) => tenantWithActions(actions);
@@ -43,6 +48,13 @@ describe('the Post-Login Actions runtime', () => {
     idp = await startTestIdp({ tenant: tenantWith(fixture('loops')), actionTimeoutMs: 300 });
     expect(await passwordGrant()).toEqual({ status: 403, body: { error: 'access_denied', error_description: 'Request to Webtask exceeded allowed execution time' } });
     expect(idp.logs.join('\n')).toContain('Action "loops"');
+  });
+
+  it("counts only the Action's own running time against the limit, not its process starting", async () => {
+    // A cold pool: the first logins wait for processes to start (tens of ms, more on a busy machine).
+    idp = await startTestIdp({ tenant: tenantWith(fixture('first')), actionTimeoutMs: 50 });
+    const logins = await Promise.all([passwordGrant(alice), passwordGrant(bob), passwordGrant(alice)]);
+    expect(logins.map((l) => l.status)).toEqual([200, 200, 200]);
   });
 
   it("stops only the looping login: the others, at the same time and after, go through", async () => {
@@ -115,14 +127,61 @@ describe('the Post-Login Actions runtime', () => {
     expect((await idp.verify(body.access_token!)).seen_request_body).toEqual(['audience', 'client_id', 'grant_type', 'scope', 'username']);
   });
 
-  it('gives Actions no modules, no network, no process and no code generation', async () => {
-    idp = await startTestIdp({ tenant: tenantWith(fixture('reaches-out')) });
-    const { body } = await passwordGrant();
-    const outcomes = (await idp.verify(body.access_token!)).outcomes as string[];
-    expect(outcomes).toHaveLength(4);
-    expect(outcomes[0]).toContain('require("fs")');
-    expect(outcomes[1]).toContain('without network access');
-    expect(outcomes[2]).toMatch(/process is not defined/);
-    expect(outcomes[3]).toMatch(/Code generation from strings disallowed/);
+  it('runs an Action in a process of its own: no sandbox files, processes or signals; the network, built-ins and declared modules', async () => {
+    const writeTo = join(privateStateDir('escape'), 'written-by-an-action');
+    const sandboxFile = fileURLToPath(new URL('../environments/auth0-tutorial/tenant.yaml', import.meta.url));
+    idp = await startTestIdp({ tenant: tenantWith(fixture('escapes', { SANDBOX_FILE: sandboxFile, WRITE_TO: writeTo, PROBE_URL: 'pending' }, ['greeting'])) });
+    idp.tenant.post_login_actions.at(-1)!.secrets.PROBE_URL = `${idp.httpUrl}/healthz`;
+    const { status, body } = await passwordGrant();
+    expect(status).toBe(200);
+    const outcomes = (await idp.verify(body.access_token!)).outcomes as Record<string, string>;
+    expect(outcomes).toMatchObject({
+      readSandboxFile: expect.stringMatching(/^refused: ERR_ACCESS_DENIED/),
+      writeFile: expect.stringMatching(/^refused: ERR_ACCESS_DENIED/),
+      spawn: expect.stringMatching(/^refused: ERR_ACCESS_DENIED/),
+      worker: expect.stringMatching(/^refused: ERR_ACCESS_DENIED/),
+      signal: expect.stringContaining('refused:  process.kill: the sandbox runs Actions without access to other processes'),
+      rawSignal: expect.stringContaining('refused:  process.kill'),
+      undeclared: expect.stringMatching(/^refused: MODULE_NOT_FOUND Cannot find module 'vitest': an Action can require only Node's built-in modules and the npm modules listed in its `dependencies`/),
+      network: 'allowed: 200',
+      declared: 'allowed: hello alice@example.com',
+      codeGeneration: 'allowed: 42',
+    });
+    expect(outcomes.environment).not.toMatch(/SANDBOX|PATH|HOME/);
+    expect(existsSync(writeTo)).toBe(false);
+  });
+
+  it('fails only the login whose Action exits its process; the next login of any user works', async () => {
+    idp = await startTestIdp({ tenant: tenantWith(fixture('misbehaves-for-bob', { MODE: 'exit' })) });
+    expect(await passwordGrant(bob)).toEqual({ status: 403, body: { error: 'access_denied', error_description: 'The Action "misbehaves-for-bob" ended unexpectedly' } });
+    expect(idp.logs.join('\n')).toContain('Action "misbehaves-for-bob" (');
+    expect(idp.logs.join('\n')).toContain('ended its own process (it exited with code 1)');
+    expect((await passwordGrant(alice)).status).toBe(200);
+    expect((await passwordGrant(bob)).status).toBe(403);
+    expect((await passwordGrant(alice)).status).toBe(200);
+  });
+
+  for (const mode of ['buffers', 'heap'] as const) {
+    it(`ends an Action that fills its memory (${mode === 'buffers' ? 'Buffers, outside the V8 heap' : 'the V8 heap'}) and fails that login alone; the sandbox's own memory does not grow`, async () => {
+      idp = await startTestIdp({ tenant: tenantWith(fixture('misbehaves-for-bob', { MODE: mode })) });
+      expect((await passwordGrant(alice)).status).toBe(200);
+      const before = process.memoryUsage().rss;
+      expect(await passwordGrant(bob)).toEqual({ status: 403, body: { error: 'access_denied', error_description: 'Request to Webtask exceeded allowed memory' } });
+      expect(process.memoryUsage().rss - before).toBeLessThan(64 * 1024 * 1024);
+      expect(idp.logs.join('\n')).toContain('used more memory than an Action may (128 MiB of heap, 256 MiB in all)');
+      expect((await passwordGrant(alice)).status).toBe(200);
+    });
+  }
+
+  it("keeps other users' logins going while two Actions never resolve", async () => {
+    idp = await startTestIdp({ tenant: tenantWith(fixture('misbehaves-for-bob', { MODE: 'hang' })), actionTimeoutMs: 15_000 });
+    let stuckSettled = 0;
+    const stuck = [passwordGrant(bob), passwordGrant(bob)].map((p) => p.catch(() => undefined).finally(() => stuckSettled++));
+    const others = await Promise.all(Array.from({ length: 10 }, () => passwordGrant(alice)));
+    expect(others.map((r) => r.status)).toEqual(Array(10).fill(200));
+    expect(stuckSettled).toBe(0);
+    await idp.stop(); // ends the two hung logins with it
+    idp = undefined;
+    await Promise.all(stuck);
   });
 });

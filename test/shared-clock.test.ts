@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { SandboxClock, startSandbox, type StartedSandbox } from '../sandbox/index.ts';
+import { ManualClock, SandboxClock, startSandbox, type StartedSandbox } from '../sandbox/index.ts';
 import { chatStatus } from './support/sandbox-helpers.ts';
 
 // One clock for the IdP and mock-core: tokens carry its time, Core checks exp/nbf and ages its JWK cache by
@@ -9,8 +9,10 @@ import { chatStatus } from './support/sandbox-helpers.ts';
 
 describe('the shared sandbox clock', () => {
   let sandbox: StartedSandbox;
+  // Stands for the system clock under the sandbox's: the "system" time passes when the test says so.
+  const system = new ManualClock(Date.now());
   beforeAll(async () => {
-    sandbox = await startSandbox(undefined, { stateDir: process.env.SANDBOX_TEST_STATE_DIR });
+    sandbox = await startSandbox(undefined, { stateDir: process.env.SANDBOX_TEST_STATE_DIR, clock: new SandboxClock(system) });
   });
   afterAll(() => sandbox.stop());
 
@@ -19,7 +21,9 @@ describe('the shared sandbox clock', () => {
   const callCore = (token: string) => chatStatus(sandbox.coreUrl!, token, 'gpt-4');
 
   it('is a SandboxClock running with the system clock unless moved', async () => {
-    expect(sandbox.clock).toBeInstanceOf(SandboxClock);
+    await using own = await startSandbox(undefined, { stateDir: process.env.SANDBOX_TEST_STATE_DIR });
+    expect(own.clock).toBeInstanceOf(SandboxClock);
+    expect(await (await fetch(`${own.idpUrl}/__control/clock`)).json()).toMatchObject({ frozen: false, ahead_seconds: 0 });
     expect((await clockControl('GET')).body).toMatchObject({ frozen: false, ahead_seconds: 0 });
   });
 
@@ -35,7 +39,7 @@ describe('the shared sandbox clock', () => {
       expect(await callCore(fresh)).toBe(200);
       // Minted tokens and Management API checks read the same clock.
       const minted = (await (await fetch(`${sandbox.idpUrl}/__control/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"user":"alice@example.com"}' })).json()) as { access_token: string };
-      expect(Math.abs((decodeJwt(minted.access_token).iat as number) - (decodeJwt(fresh).iat as number))).toBeLessThanOrEqual(2);
+      expect(decodeJwt(minted.access_token).iat).toBe(decodeJwt(fresh).iat);
     } finally {
       expect((await clockControl('DELETE')).body).toMatchObject({ frozen: false, ahead_seconds: 0 });
     }
@@ -46,8 +50,9 @@ describe('the shared sandbox clock', () => {
     try {
       await clockControl('PUT', { freeze: true });
       const first = decodeJwt(await sandbox.token('alice@example.com')).iat;
-      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      system.advance(5_000);
       expect(decodeJwt(await sandbox.token('alice@example.com')).iat).toBe(first);
+      expect((await clockControl('GET')).body).toMatchObject({ frozen: true, ahead_seconds: -5 });
       expect((await clockControl('PUT', { advance_seconds: 30 })).body).toMatchObject({ frozen: true });
       expect(decodeJwt(await sandbox.token('alice@example.com')).iat).toBe((first as number) + 30);
       expect((await clockControl('PUT', { advance_seconds: 'soon' })).status).toBe(400);

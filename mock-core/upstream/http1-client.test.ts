@@ -87,6 +87,25 @@ describe('Framer: answers framed as RFC 9112 says, however the bytes arrive', ()
   });
 });
 
+/**
+ * Resolves once bytes this process wrote to a loopback socket before the call have been read by any reader
+ * still reading: a marker sent after them on a connection of its own has arrived, and the event-loop turn
+ * that read it is over (epoll reports the earlier bytes no later than the marker; no sleeping for a guess).
+ */
+async function loopbackDelivered(): Promise<void> {
+  const server = net.createServer();
+  await once(server.listen(0, '127.0.0.1'), 'listening');
+  const accepted = once(server, 'connection') as Promise<[net.Socket]>;
+  const sender = net.connect((server.address() as AddressInfo).port, '127.0.0.1');
+  const [receiver] = await accepted;
+  sender.write('x');
+  await once(receiver, 'data');
+  await new Promise((done) => setImmediate(done));
+  sender.destroy();
+  receiver.destroy();
+  await new Promise((done) => server.close(done));
+}
+
 describe('Http1Client: keep-alive connections to upstreams', () => {
   const stops: (() => unknown)[] = [];
   afterEach(async () => {
@@ -111,7 +130,8 @@ describe('Http1Client: keep-alive connections to upstreams', () => {
     return { target: targetOf(new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)), requests, connections: () => connections, server };
   }
 
-  function client(timeouts = { connectMs: 1000, idleMs: 1000 }) {
+  // Core's own defaults (client.connectTimeout 10 s, client.idleTimeout 300 s): a busy machine trips neither.
+  function client(timeouts = { connectMs: 10_000, idleMs: 300_000 }) {
     const http1 = new Http1Client(timeouts);
     stops.push(() => http1.close());
     return http1;
@@ -164,16 +184,18 @@ describe('Http1Client: keep-alive connections to upstreams', () => {
     expect((await post(client(), closedPort.target)).error?.code).toBe('ECONNREFUSED');
 
     const silent = await upstream(() => {});
-    expect((await post(client({ connectMs: 1000, idleMs: 100 }), silent.target)).error?.code).toBe('IDLE_TIMEOUT');
+    expect((await post(client({ connectMs: 10_000, idleMs: 100 }), silent.target)).error?.code).toBe('IDLE_TIMEOUT');
 
     const hangsUp = await upstream((socket) => socket.end('HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nhalf'));
     expect(await post(client(), hangsUp.target)).toMatchObject({ status: 200, body: 'half', error: { code: 'CLOSED' } });
   });
 
   it('holds the answer back while the handler cannot take more, and lets it flow on resume', async () => {
+    let answering!: (socket: net.Socket) => void;
+    const answered = new Promise<net.Socket>((resolve) => (answering = resolve));
     const up = await upstream((socket) => {
       socket.write('HTTP/1.1 200 OK\r\ncontent-length: 6\r\n\r\none');
-      setTimeout(() => socket.write('two'), 30);
+      answering(socket);
     });
     const pieces: string[] = [];
     let ended = false;
@@ -183,7 +205,10 @@ describe('Http1Client: keep-alive connections to upstreams', () => {
       onResponseEnd: () => (ended = true),
       onResponseError: (error) => expect.unreachable(error.message),
     });
-    await new Promise((done) => setTimeout(done, 150));
+    const socket = await answered;
+    await expect.poll(() => pieces).toEqual(['one']);
+    await new Promise((done) => socket.write('two', done));
+    await loopbackDelivered();
     expect(pieces).toEqual(['one']);
     call.resume();
     await expect.poll(() => ended).toBe(true);

@@ -1,98 +1,153 @@
 /**
- * Runs Actions on a small pool of worker threads (action-worker.js), one job per worker at a time. A job's
- * time limit starts when a worker takes it, so a queue behind a slow Action costs no one else their time;
- * a job past its limit has its worker terminated (the only way to stop a loop) and replaced.
+ * Runs Actions each in processes of its own (action-process.ts), never in the sandbox's: an Action that
+ * exits, crashes, loops or fills its memory ends only its process, and that login fails; the next login
+ * gets a fresh one. Each Action has a pool of up to WARM processes, started as logins first need them and
+ * kept; a login that runs longer than SLOW_MS no longer counts as capacity, so another process starts beside
+ * it: a slow or stuck Action never makes another user's login wait behind it. Different Actions never share
+ * a process.
  */
-import { Worker } from 'node:worker_threads';
+import type { Action } from '../tenant.ts';
+import { ActionProcess, type ActionLimits, type ActionRun } from './action-process.ts';
 
-export interface ApiCall {
-  method: string;
-  args: unknown[];
-}
+export type { ActionRun, ApiCall } from './action-process.ts';
 
-export interface ActionRun {
-  ok: boolean;
-  calls: ApiCall[];
-  logs: string[];
-  /** The Action threw (or did not export onExecutePostLogin). */
-  error?: { message: string; stack: string };
-  /** The Action ran past its time limit and was stopped. */
-  timedOut?: boolean;
-  /** The runtime itself failed (a worker could not start or crashed); the Action is not to blame. */
-  runtimeError?: string;
-}
+/** Processes kept ready per Action: one per core of a small machine; more buy memory, not speed. */
+const WARM = 2;
+/** At most this many processes per Action; past it, logins queue. */
+const MAX_PROCESSES = 16;
+/** A login running this long is taken as slow: its process no longer counts as ready capacity. */
+const SLOW_MS = 50;
+/** The limits of an Action's process (Auth0 documents none; these keep one Action from taking the machine). */
+export const ACTION_LIMITS: ActionLimits = { heapMiB: 128, residentMiB: 256 };
 
 interface Job {
-  message: { name: string; code: string; event: string };
+  event: object;
   timeoutMs: number;
   resolve: (run: ActionRun) => void;
 }
 
-/** Workers at most: Actions seldom wait for I/O, so more workers than cores buy nothing but memory. */
-const POOL_SIZE = 2;
-
-export class ActionRunner {
-  readonly #idle: Worker[] = [];
-  readonly #busy = new Set<Worker>();
+class ActionPool {
+  readonly #action: Action;
+  readonly #limits: ActionLimits;
+  readonly #processes = new Set<ActionProcess>();
+  readonly #idle: ActionProcess[] = [];
+  readonly #slow = new Set<ActionProcess>();
   readonly #queue: Job[] = [];
+  #booting = 0;
   #closed = false;
 
-  /** Runs one Action's code with `event` (JSON text); resolves `{timedOut: true}` after `timeoutMs` of running. */
-  run(name: string, code: string, event: string, timeoutMs: number): Promise<ActionRun> {
+  constructor(action: Action, limits: ActionLimits) {
+    this.#action = action;
+    this.#limits = limits;
+  }
+
+  run(event: object, timeoutMs: number): Promise<ActionRun> {
     return new Promise((resolve) => {
-      this.#queue.push({ message: { name, code, event }, timeoutMs, resolve });
-      this.#dispatch();
+      this.#queue.push({ event, timeoutMs, resolve });
+      this.#dispatch(0);
     });
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const job of this.#queue.splice(0)) job.resolve(failure('the Actions runtime stopped'));
+    for (const process of this.#processes) process.kill();
+  }
+
+  /**
+   * Hands waiting logins to idle processes, and starts processes for the logins still waiting (and `spare`
+   * more), as long as fewer than WARM are up and not slow: a queue of fast logins waits for a busy process
+   * rather than starting more, but a slow one is replaced.
+   */
+  #dispatch(spare: number): void {
+    if (this.#closed) return;
+    while (this.#queue.length && this.#idle.length) this.#start(this.#idle.pop()!, this.#queue.shift()!);
+    const wanted = this.#queue.length + spare;
+    while (this.#idle.length + this.#booting < wanted && this.#processes.size - this.#slow.size < WARM && this.#processes.size < MAX_PROCESSES) this.#spawn();
+  }
+
+  #spawn(): void {
+    const process = new ActionProcess(this.#action, this.#limits);
+    this.#processes.add(process);
+    this.#booting++;
+    let started = false;
+    // A process that ends is replaced when logins wait; one that could not even start is not (the next login
+    // tries again), or a broken runtime would be restarted without end.
+    process.onEnd(() => this.#forget(process, started));
+    process.ready.then(
+      () => {
+        this.#booting--;
+        started = true;
+        this.#release(process);
+      },
+      (error: Error) => {
+        this.#booting--;
+        // The logins waiting fail; nothing the Action did is to blame.
+        if (!this.#closed) for (const job of this.#queue.splice(0)) job.resolve(failure(error.message));
+        this.#forget(process, false);
+      },
+    );
+  }
+
+  #start(process: ActionProcess, job: Job): void {
+    const onSlow = () => {
+      this.#slow.add(process);
+      this.#dispatch(1); // a process ready for the next login, which must not wait behind this one
+    };
+    void process.run(job.event, job.timeoutMs, { ms: SLOW_MS, onSlow }).then((run) => {
+      this.#slow.delete(process);
+      // A login cut short by the IdP stopping is not the Action's doing.
+      job.resolve(this.#closed ? failure('the Actions runtime stopped') : run);
+      if (!process.ended) this.#release(process);
+    });
+  }
+
+  /** Back to the pool, or gone when the pool holds more than it needs. */
+  #release(process: ActionProcess): void {
+    if (this.#closed || process.ended) return;
+    const readyBesides = this.#processes.size - this.#slow.size - 1;
+    if (!this.#queue.length && readyBesides >= WARM) {
+      process.kill();
+      return;
+    }
+    this.#idle.push(process);
+    this.#dispatch(0);
+  }
+
+  #forget(process: ActionProcess, replace: boolean): void {
+    if (!this.#processes.delete(process)) return;
+    this.#slow.delete(process);
+    const at = this.#idle.indexOf(process);
+    if (at >= 0) this.#idle.splice(at, 1);
+    if (replace) this.#dispatch(0);
+  }
+}
+
+export class ActionRunner {
+  readonly #pools = new Map<Action, ActionPool>();
+  readonly #limits: ActionLimits;
+
+  constructor(limits: ActionLimits = ACTION_LIMITS) {
+    this.#limits = limits;
+  }
+
+  /** Runs `action` with `event`; resolves `{timedOut: true}` once it has run `timeoutMs`. */
+  run(action: Action, event: object, timeoutMs: number): Promise<ActionRun> {
+    return this.#pool(action).run(event, timeoutMs);
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
-    for (const job of this.#queue.splice(0)) job.resolve(failure('the Actions runtime stopped'));
-    await Promise.all([...this.#idle.splice(0), ...this.#busy].map((worker) => worker.terminate()));
+    for (const pool of this.#pools.values()) pool.close();
+    this.#pools.clear();
   }
 
-  #dispatch(): void {
-    while (this.#queue.length && !this.#closed) {
-      const worker = this.#idle.pop() ?? (this.#busy.size < POOL_SIZE ? this.#spawn() : undefined);
-      if (!worker) return;
-      this.#start(worker, this.#queue.shift()!);
-    }
-  }
-
-  #start(worker: Worker, job: Job): void {
-    this.#busy.add(worker);
-    const finish = (run: ActionRun, reusable: boolean) => {
-      clearTimeout(timer);
-      worker.off('message', onMessage);
-      worker.off('exit', onExit);
-      this.#busy.delete(worker);
-      if (reusable && !this.#closed) this.#idle.push(worker);
-      job.resolve(run);
-      this.#dispatch();
-    };
-    const onMessage = (run: ActionRun) => finish(run, true);
-    const onExit = (code: number) => finish(failure(`the Actions worker exited with code ${code}`), false);
-    const timer = setTimeout(() => {
-      finish({ ok: false, timedOut: true, calls: [], logs: [] }, false);
-      void worker.terminate();
-    }, job.timeoutMs);
-    worker.on('message', onMessage);
-    worker.on('exit', onExit);
-    worker.postMessage(job.message);
-  }
-
-  #spawn(): Worker {
-    const worker = new Worker(new URL('./action-worker.js', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: 128 } });
-    worker.unref();
-    worker.on('error', () => {}); // followed by 'exit', which fails the job it held
-    worker.on('exit', () => {
-      const idleAt = this.#idle.indexOf(worker);
-      if (idleAt >= 0) this.#idle.splice(idleAt, 1);
-    });
-    return worker;
+  #pool(action: Action): ActionPool {
+    let pool = this.#pools.get(action);
+    if (!pool) this.#pools.set(action, (pool = new ActionPool(action, this.#limits)));
+    return pool;
   }
 }
 
 function failure(runtimeError: string): ActionRun {
-  return { ok: false, calls: [], logs: [], runtimeError };
+  return { ok: false, calls: [], logs: [], ranMs: 0, runtimeError };
 }

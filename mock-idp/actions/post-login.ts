@@ -8,7 +8,7 @@ import type { Logger } from '../../common/log.ts';
 import { DATABASE_CONNECTION, publicProfile } from '../accounts.ts';
 import { AccessDenied, Auth0Error } from '../errors.ts';
 import type { Action, TenantClient, TenantUser } from '../tenant.ts';
-import type { ActionRunner, ApiCall } from './action-runner.ts';
+import { ACTION_LIMITS, type ActionRunner, type ApiCall } from './action-runner.ts';
 import { isRestrictedClaim } from './claim-rules.ts';
 
 /** Auth0's limit for a whole flow (reference auth0-and-mock-idps.md §2.7). */
@@ -51,11 +51,12 @@ export class PostLoginTrigger {
     const outcome: PostLoginOutcome = { accessTokenClaims: {}, idTokenClaims: {}, scopesAdded: [], scopesRemoved: [] };
     const count = (this.#loginCounts.get(request.user.user_id) ?? 0) + (request.protocol === 'oauth2-refresh-token' ? 0 : 1);
     this.#loginCounts.set(request.user.user_id, count);
-    const deadline = Date.now() + this.#timeoutMs;
+    // The flow's time is the Actions' own running time: a process booting or a queue is not the Action's doing.
+    let remainingMs = this.#timeoutMs;
 
     for (const action of this.#actions) {
-      const event = JSON.stringify(buildEvent(request, action, count));
-      const run = await this.#runner.run(action.name, action.code, event, Math.max(1, deadline - Date.now()));
+      const run = await this.#runner.run(action, buildEvent(request, action, count), Math.max(1, remainingMs));
+      remainingMs -= run.ranMs;
       for (const line of run.logs) this.#log.info(`Action "${action.name}" console: ${line}`);
       if (run.runtimeError) {
         this.#log.error(`the Actions runtime failed while running "${action.name}": ${run.runtimeError}. This is the sandbox's fault, not the Action's.`);
@@ -64,6 +65,14 @@ export class PostLoginTrigger {
       if (run.timedOut) {
         this.#log.error(`Action "${action.name}" (${action.file}) exceeded the flow's ${this.#timeoutMs} ms and was stopped; the login fails.`);
         throw new AccessDenied('Request to Webtask exceeded allowed execution time');
+      }
+      if (run.outOfMemory) {
+        this.#log.error(`Action "${action.name}" (${action.file}) used more memory than an Action may (${ACTION_LIMITS.heapMiB} MiB of heap, ${ACTION_LIMITS.residentMiB} MiB in all); its process was ended and the login fails. The next login starts a fresh process.`);
+        throw new AccessDenied('Request to Webtask exceeded allowed memory');
+      }
+      if (run.exited) {
+        this.#log.error(`Action "${action.name}" (${action.file}) ended its own process (it ${run.exited}); the login fails. The next login starts a fresh process.`);
+        throw new AccessDenied(`The Action "${action.name}" ended unexpectedly`);
       }
       if (!run.ok) {
         this.#log.error(`Action "${action.name}" (${action.file}) threw; the login fails.\n${run.error?.stack || run.error?.message}`);

@@ -1,7 +1,8 @@
 /** /__control/…: the sandbox's own controls on the IdP (not Auth0's API). */
-import express, { type Router } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 
 import { SandboxClock, secondsAhead, type Clock } from '../../common/clock.ts';
+import { CONTROL_CHALLENGE, CONTROL_TOKEN_REQUIRED, controlAllowed } from '../../common/control-token.ts';
 import { Auth0Error } from '../errors.ts';
 import type { ProviderDeps } from '../provider.ts';
 import { sendAuth0Error } from '../request-shim.ts';
@@ -30,6 +31,15 @@ export function controlRoutes(deps: ProviderDeps, scenario: ActiveScenario): Rou
   });
   router.use('/__control/clock', express.json(), clockRoutes(deps.clock));
   return router;
+}
+
+/** In front of every /__control endpoint: with a control token set, a request without it gets a 401. */
+export function requireControlToken(token: string | undefined) {
+  return function requireControlToken(req: Request, res: Response, next: NextFunction): void {
+    if (controlAllowed(req.headers, token)) return next();
+    res.set(CONTROL_CHALLENGE);
+    sendAuth0Error(res, new Auth0Error(401, 'unauthorized', CONTROL_TOKEN_REQUIRED));
+  };
 }
 
 /** The farthest a JavaScript Date reaches from 1970, either way (ECMA-262 §21.4.1.1: 100,000,000 days). */

@@ -1,80 +1,145 @@
 /**
- * The tenant's users and roles as the Management API changes them. It starts from tenant.yaml and keeps
- * every change in `<state>/directory.json`, written atomically before the change is acknowledged, so a
- * restart (or a crash) keeps what was answered. `reset()` goes back to the tenant as defined.
+ * The tenant's users and roles as the Management API changes them. It starts from tenant.yaml; every change
+ * is made durable in the state folder's journal (directory-journal.ts) before it is applied, so what was
+ * answered survives a restart or a crash, and a change that cannot be stored changes nothing. `reset()`
+ * goes back to the tenant as defined.
+ *
+ * Users and roles are replaced, never edited in place: a change is a list of whole new records, so memory
+ * and disk only ever hold states that were acknowledged.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 
-import { writeFileAtomic } from '../../common/atomic-file.ts';
 import type { Logger } from '../../common/log.ts';
+import type { UserStore } from '../accounts.ts';
 import { ManagementError } from '../management/management-error.ts';
 import type { Role, Tenant, TenantUser } from '../tenant.ts';
+import { DirectoryJournal, type DirectoryChange } from './directory-journal.ts';
 
-interface DirectoryFile {
-  /** A hash of tenant.yaml's users and roles when this state began: a changed definition is worth a warning. */
-  defined: string;
-  users: TenantUser[];
-  roles: Role[];
-}
+export type { DirectoryChange } from './directory-journal.ts';
 
-export const DIRECTORY_FILE = 'directory.json';
-
-export class Directory {
-  /** Shared with Accounts by reference: changes are seen by logins at once. */
-  readonly users: TenantUser[] = [];
-  readonly roles: Role[] = [];
-  readonly #file: string;
+export class Directory implements UserStore {
+  readonly #users = new Map<string, TenantUser>();
+  readonly #byEmail = new Map<string, TenantUser>();
+  readonly #roles = new Map<string, Role>();
+  readonly #journal: DirectoryJournal;
   readonly #tenant: Tenant;
   readonly #defined: string;
+  readonly #log: Logger | undefined;
 
   constructor(stateDir: string, tenant: Tenant, log?: Logger) {
-    this.#file = join(stateDir, DIRECTORY_FILE);
+    this.#journal = new DirectoryJournal(stateDir);
     this.#tenant = tenant;
     this.#defined = definitionHash(tenant);
-    const saved = existsSync(this.#file) ? (JSON.parse(readFileSync(this.#file, 'utf8')) as DirectoryFile) : undefined;
-    if (saved && saved.defined !== this.#defined) {
-      log?.warn(`${this.#file} holds Management API changes made to an earlier tenant.yaml; it is kept. \`dial-sandbox reset\` takes the new definition.`);
+    this.#log = log;
+    const { snapshot, writes } = this.#journal.load();
+    if (snapshot && snapshot.defined !== this.#defined) {
+      log?.warn(`${this.#journal.files[0]} holds Management API changes made to an earlier tenant.yaml; it is kept. \`dial-sandbox reset\` takes the new definition.`);
     }
-    this.#replace(saved ?? fromTenant(tenant));
+    this.#replace(snapshot ?? fromTenant(tenant));
+    for (const changes of writes) this.#apply(changes);
   }
 
-  /** Back to the tenant as defined; the state file is removed. */
-  reset(): void {
-    rmSync(this.#file, { force: true });
-    this.#replace(fromTenant(this.#tenant));
+  get users(): TenantUser[] {
+    return [...this.#users.values()];
   }
 
+  get roles(): Role[] {
+    return [...this.#roles.values()];
+  }
+
+  /** The user, or Auth0's 404. */
   user(id: string): TenantUser {
-    const user = this.users.find((u) => u.user_id === id);
+    const user = this.#users.get(id);
     if (!user) throw new ManagementError(404, 'The user does not exist.', 'inexistent_user');
     return user;
   }
 
+  /** The role, or Auth0's 404. */
   role(id: string): Role {
-    const role = this.roles.find((r) => r.id === id);
+    const role = this.#roles.get(id);
     if (!role) throw new ManagementError(404, 'The role does not exist.', 'inexistent_role');
     return role;
   }
 
-  /** Applies a change and keeps it: the file is written before the caller answers. */
-  change<T>(apply: () => T): T {
-    const result = apply();
-    writeFileAtomic(this.#file, `${JSON.stringify({ defined: this.#defined, users: this.users, roles: this.roles } satisfies DirectoryFile)}\n`, 0o600);
-    return result;
+  userById(id: string): TenantUser | undefined {
+    return this.#users.get(id);
   }
 
-  #replace(state: Pick<DirectoryFile, 'users' | 'roles'>): void {
-    this.users.splice(0, this.users.length, ...state.users);
-    this.roles.splice(0, this.roles.length, ...state.roles);
+  userByEmail(email: string): TenantUser | undefined {
+    return this.#byEmail.get(email.trim().toLowerCase());
+  }
+
+  roleNamed(name: string): Role | undefined {
+    for (const role of this.#roles.values()) if (role.name === name) return role;
+    return undefined;
+  }
+
+  /**
+   * Stores `changes` and then applies them, all or none: when the disk refuses, the directory stays as it
+   * was and the caller gets a 503 saying so.
+   */
+  commit(changes: DirectoryChange[]): void {
+    if (!changes.length) return;
+    try {
+      this.#journal.append(changes);
+    } catch (error) {
+      this.#log?.error(`a Management API change could not be stored in the state folder, so it was not made: ${(error as Error).message}`);
+      throw new ManagementError(503, `The sandbox could not store this change (${(error as Error).message}); nothing was changed.`, 'temporarily_unavailable');
+    }
+    this.#apply(changes);
+    if (this.#journal.wantsCompaction) this.#compact();
+  }
+
+  /** Back to the tenant as defined; the stored state is removed. */
+  reset(): void {
+    this.#journal.remove();
+    this.#replace(fromTenant(this.#tenant));
+  }
+
+  close(): void {
+    this.#journal.close();
+  }
+
+  #compact(): void {
+    try {
+      this.#journal.compact({ defined: this.#defined, users: this.users, roles: this.roles });
+    } catch (error) {
+      // Nothing is lost: every change is still in the journal, which goes on growing until a compaction works.
+      this.#log?.warn(`could not fold the directory's journal into ${this.#journal.files[0]}: ${(error as Error).message}`);
+    }
+  }
+
+  #apply(changes: DirectoryChange[]): void {
+    for (const change of changes) {
+      if ('user' in change) {
+        const before = this.#users.get(change.user.user_id);
+        if (before) this.#byEmail.delete(before.email.toLowerCase());
+        this.#users.set(change.user.user_id, change.user);
+        this.#byEmail.set(change.user.email.toLowerCase(), change.user);
+      } else if ('deleteUser' in change) {
+        const before = this.#users.get(change.deleteUser);
+        if (before) this.#byEmail.delete(before.email.toLowerCase());
+        this.#users.delete(change.deleteUser);
+      } else if ('role' in change) {
+        this.#roles.set(change.role.id, change.role);
+      } else {
+        this.#roles.delete(change.deleteRole);
+      }
+    }
+  }
+
+  #replace(state: { users: TenantUser[]; roles: Role[] }): void {
+    this.#users.clear();
+    this.#byEmail.clear();
+    this.#roles.clear();
+    this.#apply([...state.users.map((user) => ({ user })), ...state.roles.map((role) => ({ role }))]);
   }
 }
 
 export const newRoleId = (): string => `rol_${randomBytes(12).toString('base64url').replace(/[-_]/g, '0').slice(0, 16)}`;
 export const newUserId = (): string => `auth0|${randomBytes(12).toString('hex')}`;
 
-function fromTenant(tenant: Tenant): Pick<DirectoryFile, 'users' | 'roles'> {
+function fromTenant(tenant: Tenant): { users: TenantUser[]; roles: Role[] } {
   return structuredClone({ users: tenant.users, roles: tenant.roles });
 }
 

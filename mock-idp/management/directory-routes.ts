@@ -6,6 +6,7 @@ import { newRoleId, newUserId, type Directory } from '../directory/directory.ts'
 import type { Role, TenantUser } from '../tenant.ts';
 import { ManagementError } from './management-error.ts';
 import type { Operation } from './management-routes.ts';
+import { checkMetadataSize, checkUserBody } from './user-fields.ts';
 
 const invalidBody = (message: string) => new ManagementError(400, `Payload validation error: '${message}'.`, 'invalid_body');
 const invalidQuery = (message: string) => new ManagementError(400, `Query validation error: '${message}'.`, 'invalid_query_string');
@@ -20,7 +21,6 @@ export function directoryRoutes(router: Router, operation: Operation, directory:
     if (!Array.isArray(list) || list.length === 0 || !list.every((v) => typeof v === 'string')) throw invalidBody(`Expected ${field} to be a non-empty array of strings`);
     return list as string[];
   };
-  const roleNamed = (name: string) => directory.roles.find((r) => r.name === name);
 
   router.get('/users', operation(['read:users'], (req, res) => {
     const matching = directory.users.filter(luceneFilter(typeof req.query.q === 'string' ? req.query.q : undefined));
@@ -28,25 +28,26 @@ export function directoryRoutes(router: Router, operation: Operation, directory:
   }));
   router.get('/users-by-email', operation(['read:users'], (req, res) => {
     if (typeof req.query.email !== 'string') throw invalidQuery('Missing required property: email');
-    const email = req.query.email.toLowerCase();
-    res.json(directory.users.filter((u) => u.email.toLowerCase() === email).map(publicProfile));
+    const user = directory.userByEmail(req.query.email);
+    res.json(user ? [publicProfile(user)] : []);
   }));
   router.get('/users/:id', operation(['read:users'], (req, res) => res.json(publicProfile(directory.user(String(req.params.id))))));
   router.post('/users', operation(['create:users'], (req, res) => {
-    const fields = body(req);
+    const fields = req.body as unknown;
+    checkUserBody(fields, 'create');
     if (fields.connection === undefined) throw invalidBody('Missing required property: connection');
     if (fields.connection !== DATABASE_CONNECTION) throw new ManagementError(400, 'The connection does not exist.', 'inexistent_connection');
-    if (typeof fields.email !== 'string' || !fields.email.includes('@')) throw invalidBody('Missing required property: email');
+    if (typeof fields.email !== 'string') throw invalidBody('Missing required property: email');
     if (typeof fields.password !== 'string' || !fields.password) throw invalidBody('Missing required property: password');
     const email = fields.email;
     const userId = typeof fields.user_id === 'string' ? `auth0|${fields.user_id}` : newUserId();
-    if (directory.users.some((u) => u.user_id === userId || u.email.toLowerCase() === email.toLowerCase())) throw new ManagementError(409, 'The user already exists.', 'auth0_idp_error');
+    if (directory.userById(userId) || directory.userByEmail(email)) throw new ManagementError(409, 'The user already exists.', 'auth0_idp_error');
     const now = new Date().toISOString();
-    const user: TenantUser = {
+    const user = edited({
       user_id: userId,
       email,
       password: fields.password,
-      email_verified: fields.email_verified === true,
+      email_verified: false,
       name: email,
       nickname: email.split('@')[0]!,
       picture: '',
@@ -55,42 +56,40 @@ export function directoryRoutes(router: Router, operation: Operation, directory:
       app_metadata: {},
       user_metadata: {},
       roles: [],
-    };
-    applyEdits(user, fields);
-    directory.change(() => directory.users.push(user));
+    }, fields);
+    directory.commit([{ user }]);
     res.status(201).json(publicProfile(user));
   }));
   router.patch('/users/:id', operation(['update:users'], (req, res) => {
     const user = directory.user(String(req.params.id));
-    const fields = body(req);
+    const fields = req.body as unknown;
+    checkUserBody(fields, 'update');
     const email = fields.email;
-    if (typeof email === 'string' && directory.users.some((u) => u !== user && u.email.toLowerCase() === email.toLowerCase())) throw new ManagementError(409, 'The specified new email already exists', 'auth0_idp_error');
-    directory.change(() => {
-      applyEdits(user, fields);
-      user.updated_at = new Date().toISOString();
-    });
-    res.json(publicProfile(user));
+    if (typeof email === 'string' && directory.userByEmail(email) && directory.userByEmail(email) !== user) throw new ManagementError(409, 'The specified new email already exists', 'auth0_idp_error');
+    const next = { ...edited(user, fields), updated_at: new Date().toISOString() };
+    directory.commit([{ user: next }]);
+    res.json(publicProfile(next));
   }));
   router.delete('/users/:id', operation(['delete:users'], (req, res) => {
     const user = directory.user(String(req.params.id));
-    directory.change(() => directory.users.splice(directory.users.indexOf(user), 1));
+    directory.commit([{ deleteUser: user.user_id }]);
     res.status(204).end();
   }));
 
   router.get('/users/:id/roles', operation(['read:users', 'read:roles'], (req, res) => {
     const user = directory.user(String(req.params.id));
-    res.json(page(user.roles.map(roleNamed).filter((r): r is Role => Boolean(r)), req, 'roles'));
+    res.json(page(user.roles.map((name) => directory.roleNamed(name)).filter((r): r is Role => Boolean(r)), req, 'roles'));
   }));
   router.post('/users/:id/roles', operation(['create:role_members'], (req, res) => {
     const user = directory.user(String(req.params.id));
-    const roles = ids(req, 'roles').map((id) => directory.role(id));
-    directory.change(() => roles.forEach((r) => user.roles.includes(r.name) || user.roles.push(r.name)));
+    const names = ids(req, 'roles').map((id) => directory.role(id).name);
+    directory.commit([{ user: { ...user, roles: [...new Set([...user.roles, ...names])] } }]);
     res.status(204).end();
   }));
   router.delete('/users/:id/roles', operation(['delete:role_members'], (req, res) => {
     const user = directory.user(String(req.params.id));
     const names = new Set(ids(req, 'roles').map((id) => directory.role(id).name));
-    directory.change(() => user.roles.splice(0, user.roles.length, ...user.roles.filter((n) => !names.has(n))));
+    directory.commit([{ user: { ...user, roles: user.roles.filter((n) => !names.has(n)) } }]);
     res.status(204).end();
   }));
 
@@ -101,9 +100,9 @@ export function directoryRoutes(router: Router, operation: Operation, directory:
   router.post('/roles', operation(['create:roles'], (req, res) => {
     const { name, description } = body(req);
     if (typeof name !== 'string' || !name) throw invalidBody('Missing required property: name');
-    if (roleNamed(name)) throw new ManagementError(409, 'Role name already exists', 'conflict');
+    if (directory.roleNamed(name)) throw new ManagementError(409, 'Role name already exists', 'conflict');
     const role: Role = { id: newRoleId(), name, description: typeof description === 'string' ? description : undefined };
-    directory.change(() => directory.roles.push(role));
+    directory.commit([{ role }]);
     res.json(role);
   }));
   router.get('/roles/:id', operation(['read:roles'], (req, res) => res.json(directory.role(String(req.params.id)))));
@@ -111,23 +110,17 @@ export function directoryRoutes(router: Router, operation: Operation, directory:
     const role = directory.role(String(req.params.id));
     const { name, description } = body(req);
     if (name !== undefined && (typeof name !== 'string' || !name)) throw invalidBody('Expected name to be a non-empty string');
-    if (typeof name === 'string' && name !== role.name && roleNamed(name)) throw new ManagementError(409, 'Role name already exists', 'conflict');
-    directory.change(() => {
-      // Users hold role names (what Actions see), so a rename follows them.
-      if (typeof name === 'string' && name !== role.name) {
-        for (const user of directory.users) user.roles = user.roles.map((n) => (n === role.name ? name : n));
-        role.name = name;
-      }
-      if (typeof description === 'string') role.description = description;
-    });
-    res.json(role);
+    if (typeof name === 'string' && name !== role.name && directory.roleNamed(name)) throw new ManagementError(409, 'Role name already exists', 'conflict');
+    const next: Role = { ...role, ...(typeof name === 'string' ? { name } : {}), ...(typeof description === 'string' ? { description } : {}) };
+    // Users hold role names (what Actions see), so a rename follows them, in the same write.
+    const members = next.name === role.name ? [] : directory.users.filter((u) => u.roles.includes(role.name));
+    directory.commit([{ role: next }, ...members.map((u) => ({ user: { ...u, roles: u.roles.map((n) => (n === role.name ? next.name : n)) } }))]);
+    res.json(next);
   }));
   router.delete('/roles/:id', operation(['delete:roles'], (req, res) => {
     const role = directory.role(String(req.params.id));
-    directory.change(() => {
-      directory.roles.splice(directory.roles.indexOf(role), 1);
-      for (const user of directory.users) user.roles = user.roles.filter((n) => n !== role.name);
-    });
+    const members = directory.users.filter((u) => u.roles.includes(role.name));
+    directory.commit([{ deleteRole: role.id }, ...members.map((u) => ({ user: { ...u, roles: u.roles.filter((n) => n !== role.name) } }))]);
     res.status(200).end();
   }));
   router.get('/roles/:id/users', operation(['read:roles', 'read:users'], (req, res) => {
@@ -137,23 +130,27 @@ export function directoryRoutes(router: Router, operation: Operation, directory:
   }));
   router.post('/roles/:id/users', operation(['create:role_members'], (req, res) => {
     const role = directory.role(String(req.params.id));
-    const users = ids(req, 'users').map((id) => directory.user(id));
-    directory.change(() => users.forEach((u) => u.roles.includes(role.name) || u.roles.push(role.name)));
+    const users = ids(req, 'users').map((id) => directory.user(id)).filter((u) => !u.roles.includes(role.name));
+    directory.commit([...new Set(users)].map((u) => ({ user: { ...u, roles: [...u.roles, role.name] } })));
     res.status(200).end();
   }));
 }
 
-function applyEdits(user: TenantUser, fields: Record<string, unknown>): void {
+/** The user with `fields` applied, a new record (the stored one is never edited in place). */
+function edited(user: TenantUser, fields: Record<string, unknown>): TenantUser {
+  const next = { ...user };
   for (const field of EDITABLE) {
     if (fields[field] === undefined) continue;
     if (field === 'app_metadata' || field === 'user_metadata') {
       // Auth0 merges metadata one level deep; a null property removes it.
       const merged: Record<string, unknown> = { ...user[field], ...(fields[field] as Record<string, unknown>) };
-      user[field] = Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== null));
+      next[field] = Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== null));
     } else {
-      (user as unknown as Record<string, unknown>)[field] = fields[field];
+      (next as unknown as Record<string, unknown>)[field] = fields[field];
     }
   }
+  checkMetadataSize(next);
+  return next;
 }
 
 /** Offset pagination: `page` from 0, `per_page` up to 100 (50 without), `include_totals` for the envelope. */

@@ -1,23 +1,34 @@
 /** The scenario in force, if any: one at a time, optionally for a while; cleared by a reset. */
+import { setTimer, systemClock, type Clock } from '../../common/clock.ts';
 import { SCENARIOS, type ScenarioName } from './catalog.ts';
 
 export class ActiveScenario {
+  readonly #clock: Clock;
   #name: ScenarioName | undefined;
   #until: number | undefined;
+  #cancelEnd: (() => void) | undefined;
   readonly #onClear = new Set<() => void>();
 
+  /** `clock`: the sandbox clock, whose timers end a scenario set for a while and time its delays. */
+  constructor(clock: Clock = systemClock) {
+    this.#clock = clock;
+  }
+
   get current(): ScenarioName | undefined {
-    if (this.#until !== undefined && Date.now() >= this.#until) this.clear();
     return this.#name;
   }
 
   set(name: ScenarioName, forSeconds?: number): void {
     this.clear();
     this.#name = name;
-    this.#until = forSeconds === undefined ? undefined : Date.now() + forSeconds * 1000;
+    if (forSeconds === undefined) return;
+    this.#until = this.#clock.now() + forSeconds * 1000;
+    this.#cancelEnd = this.delay(forSeconds * 1000, () => this.clear());
   }
 
   clear(): void {
+    this.#cancelEnd?.();
+    this.#cancelEnd = undefined;
     this.#name = undefined;
     this.#until = undefined;
     for (const release of this.#onClear) release();
@@ -27,6 +38,11 @@ export class ActiveScenario {
   /** Called when the scenario ends (held requests are let go then). */
   onClear(release: () => void): void {
     this.#onClear.add(release);
+  }
+
+  /** Calls back after `ms` on the sandbox clock's timers (a test's ManualClock moves them; otherwise real time). */
+  delay(ms: number, callback: () => void): () => void {
+    return setTimer(this.#clock, ms, callback);
   }
 
   describe(): { name: ScenarioName; description: string; until: string | null } | null {

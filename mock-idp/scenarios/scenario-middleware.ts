@@ -28,13 +28,16 @@ export function wellKnownFaults(active: ActiveScenario) {
         res.json({ keys: [] });
         return;
       case 'jwks-slow':
-        setTimeout(next, 5_000);
+        active.delay(5_000, next);
         return;
       case 'jwks-timeout': {
         // Held until the scenario ends (then a 503) or HOLD_MS passes.
-        const release = () => !res.writableEnded && res.status(503).type('text').send('Service Unavailable');
+        const release = () => {
+          cancelHold();
+          if (!res.writableEnded) res.status(503).type('text').send('Service Unavailable');
+        };
+        const cancelHold = active.delay(HOLD_MS, release);
         active.onClear(release);
-        setTimeout(release, HOLD_MS).unref();
         return;
       }
       default:
@@ -55,7 +58,7 @@ export function tokenEndpointFaults(active: ActiveScenario, keys: SigningKeys) {
       return;
     }
     if (scenario?.startsWith('token-')) spoilAccessTokens(res, scenario, keys);
-    if (scenario === 'token-latency') setTimeout(next, 1_500);
+    if (scenario === 'token-latency') active.delay(1_500, next);
     else next();
   };
 }

@@ -1,5 +1,6 @@
 /** Helpers of `dial-sandbox token` (minting) and `dial-sandbox scenario`: parsing what the user typed, and the call. */
 import { SandboxError } from '../errors.ts';
+import { controlTokenRefused } from './running-sandbox.ts';
 
 export function parseClaims(json: string | undefined): Record<string, unknown> | undefined {
   if (json === undefined) return undefined;
@@ -12,8 +13,9 @@ export function parseClaims(json: string | undefined): Record<string, unknown> |
   throw new SandboxError('ERR_SANDBOX_DEFINITION', `--claims must be a JSON object, e.g. '{"dial_roles":["admin"]}'; got ${json}`);
 }
 
-export async function mintAt(idpUrl: string, request: Record<string, unknown>): Promise<string> {
-  const response = await fetch(`${idpUrl}/__control/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
+export async function mintAt(idpUrl: string, request: Record<string, unknown>, headers: Record<string, string> = {}): Promise<string> {
+  const response = await fetch(`${idpUrl}/__control/tokens`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(request) });
+  if (response.status === 401) throw controlTokenRefused(idpUrl);
   const body = (await response.json()) as { access_token?: string; error_description?: string };
   if (!body.access_token) throw new SandboxError('ERR_SANDBOX_DEFINITION', `The IdP would not mint the token: ${body.error_description}`);
   return body.access_token;

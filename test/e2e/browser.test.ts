@@ -1,4 +1,7 @@
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 import * as client from 'openid-client';
 import { chromium, type Browser } from 'playwright-core';
@@ -8,7 +11,7 @@ import { startTarget, TARGET_NAME, type Target } from './target.ts';
 
 /** Debian's chromium, which .ci/run installs; never a downloaded browser. */
 const CHROMIUM = '/usr/bin/chromium';
-const CALLBACK = 'http://localhost:3000/api/auth/callback/auth0';
+const CALLBACK_PATH = '/api/auth/callback/auth0';
 const unavailable = !existsSync(CHROMIUM)
   ? `no browser at ${CHROMIUM} (apt-get install -y chromium, as .ci/run does)`
   : TARGET_NAME !== 'embedded' ? 'on the compose target the callback is the real DIAL Chat, which exchanges the code itself' : undefined;
@@ -17,8 +20,20 @@ if (unavailable) console.warn(`[e2e] browser test skipped: ${unavailable}`);
 describe.skipIf(Boolean(unavailable))(`a browser logs in (${TARGET_NAME} target)${unavailable ? ` — skipped: ${unavailable}` : ''}`, () => {
   let target: Target;
   let browser: Browser;
+  // The app the login returns to (DIAL Chat's callback path), on a free port: what it was called with.
+  let app: http.Server;
+  let callbackUrl: string;
+  const callbacks: URL[] = [];
   beforeAll(async () => {
-    target = await startTarget();
+    app = http.createServer((req, res) => {
+      const url = new URL(req.url!, callbackUrl);
+      if (url.pathname !== CALLBACK_PATH) return void res.writeHead(404).end(); // the browser's /favicon.ico
+      callbacks.push(url);
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<p>DIAL Chat would take it from here.</p>');
+    });
+    await once(app.listen(0, '127.0.0.1'), 'listening');
+    callbackUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}${CALLBACK_PATH}`;
+    target = await startTarget({ allowCallback: callbackUrl });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -28,6 +43,8 @@ describe.skipIf(Boolean(unavailable))(`a browser logs in (${TARGET_NAME} target)
   afterAll(async () => {
     await browser?.close();
     await target?.stop();
+    app?.closeAllConnections();
+    await new Promise((done) => app?.close(done));
   });
 
   it('opens /authorize for dial-chat, picks alice on the login page, lands on the callback with a code, and the token opens the model in Core', async () => {
@@ -35,29 +52,27 @@ describe.skipIf(Boolean(unavailable))(`a browser logs in (${TARGET_NAME} target)
     const discovery = (await (await fetch(`${target.idpUrl}/.well-known/openid-configuration`)).json()) as { authorization_endpoint: string };
     const authorize = new URL(discovery.authorization_endpoint);
     authorize.search = new URLSearchParams({
-      response_type: 'code', client_id: 'dial-chat', redirect_uri: CALLBACK, scope: 'openid profile', audience: 'dial-api', state: 'from-the-browser',
+      response_type: 'code', client_id: 'dial-chat', redirect_uri: callbackUrl, scope: 'openid profile', audience: 'dial-api', state: 'from-the-browser',
       code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
     }).toString();
 
-    // The browser does not know the sandbox CA; nothing listens at the app's callback, so the test answers it.
+    // The browser does not know the sandbox CA.
     const context = await browser.newContext({ ignoreHTTPSErrors: true });
     const page = await context.newPage();
-    let callback: URL | undefined;
-    await page.route('http://localhost:3000/**', async (route) => {
-      callback = new URL(route.request().url());
-      await route.fulfill({ status: 200, contentType: 'text/html', body: '<p>DIAL Chat would take it from here.</p>' });
-    });
     await page.goto(authorize.href);
     expect(await page.locator('h1').textContent()).toBe('Log in');
     await page.getByRole('button', { name: /Alice <alice@example\.com>/ }).click();
-    await page.waitForURL(/localhost:3000\/api\/auth\/callback\/auth0/);
+    await page.waitForURL((url) => url.href.startsWith(callbackUrl));
+    expect(await page.locator('p').textContent()).toBe('DIAL Chat would take it from here.');
     await context.close();
 
-    expect(callback?.searchParams.get('state')).toBe('from-the-browser');
+    expect(callbacks).toHaveLength(1);
+    const callback = callbacks[0]!;
+    expect(callback.searchParams.get('state')).toBe('from-the-browser');
     const tokens = (await (await fetch(`${target.idpUrl}/oauth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ grant_type: 'authorization_code', client_id: 'dial-chat', client_secret: 'dial-chat-secret', code: callback!.searchParams.get('code'), redirect_uri: CALLBACK, code_verifier: verifier }),
+      body: JSON.stringify({ grant_type: 'authorization_code', client_id: 'dial-chat', client_secret: 'dial-chat-secret', code: callback.searchParams.get('code'), redirect_uri: callbackUrl, code_verifier: verifier }),
     })).json()) as { access_token: string };
     const answer = await fetch(`${target.coreUrl}/openai/deployments/chat-gpt-35-turbo/chat/completions`, {
       method: 'POST',

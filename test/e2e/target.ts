@@ -37,18 +37,32 @@ export async function composeUnavailable(): Promise<string | undefined> {
   );
 }
 
-/**
- * `changesState`: the flow changes the IdP's directory, so an embedded target keeps its state apart from the
- * other files' (which run at the same time and read the shared state when they start).
- */
-export async function startTarget(options: { changesState?: boolean } = {}): Promise<Target> {
-  return TARGET_NAME === 'compose' ? startCompose() : startEmbedded(options.changesState ?? false);
+export interface TargetOptions {
+  /**
+   * The flow changes the IdP's directory, so an embedded target keeps its state apart from the other files'
+   * (which run at the same time and read the shared state when they start).
+   */
+  changesState?: boolean;
+  /**
+   * One more Allowed Callback URL for dial-chat: the test's own app, on a free port, as one adds an app's
+   * callback to an Auth0 application. (Chat's fixed localhost:3000 may be taken by anything on the machine.)
+   */
+  allowCallback?: string;
 }
 
-async function startEmbedded(changesState: boolean): Promise<Target> {
+export async function startTarget(options: TargetOptions = {}): Promise<Target> {
+  return TARGET_NAME === 'compose' ? startCompose() : startEmbedded(options);
+}
+
+async function startEmbedded({ changesState = false, allowCallback }: TargetOptions): Promise<Target> {
   // The test CA, which NODE_EXTRA_CA_CERTS names for the test processes (vitest.config.ts), is in both.
   const stateDir = changesState ? privateStateDir('e2e') : process.env.SANDBOX_TEST_STATE_DIR;
-  const sandbox = await startSandbox(undefined, { stateDir });
+  const environment = loadEnvironment();
+  if (allowCallback) {
+    const clients = environment.tenant.clients.map((c) => (c.client_id === 'dial-chat' ? { ...c, callbacks: [...c.callbacks, allowCallback] } : c));
+    environment.tenant = { ...environment.tenant, clients };
+  }
+  const sandbox = await startSandbox(environment, { stateDir });
   return {
     name: 'embedded',
     environment: sandbox.environment,
