@@ -32,7 +32,9 @@ describe(`a seeded fuzz (seed ${SEED.toString(16)}): malformed requests get no 5
     // Its own state folder: the fuzz rotates keys and resets the directory.
     sandbox = await startSandbox(undefined, { stateDir: privateStateDir('fuzz') });
     const alice = await sandbox.token('alice@example.com');
-    const management = await mint({ client_id: 'ci-runner', audience: `${sandbox.issuer}api/v2/`, scope: 'read:users read:roles read:signing_keys' });
+    // Every Management scope but the signing keys' writes (a rotation would only slow the run down).
+    const scope = 'read:users create:users update:users delete:users read:roles create:roles update:roles delete:roles create:role_members delete:role_members read:signing_keys';
+    const management = await mint({ client_id: 'ci-runner', audience: `${sandbox.issuer}api/v2/`, scope });
     const token = { grant_type: 'password', client_id: 'dial-chat', client_secret: 'dial-chat-secret', username: 'alice@example.com', password: 'alice', audience: 'dial-api', scope: 'openid offline_access' };
     targets['mock-idp'] = {
       url: sandbox.idpUrl,
@@ -42,10 +44,11 @@ describe(`a seeded fuzz (seed ${SEED.toString(16)}): malformed requests get no 5
           '/healthz', '/.well-known/openid-configuration', '/.well-known/jwks.json', '/oauth/token', '/oauth/token', '/oauth/revoke', '/userinfo', '/u/login',
           '/authorize?client_id=dial-chat&response_type=code&scope=openid&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fapi%2Fauth%2Fcallback%2Fauth0',
           '/v2/logout?returnTo=http%3A%2F%2Felsewhere.example', '/oidc/logout', '/api/v2/users', '/api/v2/users/auth0%7Cnobody', '/api/v2/roles', '/api/v2/users-by-email?email=a',
-          '/api/v2/keys/signing', '/__control/tokens', '/__control/scenario', '/__control/scenarios', '/__control/clock', '/__control/log', '/nowhere',
+          '/api/v2/users/auth0%7Cnobody/roles', '/api/v2/roles/rol_nobody/users', '/api/v2/keys/signing', '/__control/tokens', '/__control/scenario', '/__control/scenarios', '/__control/clock', '/__control/log', '/nowhere',
         ],
         bodies: [token, { ...token, grant_type: 'client_credentials', client_id: 'ci-runner', client_secret: 'ci-runner-secret' }, { grant_type: 'refresh_token', client_id: 'dial-chat', refresh_token: 'x' },
-          { user: 'alice@example.com', claims: { team: 'a' }, lifetime_seconds: 60 }, { name: 'no-such-scenario' }, { advance_seconds: 60 }, { username: 'alice@example.com', password: 'alice' }],
+          { user: 'alice@example.com', claims: { team: 'a' }, lifetime_seconds: 60 }, { connection: 'Username-Password-Authentication', email: 'eve@example.com', password: 'Passw0rd!', user_metadata: { a: 1 } },
+          { name: 'fuzzers', description: 'x' }, { roles: ['rol_nobody'] }, { name: 'no-such-scenario' }, { advance_seconds: 60 }, { username: 'alice@example.com', password: 'alice' }],
         credentials: [['authorization', `Bearer ${management}`], ['authorization', `Bearer ${alice}`], ['authorization', `Basic ${Buffer.from('dial-chat:dial-chat-secret').toString('base64')}`]],
       },
     };
