@@ -40,6 +40,9 @@ export interface ActionLimits {
   residentMiB: number;
 }
 
+/** What action-host.js sends back for a login. */
+type Answer = { id?: number } & Omit<ActionRun, 'ranMs'>;
+
 const HOST = fileURLToPath(new URL('./action-host.js', import.meta.url));
 /** Node 22.13+ names the permission model `--permission`; Node 20 has it as `--experimental-permission`. */
 const PERMISSION_FLAG = process.allowedNodeEnvironmentFlags.has('--permission') ? '--permission' : '--experimental-permission';
@@ -61,8 +64,8 @@ export class ActionProcess {
   #nextId = 1;
   /** The pool's listener, told once. */
   #onEnd: ((how: string) => void) | undefined;
-  /** The login under way, told when the process ends under it. */
-  #endsRun: ((how: string) => void) | undefined;
+  /** The login under way. */
+  #current: { id: number; finish: (run: Omit<ActionRun, 'ranMs'>) => void } | undefined;
 
   constructor(action: Action, limits: ActionLimits) {
     this.#limits = limits;
@@ -80,9 +83,9 @@ export class ActionProcess {
     this.#child.on('error', (error) => (this.#output += `\n${error.message}`)); // followed by 'exit' when it ran
     this.#child.once('exit', (code, signal) => {
       this.#exit = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-      this.#endsRun?.(this.#exit);
-      this.#onEnd?.(this.#exit);
+      this.#ended(this.#exit);
     });
+    this.#child.on('message', (message) => this.#answered(message as Answer));
     this.ready = new Promise((resolve, reject) => {
       const onMessage = (message: { ready?: boolean }) => {
         if (!message.ready) return;
@@ -110,39 +113,53 @@ export class ActionProcess {
 
   /** One login: the Action's handler with `event`; `onSlow` is told when it has run `slowMs`. */
   run(event: object, timeoutMs: number, slow: { ms: number; onSlow: () => void }): Promise<ActionRun> {
+    if (this.ended) return Promise.resolve({ ok: false, calls: [], logs: [], ranMs: 0, runtimeError: "the sandbox handed a login to an Action's process that had ended" });
     const id = this.#nextId++;
     const started = performance.now();
-    if (this.ended) return Promise.resolve({ ok: false, calls: [], logs: [], ranMs: 0, runtimeError: "the sandbox handed a login to an Action's process that had ended" });
     return new Promise((resolve) => {
-      const finish = (run: Omit<ActionRun, 'ranMs'>) => {
-        clearTimeout(deadline);
-        clearTimeout(slowTimer);
-        clearInterval(memoryWatch);
-        this.#child.off('message', onMessage);
-        this.#endsRun = undefined;
-        resolve({ ...run, ranMs: performance.now() - started });
+      let slowTold = false;
+      // One timer per login, for its time limit, its memory and when it turns slow: most logins end before
+      // it first fires, and a login costs the sandbox as little as can be.
+      let timer: NodeJS.Timeout;
+      const watch = () => {
+        const ran = performance.now() - started;
+        if (ran >= timeoutMs) return this.#stop({ ok: false, timedOut: true, calls: [], logs: [] });
+        if (CAN_READ_MEMORY && residentMiB(this.#child.pid) > this.#limits.residentMiB) return this.#stop({ ok: false, outOfMemory: true, calls: [], logs: [] });
+        if (!slowTold && ran >= slow.ms) {
+          slowTold = true;
+          slow.onSlow();
+        }
+        const nextSlow = slowTold ? Infinity : slow.ms - ran;
+        timer = setTimeout(watch, Math.max(1, Math.min(timeoutMs - ran, nextSlow, CAN_READ_MEMORY ? MEMORY_POLL_MS : Infinity)));
       };
-      const onMessage = (message: { id?: number } & Omit<ActionRun, 'ranMs'>) => {
-        if (message.id === id) finish({ ok: message.ok === true, calls: message.calls ?? [], logs: message.logs ?? [], error: message.error });
+      timer = setTimeout(watch, Math.min(timeoutMs, slow.ms, CAN_READ_MEMORY ? MEMORY_POLL_MS : Infinity));
+      this.#current = {
+        id,
+        finish: (run) => {
+          clearTimeout(timer);
+          this.#current = undefined;
+          resolve({ ...run, ranMs: performance.now() - started });
+        },
       };
-      const deadline = setTimeout(() => {
-        finish({ ok: false, timedOut: true, calls: [], logs: [] });
-        this.kill();
-      }, timeoutMs);
-      const slowTimer = setTimeout(slow.onSlow, slow.ms);
-      const memoryWatch = CAN_READ_MEMORY ? setInterval(() => {
-        if (residentMiB(this.#child.pid) <= this.#limits.residentMiB) return;
-        finish({ ok: false, outOfMemory: true, calls: [], logs: [] });
-        this.kill();
-      }, MEMORY_POLL_MS) : undefined;
-      this.#endsRun = (how) => {
-        // V8 prints this when the heap limit is reached, then aborts.
-        const heapFull = /heap out of memory|Reached heap limit/.test(this.#output);
-        finish({ ok: false, calls: [], logs: [], ...(heapFull ? { outOfMemory: true } : { exited: `${how}${this.#tail()}` }) });
-      };
-      this.#child.on('message', onMessage);
-      this.#child.send({ id, event }, () => {}); // a process gone meanwhile is reported by #endsRun
+      this.#child.send({ id, event }, () => {}); // a process gone meanwhile is reported on 'exit'
     });
+  }
+
+  /** Ends the login under way with `run`, and the process with it. */
+  #stop(run: Omit<ActionRun, 'ranMs'>): void {
+    this.#current?.finish(run);
+    this.kill();
+  }
+
+  #answered(message: Answer): void {
+    if (message.id !== undefined && message.id === this.#current?.id) this.#current.finish({ ok: message.ok === true, calls: message.calls ?? [], logs: message.logs ?? [], error: message.error });
+  }
+
+  #ended(how: string): void {
+    // V8 prints this when the heap limit is reached, then aborts.
+    const heapFull = /heap out of memory|Reached heap limit/.test(this.#output);
+    this.#current?.finish({ ok: false, calls: [], logs: [], ...(heapFull ? { outOfMemory: true } : { exited: `${how}${this.#tail()}` }) });
+    this.#onEnd?.(how);
   }
 
   kill(): void {
