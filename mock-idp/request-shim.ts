@@ -105,7 +105,11 @@ function parameterText(value: unknown): string | undefined {
  */
 function replayWithForm(req: Request, form: string): IncomingMessage {
   const content = Buffer.from(form);
-  return Object.assign(Readable.from([content]), {
+  // The whole body pushed at once: Readable.from would read it through an async iterator of its own.
+  const stream = new Readable({ read() {} });
+  stream.push(content);
+  stream.push(null);
+  return Object.assign(stream, {
     method: req.method,
     url: req.url,
     headers: { ...withoutContentEncoding(req.headers), 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(content.length) },
