@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 import { load, percentiles, type LoadResult } from './load.ts';
 import { userCreateLatency } from './management-bench.ts';
-import { coldStart, e2eWallTime, grantsPerSecond, healthy, rssMiB, spawnOauth2MockServer, spawnSandbox } from './sandbox-bench.ts';
+import { actionProcessesRssMiB, coldStart, e2eWallTime, grantsPerSecond, healthy, rssMiB, spawnOauth2MockServer, spawnSandbox } from './sandbox-bench.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = 32;
@@ -249,11 +249,13 @@ try {
       grantsPerSecond(`${sandbox.idpUrl}/oauth/token`, clientCredentials, SOAK_SECONDS),
     ]);
     const loaded = rssMiB(sandbox.process.pid!);
+    const actions = actionProcessesRssMiB(sandbox.process.pid!);
     const e2e = await e2eWallTime();
     printTable('the sandbox itself', [
       ['figure', 'value'],
       ['RSS idle, after start', `${idle.toFixed(0)} MiB`],
       [`RSS after ${SOAK_SECONDS} s of grants at concurrency 64`, `${loaded.toFixed(0)} MiB`],
+      ["RSS of the Actions' processes then (each Action runs in processes of its own)", `${actions.toFixed(0)} MiB`],
       ['e2e suite wall time (embedded target, incl. vitest start)', `${e2e.toFixed(1)} s`],
     ]);
   } finally {

@@ -4,7 +4,7 @@
  * per second at concurrency 32; then the sandbox's memory idle and after a soak, and the e2e suite's wall time.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 import { load } from './load.ts';
@@ -76,6 +76,21 @@ export async function grantsPerSecond(url: string, form: Record<string, string>,
   const target = new URL(url);
   const headers = { 'content-type': 'application/x-www-form-urlencoded' };
   return (await load({ url: target, path: target.pathname, headers, body: new URLSearchParams(form).toString(), connections: CONCURRENCY, seconds })).perSecond;
+}
+
+/** Resident memory of the Actions' processes the sandbox started, together, in MiB (Linux). */
+export function actionProcessesRssMiB(parentPid: number): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const ppid = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+      if (ppid === parentPid && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('action-host.js')) total += rssMiB(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
 }
 
 /** Resident memory of a process, in MiB (Linux). */
