@@ -120,7 +120,7 @@ export class ActionProcess {
       let slowTold = false;
       // One timer per login, for its time limit, its memory and when it turns slow: most logins end before
       // it first fires, and a login costs the sandbox as little as can be.
-      let timer: NodeJS.Timeout;
+      const nextCheck = (ran: number) => Math.max(1, Math.min(timeoutMs - ran, slowTold ? Infinity : slow.ms - ran, CAN_READ_MEMORY ? MEMORY_POLL_MS : Infinity));
       const watch = () => {
         const ran = performance.now() - started;
         if (ran >= timeoutMs) return this.#stop({ ok: false, timedOut: true, calls: [], logs: [] });
@@ -129,10 +129,9 @@ export class ActionProcess {
           slowTold = true;
           slow.onSlow();
         }
-        const nextSlow = slowTold ? Infinity : slow.ms - ran;
-        timer = setTimeout(watch, Math.max(1, Math.min(timeoutMs - ran, nextSlow, CAN_READ_MEMORY ? MEMORY_POLL_MS : Infinity)));
+        timer = setTimeout(watch, nextCheck(ran));
       };
-      timer = setTimeout(watch, Math.min(timeoutMs, slow.ms, CAN_READ_MEMORY ? MEMORY_POLL_MS : Infinity));
+      let timer = setTimeout(watch, nextCheck(0));
       this.#current = {
         id,
         finish: (run) => {
