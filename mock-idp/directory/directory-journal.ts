@@ -15,8 +15,8 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../../common/atomic-file.ts';
 import type { Role, TenantUser } from '../tenant.ts';
 
-export const DIRECTORY_FILE = 'directory.json';
-export const JOURNAL_FILE = 'directory.journal';
+const DIRECTORY_FILE = 'directory.json';
+const JOURNAL_FILE = 'directory.journal';
 
 /** One durable change; a write is a list of them, applied together or not at all. */
 export type DirectoryChange = { user: TenantUser } | { deleteUser: string } | { role: Role } | { deleteRole: string };
@@ -30,7 +30,7 @@ export interface DirectorySnapshot {
   roles: Role[];
 }
 
-export interface SavedDirectory {
+interface SavedDirectory {
   snapshot: DirectorySnapshot | undefined;
   /** The journal's writes after the snapshot, in order. */
   writes: DirectoryChange[][];

@@ -15,8 +15,6 @@ import { ManagementError } from '../management/management-error.ts';
 import type { Role, Tenant, TenantUser } from '../tenant.ts';
 import { DirectoryJournal, type DirectoryChange } from './directory-journal.ts';
 
-export type { DirectoryChange } from './directory-journal.ts';
-
 export class Directory implements UserStore {
   readonly #users = new Map<string, TenantUser>();
   readonly #byEmail = new Map<string, TenantUser>();

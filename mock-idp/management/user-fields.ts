@@ -5,6 +5,7 @@
  * no "." or "$" in field names, some names reserved in app_metadata, 16 MB for both together. Auth0 documents
  * no nesting limit; its profile store refuses documents nested over 100 levels, and so does the sandbox.
  */
+import { nestsDeeperThan } from '../../common/json-depth.ts';
 import { ManagementError } from './management-error.ts';
 
 const invalidBody = (message: string, property?: string) => new ManagementError(400, `Payload validation error: '${message}'${property ? ` on property ${property}` : ''}.`, 'invalid_body');
@@ -28,8 +29,8 @@ const UPDATE: Record<string, JsonType> = {
 /** Names Auth0 keeps for itself at the top of app_metadata. */
 const RESERVED_APP_METADATA = new Set(['blocked', 'clientID', 'created_at', 'email', 'email_verified', 'global_client_id', 'globalClientID', 'identities', 'lastIP', 'lastLogin', 'metadata', 'user_id', 'loginsCount']);
 
-export const MAX_METADATA_DEPTH = 100;
-export const MAX_METADATA_BYTES = 16 * 1024 * 1024;
+const MAX_METADATA_DEPTH = 100;
+const MAX_METADATA_BYTES = 16 * 1024 * 1024;
 
 /** Throws Auth0's 400 for the first thing in `body` that Auth0 would refuse. */
 export function checkUserBody(body: unknown, operation: 'create' | 'update'): asserts body is Record<string, unknown> {
@@ -53,23 +54,23 @@ export function checkMetadataSize(user: { user_metadata: object; app_metadata: o
   if (bytes > MAX_METADATA_BYTES) throw invalidBody(`user_metadata and app_metadata together would be ${bytes} bytes; Auth0 keeps at most ${MAX_METADATA_BYTES} (16 MB) per user`);
 }
 
-/** Walks the metadata without recursion (a hostile body must not exhaust the stack), checking every key. */
+/** The nesting first, without recursing (a hostile body must not exhaust the stack); then every key. */
 function checkMetadata(metadata: Record<string, unknown>, field: 'user_metadata' | 'app_metadata'): void {
   if (field === 'app_metadata') {
     const reserved = Object.keys(metadata).find((key) => RESERVED_APP_METADATA.has(key));
     if (reserved) throw invalidBody(`${reserved} is a name Auth0 keeps for itself and cannot be stored in app_metadata`, `app_metadata.${reserved}`);
   }
-  const pending: { value: unknown; path: string; depth: number }[] = [{ value: metadata, path: field, depth: 1 }];
-  while (pending.length) {
-    const { value, path, depth } = pending.pop()!;
-    if (depth > MAX_METADATA_DEPTH) throw invalidBody(`${field} is nested more than ${MAX_METADATA_DEPTH} levels deep`, field);
-    const entries: [string, unknown][] = Array.isArray(value) ? value.map((item, index) => [String(index), item]) : Object.entries(value as object);
-    for (const [key, child] of entries) {
-      const childPath = `${path}.${key}`;
-      if (!Array.isArray(value) && key.includes('.')) throw new ManagementError(400, `Fields with "." are not allowed, please remove all dotted fields. Example: ${childPath}`, 'invalid_body');
-      if (!Array.isArray(value) && key.includes('$')) throw new ManagementError(400, `Fields with "$" are not allowed, please remove them. Example: ${childPath}`, 'invalid_body');
-      if (child !== null && typeof child === 'object') pending.push({ value: child, path: childPath, depth: depth + 1 });
-    }
+  if (nestsDeeperThan(metadata, MAX_METADATA_DEPTH)) throw invalidBody(`${field} is nested more than ${MAX_METADATA_DEPTH} levels deep`, field);
+  checkKeys(metadata, field);
+}
+
+/** Auth0's rule for metadata field names, at every depth (no deeper than MAX_METADATA_DEPTH by now). */
+function checkKeys(value: object, path: string): void {
+  for (const [key, child] of Object.entries(value)) {
+    const childPath = `${path}.${key}`;
+    if (!Array.isArray(value) && key.includes('.')) throw new ManagementError(400, `Fields with "." are not allowed, please remove all dotted fields. Example: ${childPath}`, 'invalid_body');
+    if (!Array.isArray(value) && key.includes('$')) throw new ManagementError(400, `Fields with "$" are not allowed, please remove them. Example: ${childPath}`, 'invalid_body');
+    if (child !== null && typeof child === 'object') checkKeys(child, childPath);
   }
 }
 
