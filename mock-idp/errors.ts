@@ -34,3 +34,14 @@ export class AccessDenied extends Auth0Error {
 }
 
 export const wrongEmailOrPassword = (): Auth0Error => new Auth0Error(403, 'invalid_grant', 'Wrong email or password.');
+
+/** A request body that cannot be read (request-body.ts): each API words it in its own error shape. */
+export class BodyError extends Error {
+  readonly status: 400 | 413;
+
+  constructor(status: 400 | 413, message: string) {
+    super(message);
+    this.name = 'BodyError';
+    this.status = status;
+  }
+}

@@ -8,17 +8,15 @@
  * - a client_credentials request without `scope` asks for every scope of the client grant, as Auth0 grants.
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { stringify as formText } from 'node:querystring';
 import { Readable } from 'node:stream';
 
-import express, { type NextFunction, type Request, type Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 
 import { REQUESTED_SCOPE_PARAM, audienceToResource, resourceToAudience } from './auth0.ts';
-import { Auth0Error } from './errors.ts';
-import { auth0BodyError, readBodyAsHapi, type BodyError } from './request-body.ts';
+import { Auth0Error, BodyError } from './errors.ts';
+import { readBody, TOKEN_BODY_LIMIT } from './request-body.ts';
 import type { Tenant } from './tenant.ts';
-
-const parseJson = express.json({ limit: '56kb', strict: false, type: 'application/json' });
-const parseForm = express.urlencoded({ extended: false, limit: '56kb' });
 
 export function authorizeShim(req: Request, _res: Response, next: NextFunction): void {
   const url = new URL(req.url, 'http://localhost');
@@ -35,7 +33,7 @@ export function authorizeShim(req: Request, _res: Response, next: NextFunction):
 }
 
 export function tokenRequestShim(tenant: Tenant) {
-  return [readBodyAsHapi, parseJson, parseForm, function toAuth0Form(req: Request, res: Response, next: NextFunction): void {
+  return [readBody({ types: ['json', 'form'], limit: TOKEN_BODY_LIMIT }), function toAuth0Form(req: Request, res: Response, next: NextFunction): void {
     const body: Record<string, string> = {};
     // A JSON body that is not an object (`[…]`, `"…"`) names no parameters.
     const fields = req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {};
@@ -82,7 +80,7 @@ export function tokenRequestShim(tenant: Tenant) {
       sendAuth0Error(res, new Auth0Error(403, 'access_denied', 'No audience parameter was provided, and no default audience has been configured'));
       return;
     }
-    res.locals.oidcRequest = replayWithForm(req, new URLSearchParams(body).toString());
+    res.locals.oidcRequest = replayWithForm(req, formText(body));
     next();
   }];
 }
@@ -139,10 +137,9 @@ function basicCredentials(encoded: string): { id: string; secret: string } | und
   }
 }
 
-/** express's parser errors in Auth0's error shape; anything else goes on to the last-resort handler. */
-export function bodyErrorHandler(error: BodyError, _req: Request, res: Response, next: NextFunction): void {
-  const known = auth0BodyError(error);
-  if (known) sendAuth0Error(res, known);
+/** A body that cannot be read, in Auth0's error shape; anything else goes on to the last-resort handler. */
+export function bodyErrorHandler(error: unknown, _req: Request, res: Response, next: NextFunction): void {
+  if (error instanceof BodyError) sendAuth0Error(res, new Auth0Error(error.status, 'invalid_request', error.message));
   else next(error);
 }
 

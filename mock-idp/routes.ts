@@ -42,10 +42,12 @@ export function createRoutes({ provider, deps, scenario, requestLog, log, contro
   app.get('/.well-known/openid-configuration', discoveryHandler(issuer, tenant));
   app.get('/.well-known/jwks.json', jwksHandler(keys));
   app.get('/authorize', authorizeShim);
-  // First, so that its res.end wrapper runs last: it logs the answer as sent, a fault's or a shim's included.
-  app.post('/oauth/token', tokenLog(requestLog));
-  app.post('/oauth/token', tokenEndpointFaults(scenario, keys));
-  app.post(['/oauth/token', '/oauth/revoke'], ...tokenRequestShim(tenant));
+  const oidc = provider.callback();
+  const toProvider = (req: Request, res: Response) => void oidc(res.locals.oidcRequest ?? req, res);
+  // A token request's whole way on one row: logged first, so that the log's res.end wrapper sees the answer
+  // as sent (a fault's or a shim's included), and no other route is tried on the way.
+  app.post('/oauth/token', tokenLog(requestLog), tokenEndpointFaults(scenario, keys), ...tokenRequestShim(tenant), bodyErrorHandler, toProvider);
+  app.post('/oauth/revoke', ...tokenRequestShim(tenant), bodyErrorHandler, toProvider);
   app.all('/userinfo', userinfoHandler(provider, deps));
   app.get('/v2/logout', v2LogoutHandler(provider, tenant));
   app.use(loginRoutes(provider, tenant, accounts));
@@ -59,8 +61,7 @@ export function createRoutes({ provider, deps, scenario, requestLog, log, contro
     res.json([]);
   });
   app.use(bodyErrorHandler);
-  const oidc = provider.callback();
-  app.all(PROVIDER_PATHS, (req, res) => void oidc(res.locals.oidcRequest ?? req, res));
+  app.all(PROVIDER_PATHS, toProvider);
   app.use(notServed);
   app.use(unexpectedError(log));
   return app;

@@ -43,6 +43,26 @@ describe('mock-idp answers bodies it cannot use with Auth0-shaped 4xx, never a 5
     expect(brotli).toEqual({ status: 400, body: { error: 'invalid_request', error_description: 'Invalid request payload JSON format' } });
   });
 
+  it('refuses JSON with a __proto__ key, as hapi (bourne) does, and changes nothing', async () => {
+    const response = await answer(await postToken({ 'content-type': 'application/json' }, login.replace('{', '{"__proto__":{"admin":true},')));
+    expect(response).toEqual({ status: 400, body: { error: 'invalid_request', error_description: 'Invalid request payload JSON format' } });
+    expect(({} as Record<string, unknown>).admin).toBeUndefined();
+  });
+
+  it('counts a compressed body at its decoded size: past 56 KiB it is 413, however small it was sent', async () => {
+    const padded = JSON.stringify({ grant_type: 'password', ...dialChat, ...alice, audience: 'dial-api', pad: ' '.repeat(60 * 1024) });
+    expect(await answer(await postToken({ 'content-type': 'application/json', 'content-encoding': 'gzip' }, gzipSync(padded)))).toEqual({
+      status: 413, body: { error: 'invalid_request', error_description: 'Payload content length greater than maximum allowed: 57344' },
+    });
+  });
+
+  it('reads a repeated form field as a list, as hapi (node:querystring) does: a repeated scope is space-joined', async () => {
+    const form = `${new URLSearchParams({ grant_type: 'password', ...dialChat, ...alice, audience: 'dial-api' })}&scope=openid&scope=offline_access`;
+    const response = await answer(await postToken({ 'content-type': 'application/x-www-form-urlencoded' }, form));
+    expect(response.status).toBe(200);
+    expect(response.body.refresh_token).toEqual(expect.any(String));
+  });
+
   it('refuses JSON nested 4,000 deep as a parameter that is not a string', async () => {
     const deepParameter = await answer(await postToken({ 'content-type': 'application/json' }, `{"grant_type":"password","scope":${'['.repeat(4000)}${']'.repeat(4000)}}`));
     expect(deepParameter).toEqual({ status: 400, body: { error: 'invalid_request', error_description: "Invalid parameter 'scope': expected a string." } });

@@ -5,6 +5,7 @@ import { SandboxClock, secondsAhead, type Clock } from '../../common/clock.ts';
 import { CONTROL_CHALLENGE, CONTROL_TOKEN_REQUIRED, controlAllowed } from '../../common/control-token.ts';
 import { Auth0Error } from '../errors.ts';
 import type { ProviderDeps } from '../provider.ts';
+import { readBody } from '../request-body.ts';
 import { sendAuth0Error } from '../request-shim.ts';
 import type { ActiveScenario } from '../scenarios/active-scenario.ts';
 import { mutateToken } from '../scenarios/mutate-token.ts';
@@ -12,7 +13,7 @@ import { mintToken } from './mint-token.ts';
 
 export function controlRoutes(deps: ProviderDeps, scenario: ActiveScenario): Router {
   const router = express.Router();
-  router.post('/__control/tokens', express.json({ limit: '100kb' }), async (req, res, next) => {
+  router.post('/__control/tokens', readBody(), async (req, res, next) => {
     try {
       const minted = await mintToken(deps, req.body ?? {});
       // A token-* scenario in force spoils minted tokens too.
@@ -29,7 +30,7 @@ export function controlRoutes(deps: ProviderDeps, scenario: ActiveScenario): Rou
     scenario.clear();
     res.json({ users: deps.directory.users.length, roles: deps.directory.roles.length });
   });
-  router.use('/__control/clock', express.json(), clockRoutes(deps.clock));
+  router.use('/__control/clock', readBody(), clockRoutes(deps.clock));
   return router;
 }
 

@@ -2,12 +2,13 @@
 import type { NextFunction, Request, Response } from 'express';
 
 import { RequestLog, tokenForLog } from '../../common/request-log.ts';
+import { TOKEN_BODY_LIMIT } from '../request-body.ts';
 
 /** What is kept as the answer goes out: the request's fields and the answer's body, shaped only when read. */
 interface TokenRequestFacts {
   endpoint: string;
   fields: Record<string, unknown>;
-  /** The body's Content-Length; a chunked body counts as the largest the IdP reads. */
+  /** The body's Content-Length; a chunked body counts as the largest the IdP reads (TOKEN_BODY_LIMIT). */
   bodyBytes: number;
   status: number;
   answer: string;
@@ -29,9 +30,6 @@ export interface IdpLogEntry {
 
 export type IdpRequestLog = RequestLog<TokenRequestFacts, IdpLogEntry>;
 
-/** The token endpoint's body limit (request-shim.ts): what a chunked body may have held. */
-const LARGEST_BODY = 56 * 1024;
-
 export const createIdpRequestLog = (): IdpRequestLog => new RequestLog({ present, size, cut });
 
 const size = ({ bodyBytes, answer }: TokenRequestFacts) => bodyBytes + answer.length;
@@ -46,7 +44,7 @@ export function tokenLog(log: IdpRequestLog) {
     const end = res.end.bind(res) as (...args: unknown[]) => Response;
     res.end = ((chunk?: unknown, ...rest: unknown[]) => {
       // The body as the client sent it (JSON or form, parsed by the shim by now; empty if a fault answered first).
-      const bodyBytes = req.headers['content-length'] === undefined ? LARGEST_BODY : Number(req.headers['content-length']) || 0;
+      const bodyBytes = req.headers['content-length'] === undefined ? TOKEN_BODY_LIMIT : Number(req.headers['content-length']) || 0;
       log.add({ endpoint: req.path, fields: (req.body ?? {}) as Record<string, unknown>, bodyBytes, status: res.statusCode, answer: chunk ? String(chunk) : '' });
       return end(chunk, ...rest);
     }) as Response['end'];

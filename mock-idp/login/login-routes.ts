@@ -6,6 +6,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import type Provider from 'oidc-provider';
 
 import type { Accounts } from '../accounts.ts';
+import { readBody } from '../request-body.ts';
 import type { Tenant } from '../tenant.ts';
 import { renderErrorPage, renderLoginPage } from './login-page.ts';
 
@@ -23,7 +24,7 @@ export function loginRoutes(provider: Provider, tenant: Tenant, accounts: Accoun
     res.type('html').send(renderLoginPage({ state: interaction.uid, clientName: clientName(interaction.params.client_id), users: accounts.all }));
   });
 
-  router.post('/u/login', express.urlencoded({ extended: false }), async (req, res) => {
+  router.post('/u/login', readBody({ types: ['form'] }), async (req, res) => {
     const interaction = await findInteraction(provider, req, res);
     if (!interaction) return;
     const body = req.body as Record<string, string | undefined>;

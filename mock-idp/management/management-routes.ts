@@ -9,7 +9,8 @@ import type { Clock } from '../../common/clock.ts';
 import type { Logger } from '../../common/log.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { SigningKeys } from '../keys.ts';
-import { auth0BodyError, readBodyAsHapi, type BodyError } from '../request-body.ts';
+import { BodyError } from '../errors.ts';
+import { readBody } from '../request-body.ts';
 import { verifyTenantJwt } from '../verify-access-token.ts';
 import { directoryRoutes } from './directory-routes.ts';
 import { managementAudience, type ManagementScope } from './management-api.ts';
@@ -28,7 +29,7 @@ export type Operation = (scopes: ManagementScope[], handler: Handler) => (req: R
 
 export function managementRoutes({ issuer, keys, directory, clock }: ManagementDeps, log: Logger): Router {
   const router = express.Router();
-  router.use(readBodyAsHapi, express.json());
+  router.use(readBody());
   const audience = managementAudience(issuer);
 
   /** An operation that needs one of `scopes`, as Auth0 checks them. */
@@ -61,7 +62,7 @@ export function managementRoutes({ issuer, keys, directory, clock }: ManagementD
 
   router.use((req: Request, _res: Response, next: NextFunction) => next(new ManagementError(404, `Not Found: ${req.method} /api/v2${req.path} is not in the sandbox's Management API subset`, 'not_found')));
   router.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const known = error instanceof ManagementError ? error : (bodyError(error as BodyError) ?? pathError(error, req));
+    const known = error instanceof ManagementError ? error : (bodyError(error) ?? pathError(error, req));
     if (known) return void res.status(known.statusCode).json(known.body);
     log.error(`${req.method} /api/v2${req.path} failed: ${(error as Error).stack ?? String(error)}`);
     res.status(500).json(new ManagementError(500, 'mock-idp failed; its log has the details.', 'internal_error').body);
@@ -75,8 +76,8 @@ function pathError(error: unknown, req: Request): ManagementError | undefined {
   return new ManagementError(400, `The path /api/v2${req.path} is not valid URL encoding.`, 'invalid_uri');
 }
 
-/** express's parser errors as Auth0 words them (see request-body.ts), in the Management API's shape. */
-function bodyError(error: BodyError): ManagementError | undefined {
-  const known = auth0BodyError(error);
-  return known && new ManagementError(known.statusCode, known.error_description, known.statusCode === 413 ? 'payload_too_large' : 'invalid_body');
+/** A body that cannot be read (see request-body.ts), in the Management API's shape. */
+function bodyError(error: unknown): ManagementError | undefined {
+  if (!(error instanceof BodyError)) return undefined;
+  return new ManagementError(error.status, error.message, error.status === 413 ? 'payload_too_large' : 'invalid_body');
 }
