@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { hasAccess } from './access.ts';
 
-describe('userRoles (reference dial-core-and-chat.md §2.3)', () => {
+describe('userRoles (docs/dial-core.md#user-roles)', () => {
   it.each([
     ['absent: everyone', undefined, [], true],
     ['[]: nobody, whatever the roles', [], ['admin'], false],

@@ -1,5 +1,5 @@
 /**
- * Core's access rule for deployments and routes (reference dial-core-and-chat.md §2.3): no `userRoles` is
+ * Core's access rule for deployments and routes (docs/dial-core.md#user-roles): no `userRoles` is
  * open to every authenticated caller, `[]` to nobody, otherwise any one matching role — for users (roles from
  * the token) and API keys (`roles` + `role`) alike.
  */

@@ -1,6 +1,6 @@
 /**
- * The shape of Core's dynamic settings (aidial.config.json) as Jackson binds it (reference
- * dial-core-and-chat.md §2.2, dial-core-newest.md §6): unknown keys at the top level are ignored, but an
+ * The shape of Core's dynamic settings (aidial.config.json) as Jackson binds it
+ * (docs/dial-core.md#config-shape): unknown keys at the top level are ignored, but an
  * unknown key inside a model, application, key, role, limit, upstream, route or features object fails the
  * whole load. Numbers may be written as strings (Jackson's scalar coercion). Aliases are Core's.
  */

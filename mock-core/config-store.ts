@@ -1,6 +1,6 @@
 /**
  * The dynamic config as Core holds it: loaded at start (a failure stops Core), reloaded every `config.reload`
- * ms; a reload that fails keeps the previous config and logs why (reference dial-core-and-chat.md §2.1).
+ * ms; a reload that fails keeps the previous config and logs why (docs/dial-core.md#config-loading).
  */
 import { isAbsolute, resolve } from 'node:path';
 

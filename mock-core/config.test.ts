@@ -30,7 +30,8 @@ function loadError(...contents: string[]): string {
 
 const model = (extra = '') => `{"type": "chat", "endpoint": "http://m/chat"${extra}}`;
 
-// Reference dial-core-and-chat.md §2.1, §2.2, §2.7; dial-core-newest.md §6.
+// docs/dial-core.md#config-loading, docs/dial-core.md#config-shape, docs/dial-core.md#malformed-config,
+// docs/dial-core.md#api-keys.
 describe('Core dynamic settings', () => {
   it('binds models, keys, roles and limits, with aliases, string numbers and Core defaults', () => {
     const config = loadDynamicConfig(files(JSON.stringify({

@@ -1,6 +1,7 @@
 /**
  * Core's dynamic settings: every file of `config.files`, strict JSON, deep-merged in order, bound to Core's
- * shapes, then normalised into what the emulator uses (reference dial-core-and-chat.md §2.1, §2.7).
+ * shapes, then normalised into what the emulator uses (docs/dial-core.md#config-loading,
+ * docs/dial-core.md#malformed-config).
  */
 import { readFileSync } from 'node:fs';
 
@@ -182,7 +183,8 @@ function toDeployment(name: string, kind: Deployment['kind'], entry: ModelEntry 
     userRoles: aliasOf(entry, 'userRoles') as string[] | undefined,
     forwardAuthToken: Boolean(aliasOf(entry, 'forwardAuthToken')),
     upstreams: (model?.upstreams ?? []).map(toUpstream),
-    // Since Core 0.25 a deployment tries one upstream unless told otherwise (dial-core-newest.md §5).
+    // Core's Deployment defaults to 1 attempt (PR #592); its Model sets 5, which the sandbox does not
+    // (docs/dial-core.md#retries).
     maxRetryAttempts: Number(aliasOf(entry, 'maxRetryAttempts') ?? 1),
     overrideName: model && (aliasOf(model, 'overrideName') as string | undefined),
     defaults: entry.defaults ?? {},

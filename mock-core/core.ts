@@ -1,7 +1,7 @@
 /**
  * createCore: an emulator of DIAL Core's authentication, authorization, limits and forwarding, configured by
- * Core's own static and dynamic settings. Each step follows reference/dial-core-and-chat.md as corrected by
- * dial-core-newest.md (Core 0.39).
+ * Core's own static and dynamic settings. Each step follows the rules in docs/dial-core.md
+ * (Core 0.39: docs/dial-core.md#versions).
  */
 import { once } from 'node:events';
 import http from 'node:http';

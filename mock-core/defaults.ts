@@ -4,6 +4,6 @@ export const CORE_DEFAULTS = {
   host: '127.0.0.1',
   /** DIAL Core's port. */
   port: 8080,
-  /** The Core version emulated: the one compose pins (reference dial-core-newest.md). */
+  /** The Core version emulated: the one compose pins (docs/dial-core.md#versions). */
   version: '0.39.2',
 } as const;

@@ -1,6 +1,6 @@
 /**
  * DIAL Core's error answers. Core sends most errors as plain text with no Content-Type at all
- * (reference dial-core-newest.md §1.1); the rate limiter's JSON also travels that way since 0.25.
+ * (docs/dial-core.md#error-format); the rate limiter's JSON also travels that way since 0.25.
  */
 export class DialError extends Error {
   readonly status: number;

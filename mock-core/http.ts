@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { DialError } from './errors.ts';
 
-/** Every response of Core carries this (reference dial-core-and-chat.md §3.1). */
+/** Every response of Core carries this (docs/dial-core.md#before-authentication). */
 export const CORS_HEADERS = { 'access-control-allow-origin': '*' };
 
 export function sendText(res: ServerResponse, status: number, body = '', headers: Record<string, string> = {}): void {

@@ -26,7 +26,8 @@ function startupError(sources: Parameters<typeof loadStaticSettings>[0]): CoreSt
   throw new Error('expected Core to refuse to start');
 }
 
-// Reference dial-core-and-chat.md §1.1–1.2, dial-core-newest.md §7.
+// docs/dial-core.md#static-settings, docs/dial-core.md#env-overlay,
+// docs/dial-core.md#identity-provider-settings.
 describe('Core static settings', () => {
   it("converts environment values as Vert.x does: booleans, numbers, JSON objects and arrays, comma lists", () => {
     expect(convertValue('TRUE')).toBe(true);

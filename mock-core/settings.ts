@@ -1,8 +1,9 @@
 /**
- * DIAL Core's static settings, read as Core reads them (reference dial-core-and-chat.md §1.1–1.2,
- * dial-core-newest.md §2, §7): Core's defaults, then the file named by AIDIAL_SETTINGS, then `aidial.*` (and
- * the legacy `proxy.*`) environment variables split on dots with Vert.x's value conversion, deep-merged. A
- * setting Core refuses to start with is a CoreStartupError with Core's message and the offending key.
+ * DIAL Core's static settings, read as Core reads them (docs/dial-core.md#static-settings,
+ * docs/dial-core.md#identity-provider-settings, docs/dial-core.md#startup-failures): Core's defaults, then
+ * the file named by AIDIAL_SETTINGS, then `aidial.*` (and the legacy `proxy.*`) environment variables split
+ * on dots with Vert.x's value conversion, deep-merged. A setting Core refuses to start with is a
+ * CoreStartupError with Core's message and the offending key.
  */
 import { readFileSync } from 'node:fs';
 

@@ -1,6 +1,6 @@
 /**
  * Environment variables as Core's static settings see them (Vert.x `JsonObjectHelper.from(props, false, true)`,
- * reference dial-core-and-chat.md §1.1): names starting `aidial.` (or the legacy `proxy.`) lose the prefix and
+ * docs/dial-core.md#env-overlay): names starting `aidial.` (or the legacy `proxy.`) lose the prefix and
  * are split on dots into nested objects; values are converted in Vert.x's order.
  */
 import { deepMerge, type JsonObject } from './json-merge.ts';

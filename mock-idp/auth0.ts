@@ -1,6 +1,7 @@
 /**
  * Auth0's surface, as one object: its fixed paths, its discovery document, and how its error answers differ
- * from oidc-provider's (reference auth0-and-mock-idps.md §2.1–2.4, §6).
+ * from oidc-provider's (docs/auth0.md#endpoints, docs/auth0.md#discovery, docs/auth0.md#token-endpoint,
+ * docs/auth0.md#oidc-provider-gaps).
  */
 import type { KoaContextWithOIDC } from 'oidc-provider';
 
@@ -38,9 +39,9 @@ export function resourceToAudience(resource: string): string {
 export const REQUESTED_SCOPE_PARAM = 'sandbox_requested_scope';
 
 /**
- * The discovery document of a real tenant (§2.4), for this issuer. Two lists are cut to what the sandbox
- * serves, so that no client picks what would then fail: Auth0 also lists the implicit and hybrid response
- * types and the `plain` PKCE method.
+ * The discovery document of a real tenant (docs/auth0.md#discovery), for this issuer. Two lists are cut to
+ * what the sandbox serves, so that no client picks what would then fail: Auth0 also lists the implicit and
+ * hybrid response types and the `plain` PKCE method.
  */
 export function discoveryDocument(issuer: string, withEndSession: boolean, browserOrigin?: string): Record<string, unknown> {
   const at = (path: string) => `${issuer}${path.slice(1)}`;

@@ -1,7 +1,7 @@
 /**
  * The tenant's signing keys, kept under the state folder so that `kid`s survive restarts. Auth0 signs with
  * one key at a time and publishes the current and the next one, plus the previous one until it is revoked
- * (reference auth0-and-mock-idps.md §2.5); each is an RSA JWK with `x5c`/`x5t` from a self-signed certificate.
+ * (docs/auth0.md#signing-keys); each is an RSA JWK with `x5c`/`x5t` from a self-signed certificate.
  */
 import { createHash, createPrivateKey, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
  * Turns Auth0-style requests into the ones oidc-provider understands, before it sees them
- * (reference auth0-and-mock-idps.md §6, rows 3 and 7):
+ * (docs/auth0.md#oidc-provider-gaps, docs/auth0.md#token-endpoint):
  * - `audience` becomes RFC 8707 `resource` (oidc-provider reads only the latter), and `scope` is kept whole
  *   (see REQUESTED_SCOPE_PARAM);
  * - JSON bodies on /oauth/token and /oauth/revoke become form bodies (Auth0 takes both);

@@ -1,4 +1,4 @@
-/** Auth0's token shapes, applied to what oidc-provider mints (reference auth0-and-mock-idps.md §2.3). */
+/** Auth0's token shapes, applied to what oidc-provider mints (docs/auth0.md#access-token). */
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 

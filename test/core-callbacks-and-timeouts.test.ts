@@ -12,7 +12,8 @@ import { privateStateDir } from './support/sandbox-helpers.ts';
 import { call, startCoreWith } from './support/core-alone.ts';
 import { makeKey, signToken, startJwksServer, unsigned } from './support/jwks-server.ts';
 
-// Reference dial-core-and-chat.md §1.2, §1.5, §3.1, §3.3; dial-core-newest.md §1.2, §2, §5.
+// docs/dial-core.md#per-request-keys, docs/dial-core.md#identity-provider-settings,
+// docs/dial-core.md#role-path, docs/dial-core.md#before-authentication, docs/dial-core.md#retries.
 describe('mock-core: per-request keys, timeouts and the remaining provider options', () => {
   const stops: (() => Promise<unknown>)[] = [];
   afterEach(async () => {

@@ -7,8 +7,8 @@ import { makeKey, signToken, startJwksServer, type JwksServer } from './support/
 import { startTestModels } from './support/models.ts';
 
 /**
- * One row per rule: a request, and Core's answer (status, body, Content-Type), with the section of the
- * reference it comes from (B = dial-core-and-chat.md, N = dial-core-newest.md).
+ * One row per rule: a request, and Core's answer (status, body, Content-Type), with the rule it checks
+ * (an anchor of docs/dial-core.md, where the rule and its public source are written down).
  */
 describe('mock-core conformance table', () => {
   let jwks: JwksServer;
@@ -57,44 +57,44 @@ describe('mock-core conformance table', () => {
   type Row = [section: string, rule: string, request: () => { path: string; method?: string; headers?: Record<string, string>; body?: string }, status: number, body: string | RegExp, contentType: string | null];
 
   const rows: Row[] = [
-    ['B §2.5', 'no API-KEY and no Authorization', () => ({ path: '/openai/models' }), 401, 'At least API-KEY or Authorization header must be provided', null],
-    ['B §2.5', 'an unknown API-KEY', () => ({ path: '/openai/models', headers: { 'api-key': 'nope' } }), 401, 'Unknown api key', null],
-    ['B §2.5', 'a known API-KEY (any case of the header name)', () => ({ path: '/v1/user/info', headers: { 'Api-Key': 'key-a' } }), 200, '{"roles":["a"],"project":"p"}', null],
-    ['B §2.5', 'a bad Authorization', () => ({ path: '/openai/models', headers: { authorization: 'Bearer nope' } }), 401, 'Bad Authorization header', null],
-    ['B §2.5', 'API-KEY and the same value in Authorization: tried as a key', () => ({ path: '/v1/user/info', headers: { 'api-key': 'key-a', authorization: 'Bearer key-a' } }), 200, /"project":"p"/, null],
-    ['N §1.2', 'API-KEY and a different Authorization [0.39 wording inferred]', () => ({ path: '/openai/models', headers: { 'api-key': 'key-a', ...user(['a']) } }), 400, 'Provided API key is not per request key', null],
-    ['N §1.2', 'API-KEY and an empty "Bearer "', () => ({ path: '/v1/user/info', headers: { 'api-key': 'key-a', authorization: 'Bearer ' } }), 200, /"project":"p"/, null],
-    ['B §2.3', 'no userRoles: open to a user without roles', () => ({ path: '/openai/deployments/open/chat/completions', method: 'POST', headers: { ...user([]), ...json }, body: chat }), 200, /"content":"hi"/, 'application/json'],
-    ['B §2.3', 'userRoles []: closed to everyone', () => ({ path: '/openai/deployments/closed/chat/completions', method: 'POST', headers: { ...user(['a']), ...json }, body: chat }), 403, 'Forbidden deployment: closed', null],
-    ['B §2.3', 'userRoles matched by a user role', () => ({ path: '/openai/deployments/for-a/chat/completions', method: 'POST', headers: { ...user(['x', 'a']), ...json }, body: chat }), 200, /"content":"hi"/, 'application/json'],
-    ['B §2.3', 'userRoles matched by a key role', () => ({ path: '/openai/deployments/for-a/chat/completions', method: 'POST', headers: { 'api-key': 'key-a', ...json }, body: chat }), 200, /"content":"hi"/, 'application/json'],
-    ['B §2.3', 'userRoles not matched by a key', () => ({ path: '/openai/deployments/for-a/chat/completions', method: 'POST', headers: { 'api-key': 'key-b', ...json }, body: chat }), 403, 'Forbidden deployment: for-a', null],
-    ['N §1.2', 'a limit of 0 denies, JSON without Content-Type', () => ({ path: '/openai/deployments/zero-limit/chat/completions', method: 'POST', headers: { ...user(['a']), ...json }, body: chat }), 403, '{"error":{"message":"Access denied","display_message":"Access denied","code":"403"}}', null],
-    ['B §3.3', 'a POST without application/json, before the lookup', () => ({ path: '/openai/deployments/nope/chat/completions', method: 'POST', headers: { ...user([]), 'content-type': 'text/plain' }, body: chat }), 415, 'Only application/json is supported', null],
-    ['N §1.2', 'an unknown deployment [0.39 wording inferred]', () => ({ path: '/openai/deployments/nope/chat/completions', method: 'POST', headers: { ...user([]), ...json }, body: chat }), 404, 'Unknown deployment: nope', null],
-    ['B §3.3', 'a body that is not JSON', () => ({ path: '/openai/deployments/open/chat/completions', method: 'POST', headers: { ...user([]), ...json }, body: '{"messages":' }), 400, '', null],
-    ['B §3.3', 'a body that is a JSON array', () => ({ path: '/openai/deployments/open/chat/completions', method: 'POST', headers: { ...user([]), ...json }, body: '[]' }), 400, '', null],
-    ['B §3.3', 'an empty body', () => ({ path: '/openai/deployments/open/chat/completions', method: 'POST', headers: { ...user([]), ...json }, body: '' }), 400, '', null],
-    ['B §3.3', 'a deployment without endpoint', () => ({ path: '/openai/deployments/no-endpoint/chat/completions', method: 'POST', headers: { ...user([]), ...json }, body: chat }), 503, '', null],
-    ['N §1.2', 'an endpoint nobody listens on', () => ({ path: '/openai/deployments/unreachable/chat/completions', method: 'POST', headers: { ...user([]), ...json }, body: chat }), 502, 'Failed to connect to origin', null],
-    ['N §5', "an upstream's 4xx passes through as it is", () => ({ path: '/openai/deployments/bad-request/chat/completions', method: 'POST', headers: { ...user([]), ...json }, body: chat }), 401, /invalid_api_key/, 'application/json'],
-    ['B §3.1', 'a path Core does not serve: 502, not 404', () => ({ path: '/v2/nothing', headers: user([]) }), 502, 'No route', null],
-    ['B §3.2', 'GET a model the caller may not use: 403, empty', () => ({ path: '/openai/models/closed', headers: user(['a']) }), 403, '', null],
-    ['B §3.2', 'GET an unknown model: 404, empty', () => ({ path: '/openai/models/nope', headers: user([]) }), 404, '', null],
-    ['B §3.2', 'GET a model as an application', () => ({ path: '/openai/applications/open', headers: user([]) }), 404, 'Application is not found: open', null],
-    ['B §3.2', 'GET an unknown application', () => ({ path: '/openai/applications/nope', headers: user([]) }), 404, 'Unknown application: nope', null],
-    ['B §3.2', 'GET an application the caller may not use', () => ({ path: '/openai/applications/app', headers: user(['b']) }), 403, 'Forbidden deployment: app', null],
-    ['B §3.1', 'a method Core does not take', () => ({ path: '/openai/models', method: 'PATCH', headers: user([]) }), 405, '', null],
-    ['B §3.1', 'OPTIONS, without credentials', () => ({ path: '/openai/models', method: 'OPTIONS' }), 200, '', null],
-    ['N §4', 'GET /health, without credentials', () => ({ path: '/health' }), 200, '', null],
-    ['N §4', 'GET /version, without credentials', () => ({ path: '/version' }), 200, '0.39.2', null],
-    ['B §2.2', 'a configured route answering by itself', () => ({ path: '/custom/x', headers: { 'api-key': 'key-a' } }), 201, 'hello', null],
-    ['B §2.3', 'a configured route the caller may not use', () => ({ path: '/custom/x', headers: { 'api-key': 'key-b' } }), 403, 'Forbidden route', null],
-    ['N §4', 'GET /v1/bucket', () => ({ path: '/v1/bucket', headers: user([]) }), 200, /^\{"bucket":"[a-zA-Z0-9]+"\}$/, 'application/json'],
-    ['N §4', 'GET /v1/user/info for a user', () => ({ path: '/v1/user/info', headers: user(['a']) }), 200, /^\{"roles":\["a"\],"userClaims":\{"sub":\["auth0\|a"\],"dial_roles":\["a"\],"exp":\[\]\}\}$/, null],
-    ['N §3', 'GET /v1/deployments/{id}/limits, unlimited', () => ({ path: '/v1/deployments/open/limits', headers: user([]) }), 200, /^\{"minuteTokenStats":\{"total":9223372036854775807,"used":\d+\},"dayTokenStats"/, 'application/json'],
-    ['N §3', 'GET limits of a deployment the caller may not use', () => ({ path: '/v1/deployments/closed/limits', headers: user([]) }), 403, 'Forbidden deployment: closed', null],
-    ['N §4', 'GET /openai/assistants (gone in 0.38): an empty list', () => ({ path: '/openai/assistants', headers: user([]) }), 200, '{"data":[],"object":"list"}', 'application/json'],
+    ['docs/dial-core.md#credentials', 'no API-KEY and no Authorization', () => ({ path: '/openai/models' }), 401, 'At least API-KEY or Authorization header must be provided', null],
+    ['docs/dial-core.md#credentials', 'an unknown API-KEY', () => ({ path: '/openai/models', headers: { 'api-key': 'nope' } }), 401, 'Unknown api key', null],
+    ['docs/dial-core.md#credentials', 'a known API-KEY (any case of the header name)', () => ({ path: '/v1/user/info', headers: { 'Api-Key': 'key-a' } }), 200, '{"roles":["a"],"project":"p"}', null],
+    ['docs/dial-core.md#credentials', 'a bad Authorization', () => ({ path: '/openai/models', headers: { authorization: 'Bearer nope' } }), 401, 'Bad Authorization header', null],
+    ['docs/dial-core.md#credentials', 'API-KEY and the same value in Authorization: tried as a key', () => ({ path: '/v1/user/info', headers: { 'api-key': 'key-a', authorization: 'Bearer key-a' } }), 200, /"project":"p"/, null],
+    ['docs/dial-core.md#credentials', 'API-KEY and a different Authorization [0.39 wording inferred]', () => ({ path: '/openai/models', headers: { 'api-key': 'key-a', ...user(['a']) } }), 400, 'Provided API key is not per request key', null],
+    ['docs/dial-core.md#credentials', 'API-KEY and an empty "Bearer "', () => ({ path: '/v1/user/info', headers: { 'api-key': 'key-a', authorization: 'Bearer ' } }), 200, /"project":"p"/, null],
+    ['docs/dial-core.md#user-roles', 'no userRoles: open to a user without roles', () => ({ path: '/openai/deployments/open/chat/completions', method: 'POST', headers: { ...user([]), ...json }, body: chat }), 200, /"content":"hi"/, 'application/json'],
+    ['docs/dial-core.md#user-roles', 'userRoles []: closed to everyone', () => ({ path: '/openai/deployments/closed/chat/completions', method: 'POST', headers: { ...user(['a']), ...json }, body: chat }), 403, 'Forbidden deployment: closed', null],
+    ['docs/dial-core.md#user-roles', 'userRoles matched by a user role', () => ({ path: '/openai/deployments/for-a/chat/completions', method: 'POST', headers: { ...user(['x', 'a']), ...json }, body: chat }), 200, /"content":"hi"/, 'application/json'],
+    ['docs/dial-core.md#user-roles', 'userRoles matched by a key role', () => ({ path: '/openai/deployments/for-a/chat/completions', method: 'POST', headers: { 'api-key': 'key-a', ...json }, body: chat }), 200, /"content":"hi"/, 'application/json'],
+    ['docs/dial-core.md#user-roles', 'userRoles not matched by a key', () => ({ path: '/openai/deployments/for-a/chat/completions', method: 'POST', headers: { 'api-key': 'key-b', ...json }, body: chat }), 403, 'Forbidden deployment: for-a', null],
+    ['docs/dial-core.md#limit-answers', 'a limit of 0 denies, JSON without Content-Type', () => ({ path: '/openai/deployments/zero-limit/chat/completions', method: 'POST', headers: { ...user(['a']), ...json }, body: chat }), 403, '{"error":{"message":"Access denied","display_message":"Access denied","code":"403"}}', null],
+    ['docs/dial-core.md#deployment-call', 'a POST without application/json, before the lookup', () => ({ path: '/openai/deployments/nope/chat/completions', method: 'POST', headers: { ...user([]), 'content-type': 'text/plain' }, body: chat }), 415, 'Only application/json is supported', null],
+    ['docs/dial-core.md#deployment-call', 'an unknown deployment [0.39 wording inferred]', () => ({ path: '/openai/deployments/nope/chat/completions', method: 'POST', headers: { ...user([]), ...json }, body: chat }), 404, 'Unknown deployment: nope', null],
+    ['docs/dial-core.md#deployment-call', 'a body that is not JSON', () => ({ path: '/openai/deployments/open/chat/completions', method: 'POST', headers: { ...user([]), ...json }, body: '{"messages":' }), 400, '', null],
+    ['docs/dial-core.md#deployment-call', 'a body that is a JSON array', () => ({ path: '/openai/deployments/open/chat/completions', method: 'POST', headers: { ...user([]), ...json }, body: '[]' }), 400, '', null],
+    ['docs/dial-core.md#deployment-call', 'an empty body', () => ({ path: '/openai/deployments/open/chat/completions', method: 'POST', headers: { ...user([]), ...json }, body: '' }), 400, '', null],
+    ['docs/dial-core.md#deployment-call', 'a deployment without endpoint', () => ({ path: '/openai/deployments/no-endpoint/chat/completions', method: 'POST', headers: { ...user([]), ...json }, body: chat }), 503, '', null],
+    ['docs/dial-core.md#retries', 'an endpoint nobody listens on', () => ({ path: '/openai/deployments/unreachable/chat/completions', method: 'POST', headers: { ...user([]), ...json }, body: chat }), 502, 'Failed to connect to origin', null],
+    ['docs/dial-core.md#forwarding', "an upstream's 4xx passes through as it is", () => ({ path: '/openai/deployments/bad-request/chat/completions', method: 'POST', headers: { ...user([]), ...json }, body: chat }), 401, /invalid_api_key/, 'application/json'],
+    ['docs/dial-core.md#routes', 'a path Core does not serve: 502, not 404', () => ({ path: '/v2/nothing', headers: user([]) }), 502, 'No route', null],
+    ['docs/dial-core.md#listings', 'GET a model the caller may not use: 403, empty', () => ({ path: '/openai/models/closed', headers: user(['a']) }), 403, '', null],
+    ['docs/dial-core.md#listings', 'GET an unknown model: 404, empty', () => ({ path: '/openai/models/nope', headers: user([]) }), 404, '', null],
+    ['docs/dial-core.md#listings', 'GET a model as an application', () => ({ path: '/openai/applications/open', headers: user([]) }), 404, 'Application is not found: open', null],
+    ['docs/dial-core.md#listings', 'GET an unknown application', () => ({ path: '/openai/applications/nope', headers: user([]) }), 404, 'Unknown application: nope', null],
+    ['docs/dial-core.md#listings', 'GET an application the caller may not use', () => ({ path: '/openai/applications/app', headers: user(['b']) }), 403, 'Forbidden deployment: app', null],
+    ['docs/dial-core.md#before-authentication', 'a method Core does not take', () => ({ path: '/openai/models', method: 'PATCH', headers: user([]) }), 405, '', null],
+    ['docs/dial-core.md#before-authentication', 'OPTIONS, without credentials', () => ({ path: '/openai/models', method: 'OPTIONS' }), 200, '', null],
+    ['docs/dial-core.md#before-authentication', 'GET /health, without credentials', () => ({ path: '/health' }), 200, '', null],
+    ['docs/dial-core.md#before-authentication', 'GET /version, without credentials', () => ({ path: '/version' }), 200, '0.39.2', null],
+    ['docs/dial-core.md#routes', 'a configured route answering by itself', () => ({ path: '/custom/x', headers: { 'api-key': 'key-a' } }), 201, 'hello', null],
+    ['docs/dial-core.md#routes', 'a configured route the caller may not use', () => ({ path: '/custom/x', headers: { 'api-key': 'key-b' } }), 403, 'Forbidden route', null],
+    ['docs/dial-core.md#user-info-and-bucket', 'GET /v1/bucket', () => ({ path: '/v1/bucket', headers: user([]) }), 200, /^\{"bucket":"[a-zA-Z0-9]+"\}$/, 'application/json'],
+    ['docs/dial-core.md#user-info-and-bucket', 'GET /v1/user/info for a user', () => ({ path: '/v1/user/info', headers: user(['a']) }), 200, /^\{"roles":\["a"\],"userClaims":\{"sub":\["auth0\|a"\],"dial_roles":\["a"\],"exp":\[\]\}\}$/, null],
+    ['docs/dial-core.md#limits-endpoint', 'GET /v1/deployments/{id}/limits, unlimited', () => ({ path: '/v1/deployments/open/limits', headers: user([]) }), 200, /^\{"minuteTokenStats":\{"total":9223372036854775807,"used":\d+\},"dayTokenStats"/, 'application/json'],
+    ['docs/dial-core.md#limits-endpoint', 'GET limits of a deployment the caller may not use', () => ({ path: '/v1/deployments/closed/limits', headers: user([]) }), 403, 'Forbidden deployment: closed', null],
+    ['docs/dial-core.md#listings', 'GET /openai/assistants (gone in 0.38): an empty list', () => ({ path: '/openai/assistants', headers: user([]) }), 200, '{"data":[],"object":"list"}', 'application/json'],
   ];
 
   it.each(rows)('%s — %s', async (_section, _rule, request, status, body, contentType) => {
@@ -107,7 +107,7 @@ describe('mock-core conformance table', () => {
     expect(answer.headers.get('access-control-allow-origin')).toBe('*');
   });
 
-  it('B §3.3 / N §5 — forwards to the endpoint with Core\'s headers: per-request API-KEY, X-UPSTREAM-* (the caller\'s replaced), no Authorization, no traceparent', async () => {
+  it('docs/dial-core.md#forwarding — forwards to the endpoint with Core\'s headers: per-request API-KEY, X-UPSTREAM-* (the caller\'s replaced), no Authorization, no traceparent', async () => {
     models.reset();
     const answer = await call(`${core.url}/openai/deployments/open/chat/completions?api-version=2024-02-01`, {
       method: 'POST',
@@ -123,7 +123,7 @@ describe('mock-core conformance table', () => {
     expect(forwarded!.headers).not.toHaveProperty('traceparent');
   });
 
-  it('B §3.1 — refuses a body declared over 16 MiB with 413 before reading it', async () => {
+  it('docs/dial-core.md#before-authentication — refuses a body declared over 16 MiB with 413 before reading it', async () => {
     const { request } = await import('node:http');
     const url = new URL(`${core.url}/openai/deployments/open/chat/completions`);
     const status = await new Promise<number>((resolve, reject) => {
@@ -137,7 +137,7 @@ describe('mock-core conformance table', () => {
     expect(status).toBe(413);
   });
 
-  it('B §2.2 / N §5 — fills in defaults, puts overrideName into model and into X-DIAL-OVERRIDE-NAME', async () => {
+  it('docs/dial-core.md#forwarding — fills in defaults, puts overrideName into model and into X-DIAL-OVERRIDE-NAME', async () => {
     models.reset();
     await call(`${core.url}/openai/deployments/renamed/chat/completions`, { method: 'POST', headers: { ...user([]), ...json }, body: JSON.stringify({ messages: [{ role: 'user', content: 'x' }], max_tokens: 99 }) });
     const [forwarded] = models.requests('gpt-35-turbo');
@@ -145,26 +145,26 @@ describe('mock-core conformance table', () => {
     expect(forwarded!.headers['x-dial-override-name']).toBe('gpt-35-turbo-0613');
   });
 
-  it('B §2.2 — keeps Authorization for a deployment with forwardAuthToken', async () => {
+  it('docs/dial-core.md#forwarding — keeps Authorization for a deployment with forwardAuthToken', async () => {
     models.reset();
     const headers = user([]);
     await call(`${core.url}/openai/deployments/with-token/chat/completions`, { method: 'POST', headers: { ...headers, ...json }, body: chat });
     expect(models.requests('gpt-35-turbo')[0]!.headers.authorization).toBe(headers.authorization);
   });
 
-  it('N §1.2 — forgets the per-request key once the request is over', async () => {
+  it('docs/dial-core.md#per-request-keys — forgets the per-request key once the request is over', async () => {
     models.reset();
     await call(`${core.url}/openai/deployments/open/chat/completions`, { method: 'POST', headers: { ...user(['a']), ...json }, body: chat });
     const perRequestKey = models.requests('gpt-35-turbo')[0]!.headers['api-key']!;
     expect((await call(`${core.url}/openai/models`, { headers: { 'api-key': perRequestKey } })).body).toBe('Unknown api key');
   });
 
-  it('B §3.2 — takes any number of leading slashes, and reads a GET id to the end of the path', async () => {
+  it('docs/dial-core.md#listings — takes any number of leading slashes, and reads a GET id to the end of the path', async () => {
     expect((await call(`${core.url}//openai/models`, { headers: user([]) })).status).toBe(200);
     expect(await call(`${core.url}/openai/deployments/open/chat/completions`, { headers: user([]) })).toMatchObject({ status: 404, body: '' });
   });
 
-  it('B §3.1 — answers OPTIONS with Access-Control-Max-Age and the requested methods and headers', async () => {
+  it('docs/dial-core.md#before-authentication — answers OPTIONS with Access-Control-Max-Age and the requested methods and headers', async () => {
     const answer = await call(`${core.url}/openai/models`, { method: 'OPTIONS', headers: { 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' } });
     expect([answer.headers.get('access-control-max-age'), answer.headers.get('access-control-allow-methods'), answer.headers.get('access-control-allow-headers')]).toEqual(['86400', 'POST', 'authorization']);
   });

@@ -8,7 +8,8 @@ import { ManualClock } from '../common/clock.ts';
 import { call, startCoreWith } from './support/core-alone.ts';
 import { makeKey, signToken, startJwksServer } from './support/jwks-server.ts';
 
-// Reference dial-core-and-chat.md §1.3 (provider choice), §1.4 (JWK cache), §1.6 (userinfo); dial-core-newest.md §2.
+// docs/dial-core.md#provider-choice, docs/dial-core.md#jwks-cache, docs/dial-core.md#userinfo-mode,
+// docs/dial-core.md#identity-provider-settings.
 describe('mock-core identity providers', () => {
   const stops: (() => Promise<unknown>)[] = [];
   afterEach(async () => {

@@ -8,7 +8,8 @@ import { call, startCoreWith } from './support/core-alone.ts';
 import { makeKey, signToken, startJwksServer, type JwksServer } from './support/jwks-server.ts';
 import { startTestModels } from './support/models.ts';
 
-// Reference dial-core-and-chat.md §2.4, §3.3–3.5; dial-core-newest.md §1.2, §3, §5.
+// docs/dial-core.md#rate-limits, docs/dial-core.md#limit-answers, docs/dial-core.md#token-usage,
+// docs/dial-core.md#forwarding, docs/dial-core.md#retries, docs/dial-core.md#upstream-balancing.
 describe('mock-core limits and forwarding', () => {
   const clock = new ManualClock(Date.UTC(2026, 10, 29, 12, 0, 0));
   const key = makeKey('k');

@@ -7,7 +7,8 @@ import type { Core } from '../mock-core/core.ts';
 import { call, startCoreWith } from './support/core-alone.ts';
 import { hs256WithPublicKey, makeKey, signToken, startJwksServer, unsigned, type JwksServer, type TestKey } from './support/jwks-server.ts';
 
-// Reference dial-core-and-chat.md §1.3–1.5 and §2.5; dial-core-newest.md §1.2, §2.
+// docs/dial-core.md#provider-choice, docs/dial-core.md#jwt-verification, docs/dial-core.md#jwks-cache,
+// docs/dial-core.md#role-path, docs/dial-core.md#credentials.
 describe('mock-core token verification, as Core 0.39 (java-jwt 4.4, jwks-rsa 0.22)', () => {
   const clock = new ManualClock(Date.UTC(2026, 10, 29, 12, 0, 0));
   const now = Math.floor(clock.now() / 1000);

@@ -32,7 +32,7 @@ const doctor = (paths: InputPaths, probe = false) => runDoctor(readInputs(paths)
 const byCheck = (findings: Finding[], check: string) => findings.filter((f) => f.check === check);
 
 describe('dial-sandbox doctor', () => {
-  it("finds every defect of the tutorial's own text (reference §7)", async () => {
+  it("finds every defect of the tutorial's own text (docs/auth0-tutorial.md#defects)", async () => {
     const dir = environmentWith((d) => {
       editText(join(d, 'tenant.yaml'), 'http://localhost:3000/api/auth/callback/auth0', 'https://https://chat.example.com/api/auth/callback/auth0');
       rmSync(join(d, 'core', 'aidial.settings.json'));

@@ -10,8 +10,8 @@ import { loadOrCreateSigningKeys } from '../mock-idp/keys.ts';
 import { startSandbox, type StartedSandbox } from '../sandbox/index.ts';
 import { chatStatus, privateStateDir } from './support/sandbox-helpers.ts';
 
-// Auth0's rotation (reference auth0-and-mock-idps.md §2.5) and what DIAL Core makes of it: Core caches each
-// kid's key for 10 minutes and fetches the JWKS again for a kid it has not seen (dial-core-and-chat.md §1.4).
+// Auth0's rotation (docs/auth0.md#signing-keys) and what DIAL Core makes of it: Core caches each
+// kid's key for 10 minutes and fetches the JWKS again for a kid it has not seen (docs/dial-core.md#jwks-cache).
 
 
 const kidOf = (token: string) => decodeProtectedHeader(token).kid;
@@ -68,7 +68,8 @@ describe('signing keys as Auth0 rotates them, through the Management API', () =>
     // The SDK's own cached token was signed with the revoked key: like every such token, it is refused now.
     await expect(management.keys.signing.list()).rejects.toMatchObject({ statusCode: 401 });
     management = managementClient();
-    // Core still holds the revoked key in its cache (reference §1.4: "a revoked key stays trusted up to 10 min").
+    // Core still holds the revoked key in its cache (docs/dial-core.md#jwks-cache: a revoked key stays
+    // trusted up to 10 min).
     expect(await callCore(before)).toBe(200);
     clock.advance(10 * 60_000 + 1_000);
     expect(await callCore(before)).toBe(401);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type StartedSandbox } from '../sandbox/index.ts';
 import { chatStatus, privateStateDir } from './support/sandbox-helpers.ts';
 
-// The Management API's users and roles (reference auth0-and-mock-idps.md §2.6), through the official SDK.
+// The Management API's users and roles (docs/auth0.md#management-api), through the official SDK.
 
 describe('Management API: users, roles and assignments', () => {
   let sandbox: StartedSandbox;

@@ -5,7 +5,8 @@ import { ManualClock } from '../common/clock.ts';
 import { SCENARIOS } from '../mock-idp/scenarios/catalog.ts';
 import { startSandbox, type StartedSandbox } from '../sandbox/index.ts';
 
-// What DIAL Core does with each: reference dial-core-and-chat.md §1.2–1.4, dial-core-newest.md §2.
+// What DIAL Core does with each: docs/auth0.md#fault-scenarios, docs/dial-core.md#provider-choice,
+// docs/dial-core.md#jwt-verification, docs/dial-core.md#jwks-cache.
 const STATE = process.env.SANDBOX_TEST_STATE_DIR;
 
 async function sandboxWithClock() {
@@ -35,14 +36,14 @@ describe('named fault scenarios: spoiled access tokens, and what DIAL Core does 
   afterAll(() => sandbox.stop());
 
   it.each([
-    ['token-unpublished-key', 401, '§1.4: the signature does not verify with the published key of that kid'],
-    ['token-issuer-no-slash', 200, '§1.3: with one provider Core checks no issuer (with several, issuerPattern decides)'],
-    ['token-alg-hs256', 401, '§1.4: RS256 only'],
-    ['token-alg-none', 401, '§1.4: RS256 only'],
-    ['token-unknown-kid', 401, '§1.4: a JWKS refetch finds no such kid'],
-    ['token-wrong-aud', 200, 'newest §2: aud is checked only when the provider names an audience'],
-    ['token-expired', 401, '§1.4: exp with no leeway'],
-    ['token-nbf-future', 401, '§1.4: nbf with no leeway'],
+    ['token-unpublished-key', 401, 'docs/dial-core.md#jwt-verification: the signature does not verify with the published key of that kid'],
+    ['token-issuer-no-slash', 200, 'docs/dial-core.md#provider-choice: with one provider Core checks no issuer (with several, issuerPattern decides)'],
+    ['token-alg-hs256', 401, 'docs/dial-core.md#jwt-verification: RS256 only'],
+    ['token-alg-none', 401, 'docs/dial-core.md#jwt-verification: RS256 only'],
+    ['token-unknown-kid', 401, 'docs/dial-core.md#jwks-cache: a JWKS refetch finds no such kid'],
+    ['token-wrong-aud', 200, 'docs/dial-core.md#jwt-verification: aud is checked only when the provider names an audience'],
+    ['token-expired', 401, 'docs/dial-core.md#jwt-verification: exp with no leeway'],
+    ['token-nbf-future', 401, 'docs/dial-core.md#jwt-verification: nbf with no leeway'],
   ])('%s → Core answers %i (%s)', async (name, status) => {
     await scenario(sandbox, name);
     try {
@@ -102,7 +103,7 @@ describe('named fault scenarios: the JWKS and the token endpoint', () => {
       await scenario(sandbox, name);
       expect(await callCore(sandbox, token)).toEqual({ status: 401, body: 'Bad Authorization header' });
       await scenario(sandbox, null);
-      expect((await callCore(sandbox, token)).status).toBe(401); // §1.4: the failure is cached per kid
+      expect((await callCore(sandbox, token)).status).toBe(401); // docs/dial-core.md#jwks-cache: the failure is cached per kid
       clock.advance(10_001);
       expect((await callCore(sandbox, token)).status).toBe(200);
       // Now the key is cached (10 min): an outage goes unnoticed by tokens of that kid.

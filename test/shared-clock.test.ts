@@ -5,7 +5,8 @@ import { ManualClock, SandboxClock, startSandbox, type StartedSandbox } from '..
 import { chatStatus } from './support/sandbox-helpers.ts';
 
 // One clock for the IdP and mock-core: tokens carry its time, Core checks exp/nbf and ages its JWK cache by
-// it, so expiry is tested without sleeping (Core checks exp with no leeway: dial-core-and-chat.md §1.4).
+// it, so expiry is tested without sleeping (Core checks exp with no leeway:
+// docs/dial-core.md#jwt-verification).
 
 describe('the shared sandbox clock', () => {
   let sandbox: StartedSandbox;

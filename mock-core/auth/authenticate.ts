@@ -1,6 +1,6 @@
 /**
- * Who is calling, from the API-KEY and Authorization headers, as Core's Proxy decides it (reference
- * dial-core-and-chat.md §2.5, dial-core-newest.md §1.2, §2).
+ * Who is calling, from the API-KEY and Authorization headers, as Core's Proxy decides it
+ * (docs/dial-core.md#credentials, docs/dial-core.md#per-request-keys).
  */
 import { randomFillSync } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';

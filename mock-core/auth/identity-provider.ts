@@ -1,6 +1,7 @@
 /**
- * One entry of `identityProviders`: verifies what it is given and extracts the caller's claims (reference
- * dial-core-and-chat.md §1.4–1.6; dial-core-newest.md §2).
+ * One entry of `identityProviders`: verifies what it is given and extracts the caller's claims
+ * (docs/dial-core.md#jwt-verification, docs/dial-core.md#role-path, docs/dial-core.md#user-claims,
+ * docs/dial-core.md#userinfo-mode).
  */
 import { createHash, type KeyObject } from 'node:crypto';
 
@@ -108,9 +109,10 @@ export class IdentityProvider {
 }
 
 /**
- * Roles at a dotted `rolePath` (§1.5): every segment but the last must be an object, so a namespaced claim
- * such as `https://example.com/roles` cannot be reached. An array is the roles; a string is one role, or is
- * split by `rolesDelimiter` (blanks dropped); anything else, or nothing, is no role.
+ * Roles at a dotted `rolePath` (docs/dial-core.md#role-path): every segment but the last must be an object,
+ * so a namespaced claim such as `https://example.com/roles` cannot be reached. An array is the roles; a
+ * string is one role, or is split by `rolesDelimiter` (blanks dropped); anything else, or nothing, is no
+ * role.
  */
 export function rolesAt(claims: Record<string, unknown>, path: string, delimiter?: RegExp): string[] {
   const value = valueAt(claims, path);

@@ -1,10 +1,9 @@
 /**
- * Core's JWK cache (IdentityProvider.getJwk with jwks-rsa's UrlJwkProvider, reference dial-core-and-chat.md
- * §1.4): keyed by `kid`; a `kid` not in the cache re-downloads the whole JWKS; a found key is kept for the
- * positive lifetime (a key rotated out stays trusted that long), a failure for the negative lifetime (the
- * `kid` fails without a refetch meanwhile). One fetch in flight per `kid`. No timeout, as Core's.
- * (Core evicts on a timer every min(positive, negative) ms, so its expiry can run up to that much late; this
- * cache expires exactly.)
+ * Core's JWK cache (IdentityProvider.getJwk with jwks-rsa's UrlJwkProvider, docs/dial-core.md#jwks-cache):
+ * keyed by `kid`; a `kid` not in the cache re-downloads the whole JWKS; a found key is kept for the positive
+ * lifetime (a key rotated out stays trusted that long), a failure for the negative lifetime (the `kid` fails
+ * without a refetch meanwhile). One fetch in flight per `kid`. No timeout, as Core's. (Core evicts on a timer
+ * every min(positive, negative) ms, so its expiry can run up to that much late; this cache expires exactly.)
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 

@@ -1,7 +1,7 @@
 /**
  * JWTs as java-jwt 4.4 (Core's library) decodes and verifies them: three base64url parts, JSON objects,
  * numeric dates; RS256 only; `exp`, `nbf` and `iat` against the clock with zero leeway
- * (reference dial-core-and-chat.md §1.4).
+ * (docs/dial-core.md#jwt-verification).
  */
 import { createVerify, type KeyObject } from 'node:crypto';
 

@@ -1,7 +1,8 @@
 /**
- * Which identity provider handles a token (AccessTokenValidator.extractClaims, reference
- * dial-core-and-chat.md §1.3): with one provider, that one, whatever the issuer; with several, the first whose
- * issuerPattern fully matches `iss`. A token that is not a JWT goes to the userinfo providers, first 200 wins.
+ * Which identity provider handles a token (AccessTokenValidator.extractClaims,
+ * docs/dial-core.md#provider-choice): with one provider, that one, whatever the issuer; with several, the
+ * first whose issuerPattern fully matches `iss`. A token that is not a JWT goes to the userinfo providers,
+ * first 200 wins.
  */
 import { BoundedMap } from '../../common/bounded-map.ts';
 import type { Clock } from '../../common/clock.ts';

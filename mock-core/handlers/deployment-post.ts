@@ -1,6 +1,6 @@
 /**
  * POST /openai/deployments/{id}/chat/completions | completions | embeddings, step by step as Core's
- * DeploymentPostController (reference dial-core-and-chat.md §3.3, dial-core-newest.md §1.2).
+ * DeploymentPostController (docs/dial-core.md#deployment-call).
  */
 import { hasAccess } from '../access.ts';
 import type { CoreConfig, Deployment } from '../config.ts';

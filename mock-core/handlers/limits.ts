@@ -1,4 +1,7 @@
-/** GET /v1/deployments/{id}/limits: the caller's limits and usage for a deployment (dial-core-newest.md §3). */
+/**
+ * GET /v1/deployments/{id}/limits: the caller's limits and usage for a deployment
+ * (docs/dial-core.md#limits-endpoint).
+ */
 import { hasAccess } from '../access.ts';
 import { DialError } from '../errors.ts';
 import type { CoreExchange } from '../exchange.ts';

@@ -1,6 +1,6 @@
 /**
  * GET /openai/models, /openai/deployments, /openai/applications (and `/{id}`): what the caller may use,
- * shaped as Core's ModelData/ApplicationData (reference dial-core-and-chat.md §3.2, dial-core-newest.md §4).
+ * shaped as Core's ModelData/ApplicationData (docs/dial-core.md#listings).
  */
 import { hasAccess } from '../access.ts';
 import { aliasOf, type Deployment } from '../config.ts';

@@ -1,4 +1,4 @@
-/** The routes Core answers before authentication (reference dial-core-and-chat.md §3.1, dial-core-newest.md §4). */
+/** The routes Core answers before authentication (docs/dial-core.md#before-authentication). */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { header, sendText } from '../http.ts';

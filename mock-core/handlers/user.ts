@@ -1,4 +1,4 @@
-/** GET /v1/user/info and GET /v1/bucket (reference dial-core-newest.md §4). */
+/** GET /v1/user/info and GET /v1/bucket (docs/dial-core.md#user-info-and-bucket). */
 import { createHash } from 'node:crypto';
 
 import type { CoreExchange } from '../exchange.ts';

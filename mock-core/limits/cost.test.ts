@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { costOf, nanoDollars, UNLIMITED_COST, usd } from './cost.ts';
 
-// Reference dial-core-newest.md §1.2, §3 (CostRateLimit, ModelCostCalculator).
+// docs/dial-core.md#cost (CostRateLimit, ModelCostCalculator).
 describe('costs as Core prices them', () => {
   it('reads dollars written as numbers or strings, exactly to the nano-dollar', () => {
     expect(nanoDollars('0.001')).toBe(1_000_000);

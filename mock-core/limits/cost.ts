@@ -1,5 +1,5 @@
 /**
- * What a call costs, as Core prices it (ModelCostCalculator; reference dial-core-newest.md §1.2, §3): a
+ * What a call costs, as Core prices it (ModelCostCalculator; docs/dial-core.md#cost): a
  * model's `pricing` turns each successful answer into US dollars, per token (`unit: "token"`: prompt and
  * completion tokens from the answer's usage) or per character (`unit: "char_without_whitespace"`: the
  * characters of the prompt and of the answer, spaces not counted). Other units, or none, cost nothing.

@@ -22,7 +22,8 @@ function refusal(limiter: RateLimiter): DialError {
   throw new Error('expected a refusal');
 }
 
-// Reference dial-core-newest.md §1.2 and §3: week/month windows (7 × 1 day, 30 × 1 day), request limits.
+// docs/dial-core.md#rate-windows: week/month windows (7 × 1 day, 30 × 1 day);
+// docs/dial-core.md#limit-answers: request limits.
 describe('RateLimiter windows beyond the minute', () => {
   it('counts tokens over a week, names the weekly limit, and lets through once the oldest day has left', () => {
     const clock = new ManualClock(Date.UTC(2026, 0, 5));

@@ -1,9 +1,10 @@
 /**
- * Core's rate limiter for model deployments (reference dial-core-and-chat.md §2.4, dial-core-newest.md §1.2,
- * §3): the limit of a caller for a deployment is the field-wise maximum over its roles that the deployment
- * admits, else the `default` role's, else none; the caller's cost budget is the field-wise maximum of the
- * `costLimit`s of all its roles, else the `default` role's, across every model. Checked before forwarding
- * (tokens, then requests, which count at once, then cost); what an answer used and cost is added after it.
+ * Core's rate limiter for model deployments (docs/dial-core.md#rate-limits, docs/dial-core.md#limit-answers,
+ * docs/dial-core.md#cost): the limit of a caller for a deployment is the field-wise maximum over its roles
+ * that the deployment admits, else the `default` role's, else none; the caller's cost budget is the
+ * field-wise maximum of the `costLimit`s of all its roles, else the `default` role's, across every model.
+ * Checked before forwarding (tokens, then requests, which count at once, then cost); what an answer used and
+ * cost is added after it.
  */
 import type { Clock } from '../../common/clock.ts';
 import type { Principal } from '../auth/authenticate.ts';

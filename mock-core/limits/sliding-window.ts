@@ -1,6 +1,6 @@
 /**
- * A sliding window split into fixed sub-buckets, as Core's RateWindow/RateBucket (reference
- * dial-core-newest.md §3): the total is the sum of the buckets still inside the window.
+ * A sliding window split into fixed sub-buckets, as Core's RateWindow/RateBucket
+ * (docs/dial-core.md#rate-windows): the total is the sum of the buckets still inside the window.
  */
 export class SlidingWindow {
   readonly #bucketMs: number;

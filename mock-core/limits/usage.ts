@@ -1,7 +1,8 @@
 /**
- * Token usage read from an upstream's answer as Core reads it (TokenUsageParser, reference
- * dial-core-and-chat.md §3.5): the last `"usage": {…}` in the whole body, streamed or not, with scalar fields
- * only; a nested object inside it, or none at all, is no usage.
+ * Token usage read from an upstream's answer as Core reads it (TokenUsageParser,
+ * docs/dial-core.md#token-usage): the last `"usage": {…}` in the whole body, streamed or not, with scalar
+ * fields only; a nested object inside it, or none at all, is no usage. That is Core 0.18's rule: since
+ * PR #680 Core counts a usage with nested objects, and the sandbox does not yet.
  */
 export interface TokenUsage {
   prompt: number;

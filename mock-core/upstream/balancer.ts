@@ -1,9 +1,10 @@
 /**
- * Core's upstream choice (TieredBalancer + RandomizedWeightedBalancer, reference dial-core-newest.md §5):
+ * Core's upstream choice (TieredBalancer + RandomizedWeightedBalancer,
+ * docs/dial-core.md#upstream-balancing):
  * the lowest tier first, a random pick by weight inside it, upstreams in back-off skipped; when all are in
  * back-off, one not yet tried in this request is still picked, the soonest available first. Back-off: a 429
  * for its Retry-After (or 30 s); a 5xx for its Retry-After, or min(2^errors, 300) s counted from the first
- * error; a 200 clears it. State is kept per deployment across requests.
+ * error (Core counts from the newest); a 200 clears it. State is kept per deployment across requests.
  */
 import type { Clock } from '../../common/clock.ts';
 import type { Upstream } from '../config.ts';

@@ -1,5 +1,5 @@
 /**
- * Forwarding a deployment call as Core does (reference dial-core-and-chat.md §3.3, dial-core-newest.md §5):
+ * Forwarding a deployment call as Core does (docs/dial-core.md#forwarding, docs/dial-core.md#retries):
  * to the deployment's `endpoint` plus the query string, with Core's header rules; retried on another upstream
  * for a retriable status up to `maxRetryAttempts`; the answer streamed through chunk by chunk. The HTTP side
  * is http1-client.ts.

@@ -1,5 +1,5 @@
 /**
- * Auth0's custom-claim rules (reference auth0-and-mock-idps.md §2.7): these names cannot be set by an Action;
+ * Auth0's custom-claim rules (docs/auth0.md#custom-claims): these names cannot be set by an Action;
  * Auth0 does not fail the login, it silently leaves the claim out.
  */
 const RESTRICTED = new Set([

@@ -11,7 +11,7 @@ import type { Action, TenantClient, TenantUser } from '../tenant.ts';
 import { ACTION_LIMITS, type ActionRunner, type ApiCall } from './action-runner.ts';
 import { isRestrictedClaim } from './claim-rules.ts';
 
-/** Auth0's limit for a whole flow (reference auth0-and-mock-idps.md §2.7). */
+/** Auth0's limit for a whole flow (docs/auth0.md#actions-runtime). */
 export const DEFAULT_ACTION_TIMEOUT_MS = 20_000;
 
 export interface PostLoginRequest {
@@ -117,7 +117,7 @@ export class PostLoginTrigger {
   }
 }
 
-/** The `event` object of a Post-Login Action (reference auth0-and-mock-idps.md §2.7). */
+/** The `event` object of a Post-Login Action (docs/auth0.md#post-login-event). */
 function buildEvent(request: PostLoginRequest, action: Action, loginsCount: number): object {
   const { user, client } = request;
   return {

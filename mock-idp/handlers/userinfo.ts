@@ -1,7 +1,7 @@
 /**
  * GET/POST /userinfo. Auth0 accepts a JWT access token whose `aud` includes `<issuer>userinfo` (asked with
  * `openid` and an API) and the opaque token issued without an audience; oidc-provider's own endpoint refuses
- * any token with an API audience (reference §6, row 6), so this one replaces it.
+ * any token with an API audience (docs/auth0.md#oidc-provider-gaps), so this one replaces it.
  */
 import type { Request, Response } from 'express';
 import type Provider from 'oidc-provider';

@@ -1,4 +1,7 @@
-/** The discovery document and the JWKS, served as Auth0 serves them (reference §2.4, §2.5). */
+/**
+ * The discovery document and the JWKS, served as Auth0 serves them (docs/auth0.md#discovery,
+ * docs/auth0.md#signing-keys).
+ */
 import type { Request, Response } from 'express';
 
 import { discoveryDocument } from '../auth0.ts';

@@ -1,4 +1,4 @@
-/** Users, roles and their assignments in the Management API (reference auth0-and-mock-idps.md §2.6). */
+/** Users, roles and their assignments in the Management API (docs/auth0.md#management-api). */
 import type { Request, Router } from 'express';
 
 import { DATABASE_CONNECTION, publicProfile } from '../accounts.ts';

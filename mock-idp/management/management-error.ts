@@ -1,6 +1,9 @@
 import { STATUS_CODES } from 'node:http';
 
-/** A Management API error in Auth0's shape: `{statusCode, error, message, errorCode}` (reference §2.6). */
+/**
+ * A Management API error in Auth0's shape: `{statusCode, error, message, errorCode}`
+ * (docs/auth0.md#management-errors).
+ */
 export class ManagementError extends Error {
   readonly statusCode: number;
   readonly errorCode: string;

@@ -1,5 +1,5 @@
 /**
- * The Management API v2 subset at /api/v2 (reference auth0-and-mock-idps.md §2.6): a Bearer token from
+ * The Management API v2 subset at /api/v2 (docs/auth0.md#management-api): a Bearer token from
  * client_credentials for the Management API audience, its `scope` checked per operation, and errors as
  * `{statusCode, error, message, errorCode}`.
  */

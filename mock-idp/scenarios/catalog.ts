@@ -1,6 +1,7 @@
 /**
- * The named fault scenarios: each one a real-world auth failure to reproduce on demand (reference
- * auth0-and-mock-idps.md §5.1; what DIAL Core does with each: dial-core-and-chat.md §1.3–1.4).
+ * The named fault scenarios: each one a real-world auth failure to reproduce on demand
+ * (docs/auth0.md#fault-scenarios; what DIAL Core does with each: docs/dial-core.md#provider-choice,
+ * docs/dial-core.md#jwks-cache).
  */
 export const SCENARIOS = {
   'jwks-503': 'the JWKS answers 503: Core caches the failure for 10 s per kid, every token with that kid gets 401',

@@ -1,6 +1,6 @@
 /**
  * POST …/chat/completions: OpenAI's chat completion, as a JSON object or as SSE chunks. The usage object goes
- * where DIAL Core looks for it (reference dial-core-and-chat.md §3.5): the last `usage` in the body, with
+ * where DIAL Core looks for it (docs/dial-core.md#token-usage): the last `usage` in the body, with
  * scalar fields only (a nested object there makes Core 0.18 count nothing).
  */
 import { randomBytes } from 'node:crypto';

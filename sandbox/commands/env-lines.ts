@@ -1,6 +1,6 @@
 /**
  * `dial-sandbox env`: the environment lines that point DIAL Chat and DIAL Core at the running sandbox, with
- * the variable names the real images read (reference dial-core-and-chat.md §4, §7; dial-core-newest.md §8).
+ * the variable names the real images read (docs/dial-chat.md#auth0-provider, docs/auth0-tutorial.md#defects).
  */
 import { escapeRegex } from '../doctor/core-checks.ts';
 import type { Environment } from '../environment.ts';

@@ -1,8 +1,9 @@
 /**
- * Checks across Auth0, DIAL Chat and DIAL Core (reference dial-core-and-chat.md §1.5, §2.3, §4, §7;
- * auth0-and-mock-idps.md §2.3, §2.7): Chat's variables, the callback URL, the audience, and — by running the
- * tenant's own Actions for every user — whether Core's rolePath reaches the roles, and whether every
- * model's userRoles can be satisfied.
+ * Checks across Auth0, DIAL Chat and DIAL Core (docs/dial-chat.md#auth0-provider,
+ * docs/dial-chat.md#callback-url, docs/dial-core.md#role-path, docs/dial-core.md#user-roles,
+ * docs/auth0.md#audience, docs/auth0.md#custom-claims, docs/auth0-tutorial.md#defects): Chat's variables, the
+ * callback URL, the audience, and — by running the tenant's own Actions for every user — whether Core's
+ * rolePath reaches the roles, and whether every model's userRoles can be satisfied.
  */
 import { createMemoryLogger } from '../../common/log.ts';
 import { hasAccess } from '../../mock-core/access.ts';

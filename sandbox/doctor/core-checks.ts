@@ -1,6 +1,7 @@
 /**
- * Checks of DIAL Core's settings against Core's real rules (reference dial-core-and-chat.md §1, §2.7, §7):
- * what stops Core from starting, what lets it start and then refuses every token, and what will bite later.
+ * Checks of DIAL Core's settings against Core's real rules (docs/dial-core.md#startup-failures,
+ * docs/dial-core.md#malformed-config, docs/auth0-tutorial.md#defects): what stops Core from starting, what
+ * lets it start and then refuses every token, and what will bite later.
  */
 import { CoreStartupError } from '../../mock-core/errors.ts';
 import { fullMatch, JavaRegexError, javaRegex } from '../../mock-core/java-regex.ts';
@@ -128,7 +129,7 @@ function fixFor(reason: string): string {
   if (reason.includes('rolePath')) return 'add rolePath (for the tutorial: dial_roles)';
   if (reason.includes('loggingSalt')) return 'add loggingSalt beside loggingKey';
   if (reason.includes('identity provider')) return 'add aidial.identityProviders.<name>.jwksUrl and rolePath';
-  return 'see reference/dial-core-and-chat.md §1.2';
+  return 'see docs/dial-core.md#startup-failures';
 }
 
 export function escapeRegex(text: string): string {
