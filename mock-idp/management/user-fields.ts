@@ -6,7 +6,7 @@
  * no nesting limit; its profile store refuses documents nested over 100 levels, and so does the sandbox.
  */
 import { nestsDeeperThan } from '../../common/json-depth.ts';
-import { ManagementError } from './management-error.ts';
+import { ManagementError } from '../errors.ts';
 
 const invalidBody = (message: string, property?: string) => new ManagementError(400, `Payload validation error: '${message}'${property ? ` on property ${property}` : ''}.`, 'invalid_body');
 
