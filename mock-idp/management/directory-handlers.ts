@@ -7,9 +7,7 @@ import { ManagementError } from '../errors.ts';
 import type { Role, TenantUser } from '../tenant.ts';
 import type { ManagementDeps } from './management-handlers.ts';
 import { checkpoint, invalidQuery, luceneFilter, page } from './listing.ts';
-import { checkMetadataSize, checkUserBody } from './user-fields.ts';
-
-const invalidBody = (message: string) => new ManagementError(400, `Payload validation error: '${message}'.`, 'invalid_body');
+import { checkMetadataSize, checkUserBody, invalidBody } from './user-fields.ts';
 
 /** The user fields PATCH and POST may set (Auth0's names); the rest are Auth0's to keep. */
 const EDITABLE = ['email', 'email_verified', 'name', 'nickname', 'picture', 'given_name', 'family_name', 'password', 'app_metadata', 'user_metadata', 'blocked'] as const;

@@ -8,7 +8,8 @@
 import { nestsDeeperThan } from '../../common/json-depth.ts';
 import { ManagementError } from '../errors.ts';
 
-const invalidBody = (message: string, property?: string) => new ManagementError(400, `Payload validation error: '${message}'${property ? ` on property ${property}` : ''}.`, 'invalid_body');
+/** Auth0's 400 for a body it refuses, naming the property when there is one. */
+export const invalidBody = (message: string, property?: string): ManagementError => new ManagementError(400, `Payload validation error: '${message}'${property ? ` on property ${property}` : ''}.`, 'invalid_body');
 
 type JsonType = 'string' | 'boolean' | 'object';
 

@@ -103,6 +103,3 @@ export type ScenarioName = keyof typeof SCENARIOS;
 export function isScenario(name: string): name is ScenarioName {
   return Object.hasOwn(SCENARIOS, name);
 }
-
-/** The scenario of that name, as its kind (narrowed by `at`). */
-export const scenarioNamed = (name: ScenarioName): Scenario => SCENARIOS[name];

@@ -8,7 +8,7 @@ import type { Clock } from '../../common/clock.ts';
 import { AUTH0_ROUTES } from '../auth0.ts';
 import type { SigningKeys } from '../keys.ts';
 import type { ActiveScenario } from './active-scenario.ts';
-import { scenarioNamed, type ScenarioName } from './catalog.ts';
+import { SCENARIOS, type ScenarioName } from './catalog.ts';
 import { spoilToken, type Spoil } from './mutate-token.ts';
 
 /** In front of every /.well-known document: the JWKS meets the jwks scenarios, the others discovery's. */
@@ -16,7 +16,7 @@ export function wellKnownFaults(active: ActiveScenario) {
   return function wellKnownFault(req: Request, res: Response, next: NextFunction): void {
     const name = active.current;
     if (!name) return next();
-    const scenario = scenarioNamed(name);
+    const scenario = SCENARIOS[name];
     const at = `${req.baseUrl}${req.path}` === AUTH0_ROUTES.jwks ? 'jwks' : 'discovery';
     if (scenario.at === at) scenario.fault(res, next, active);
     else next();
@@ -27,7 +27,7 @@ export function tokenEndpointFaults(active: ActiveScenario, keys: SigningKeys, c
   return function tokenEndpointFault(_req: Request, res: Response, next: NextFunction): void {
     const name = active.current;
     if (!name) return next();
-    const scenario = scenarioNamed(name);
+    const scenario = SCENARIOS[name];
     if (scenario.at === 'token-endpoint') return scenario.fault(res, next, active);
     if (scenario.at === 'access-token') spoilAccessTokens(res, scenario.spoil, keys, clock);
     next();
@@ -36,7 +36,7 @@ export function tokenEndpointFaults(active: ActiveScenario, keys: SigningKeys, c
 
 /** `token` as the scenario in force spoils it (a token-* scenario), else as it is. */
 export function spoiledBy(name: ScenarioName | undefined, token: string, keys: SigningKeys, clock: Clock): Promise<string> | string {
-  const scenario = name && scenarioNamed(name);
+  const scenario = name && SCENARIOS[name];
   return scenario && scenario.at === 'access-token' ? spoilToken(token, scenario.spoil, keys, clock.now()) : token;
 }
 
