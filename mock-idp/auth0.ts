@@ -5,7 +5,7 @@
  */
 import type { KoaContextWithOIDC } from 'oidc-provider';
 
-import { Auth0Error } from './errors.ts';
+import { Auth0Error, serviceNotFound } from './errors.ts';
 
 /** oidc-provider route name → Auth0's path. */
 export const AUTH0_ROUTES = {
@@ -16,6 +16,13 @@ export const AUTH0_ROUTES = {
   revocation: '/oauth/revoke',
   end_session: '/oidc/logout',
 } as const;
+
+/**
+ * The routes oidc-provider answers itself, each with the steps below its path (a login resumed at
+ * /authorize/:uid, /oidc/logout/confirm). The sandbox answers /userinfo and the JWKS with handlers of its own
+ * (handlers/), which serve them as Auth0 does.
+ */
+export const PROVIDER_ROUTES = ['authorization', 'token', 'revocation', 'end_session'] as const satisfies readonly (keyof typeof AUTH0_ROUTES)[];
 
 /**
  * Auth0 API identifiers may be any string (`dial-api`); RFC 8707 resource indicators, which oidc-provider
@@ -101,7 +108,7 @@ export function auth0TokenError(error: { message?: string; error_detail?: string
       // oidc-provider's words for a grant type the client lacks; Auth0 calls it unauthorized_client.
       return error.error_description === 'requested grant type is not allowed for this client' ? grantTypeNotAllowed(grantType) : undefined;
     case 'invalid_target':
-      return new Auth0Error(403, 'access_denied', `Service not found: ${resourceToAudience(String(ctx.oidc?.params?.resource ?? ''))}`);
+      return serviceNotFound(resourceToAudience(String(ctx.oidc?.params?.resource ?? '')));
     default:
       return undefined;
   }

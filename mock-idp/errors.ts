@@ -1,4 +1,12 @@
 /**
+ * The IdP's errors, each carrying its HTTP status and its wire body: Auth0's Authentication API shape
+ * `{error, error_description}`, and the Management API's `{statusCode, error, message, errorCode}`. They sit at
+ * the bottom of the IdP's imports: any module may throw them, and the one error handler (error-handler.ts)
+ * renders them.
+ */
+import { STATUS_CODES } from 'node:http';
+
+/**
  * Errors in Auth0's wire format, `{error, error_description}` with Auth0's status. oidc-provider's error
  * handler renders any error that carries `statusCode`, `expose`, `message` (the code) and
  * `error_description`, so these pass through it unchanged.
@@ -34,6 +42,30 @@ export class AccessDenied extends Auth0Error {
 }
 
 export const wrongEmailOrPassword = (): Auth0Error => new Auth0Error(403, 'invalid_grant', 'Wrong email or password.');
+
+/** An audience that names no API of the tenant, at any grant or at /authorize. */
+export const serviceNotFound = (audience: string): Auth0Error => new Auth0Error(403, 'access_denied', `Service not found: ${audience}`);
+
+/** Offline by design: anything the sandbox does not serve fails loudly, naming what was asked. */
+export const notServed = (method: string, path: string): Auth0Error =>
+  new Auth0Error(404, 'not_found', `mock-idp does not serve ${method} ${path}. See the README for the Auth0 endpoints it emulates.`);
+
+/** A Management API error in Auth0's shape: `{statusCode, error, message, errorCode}` (docs/auth0.md#management-errors). */
+export class ManagementError extends Error {
+  readonly statusCode: number;
+  readonly errorCode: string;
+
+  constructor(statusCode: number, message: string, errorCode: string) {
+    super(message);
+    this.name = 'ManagementError';
+    this.statusCode = statusCode;
+    this.errorCode = errorCode;
+  }
+
+  get body(): { statusCode: number; error: string; message: string; errorCode: string } {
+    return { statusCode: this.statusCode, error: STATUS_CODES[this.statusCode] ?? 'Error', message: this.message, errorCode: this.errorCode };
+  }
+}
 
 /** A request body that cannot be read (request-body.ts): each API words it in its own error shape. */
 export class BodyError extends Error {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 import { writeFileAtomic } from '../common/atomic-file.ts';
 import { certificateDerBase64, certificatePkcs7, createRsaKeyPair, issueCertificate } from './certificates.ts';
-import { ManagementError } from './management/management-error.ts';
+import { ManagementError } from './errors.ts';
 
 export interface SigningKey {
   kid: string;

@@ -5,35 +5,18 @@
 import { randomBytes } from 'node:crypto';
 import Provider, { interactionPolicy, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 
-import { Accounts, OIDC_SCOPES, SCOPE_CLAIMS } from './accounts.ts';
+import { OIDC_SCOPES, SCOPE_CLAIMS } from './accounts.ts';
 import { Outcomes } from './actions/outcomes.ts';
-import type { PostLoginTrigger } from './actions/post-login.ts';
 import { AUTH0_ROUTES, REQUESTED_SCOPE_PARAM, audienceToResource, auth0TokenError, resourceToAudience } from './auth0.ts';
-import { Auth0Error } from './errors.ts';
+import { Auth0Error, serviceNotFound } from './errors.ts';
 import { registerPasswordGrants } from './grants/password.ts';
-import type { Clock } from '../common/clock.ts';
-import type { Directory } from './directory/directory.ts';
-import type { SigningKeys } from './keys.ts';
+import type { ProviderDeps } from './provider-deps.ts';
 import { CurrentSigningKey } from './provider-signing-key.ts';
 import { renderErrorPage } from './login/login-page.ts';
-import type { MemoryStore } from './memory-adapter.ts';
 import { resourceServerInfo } from './resource-servers.ts';
 import type { Tenant, TenantClient } from './tenant.ts';
 import { addActionIdTokenClaims, grantedOidcScope, shapeAccessToken } from './token-shapes.ts';
 import { grantForSession, outcomeForToken, postLoginPrompt, runTriggerOnRefresh } from './trigger-points.ts';
-
-export interface ProviderDeps {
-  tenant: Tenant;
-  issuer: string;
-  keys: SigningKeys;
-  accounts: Accounts;
-  /** The sandbox clock: access tokens carry its time (shared with mock-core). */
-  clock: Clock;
-  /** The users and roles the Management API changes (accounts reads the same users). */
-  directory: Directory;
-  trigger: PostLoginTrigger;
-  store: MemoryStore;
-}
 
 const REFRESH_TOKEN_TTL = 30 * 86_400;
 
@@ -88,7 +71,7 @@ export function createProvider(deps: ProviderDeps): Provider {
         useGrantedResource: () => true,
         getResourceServerInfo: (ctx, resource, client) => {
           const api = apiFor(resourceToAudience(resource));
-          if (!api) throw new Auth0Error(403, 'access_denied', `Service not found: ${resourceToAudience(resource)}`);
+          if (!api) throw serviceNotFound(resourceToAudience(resource));
           if (ctx.oidc.params?.grant_type === 'client_credentials') checkClientGrant(tenant, client.clientId, api.identifier);
           return resourceServerInfo(api);
         },

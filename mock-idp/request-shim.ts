@@ -14,7 +14,7 @@ import { Readable } from 'node:stream';
 import type { NextFunction, Request, Response } from 'express';
 
 import { REQUESTED_SCOPE_PARAM, audienceToResource, resourceToAudience } from './auth0.ts';
-import { Auth0Error, BodyError } from './errors.ts';
+import { Auth0Error } from './errors.ts';
 import { readBody, TOKEN_BODY_LIMIT } from './request-body.ts';
 import type { Tenant } from './tenant.ts';
 
@@ -40,19 +40,13 @@ export function tokenRequestShim(tenant: Tenant) {
     for (const [key, value] of Object.entries(fields)) {
       if (value === undefined || value === null) continue;
       const text = parameterText(value);
-      if (text === undefined) {
-        sendAuth0Error(res, new Auth0Error(400, 'invalid_request', `Invalid parameter '${key}': expected a string.`));
-        return;
-      }
+      if (text === undefined) return next(new Auth0Error(400, 'invalid_request', `Invalid parameter '${key}': expected a string.`));
       body[key] = text;
     }
     const basic = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? '');
     if (basic) {
       const credentials = basicCredentials(basic[1]!);
-      if (!credentials) {
-        sendAuth0Error(res, new Auth0Error(401, 'access_denied', 'Unauthorized'));
-        return;
-      }
+      if (!credentials) return next(new Auth0Error(401, 'access_denied', 'Unauthorized'));
       body.client_id ??= credentials.id;
       body.client_secret ??= credentials.secret;
       delete req.headers.authorization;
@@ -68,17 +62,13 @@ export function tokenRequestShim(tenant: Tenant) {
     if (body.grant_type === 'client_credentials' && clientGrant) {
       // Auth0 grants the client grant's scopes: all of them when none are asked for, and never others.
       const notGranted = (body.scope ?? '').split(' ').filter((s) => s && !clientGrant.scope.includes(s));
-      if (notGranted.length) {
-        sendAuth0Error(res, new Auth0Error(403, 'access_denied', `Client has not been granted scopes: ${notGranted.join(' ')}`));
-        return;
-      }
+      if (notGranted.length) return next(new Auth0Error(403, 'access_denied', `Client has not been granted scopes: ${notGranted.join(' ')}`));
       if (body.scope === undefined && clientGrant.scope.length) body.scope = clientGrant.scope.join(' ');
     }
     // oidc-provider keeps offline_access out of a refresh token's scope; Auth0 takes it back on a refresh.
     if (body.grant_type === 'refresh_token' && body.scope) body.scope = body.scope.split(' ').filter((s) => s !== 'offline_access').join(' ');
     if (body.grant_type === 'client_credentials' && !body.resource && !tenant.default_audience) {
-      sendAuth0Error(res, new Auth0Error(403, 'access_denied', 'No audience parameter was provided, and no default audience has been configured'));
-      return;
+      return next(new Auth0Error(403, 'access_denied', 'No audience parameter was provided, and no default audience has been configured'));
     }
     res.locals.oidcRequest = replayWithForm(req, formText(body));
     next();
@@ -135,14 +125,4 @@ function basicCredentials(encoded: string): { id: string; secret: string } | und
   } catch {
     return undefined; // a malformed %-escape
   }
-}
-
-/** A body that cannot be read, in Auth0's error shape; anything else goes on to the last-resort handler. */
-export function bodyErrorHandler(error: unknown, _req: Request, res: Response, next: NextFunction): void {
-  if (error instanceof BodyError) sendAuth0Error(res, new Auth0Error(error.status, 'invalid_request', error.message));
-  else next(error);
-}
-
-export function sendAuth0Error(res: Response, error: Auth0Error): void {
-  res.status(error.statusCode).set('Cache-Control', 'no-store').json(error.body);
 }

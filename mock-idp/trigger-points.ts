@@ -10,7 +10,7 @@ import { NO_OUTCOME, type Outcomes } from './actions/outcomes.ts';
 import type { PostLoginOutcome, PostLoginRequest } from './actions/post-login.ts';
 import { REQUESTED_SCOPE_PARAM, audienceToResource, resourceToAudience } from './auth0.ts';
 import { Auth0Error } from './errors.ts';
-import type { ProviderDeps } from './provider.ts';
+import type { ProviderDeps } from './provider-deps.ts';
 import type { TenantUser } from './tenant.ts';
 
 type Params = Record<string, string | undefined>;

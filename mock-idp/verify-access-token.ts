@@ -1,6 +1,14 @@
+/** Access tokens as the tenant's own endpoints take them (/userinfo, the Management API). */
+import type { IncomingHttpHeaders } from 'node:http';
+
 import { decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 
 import type { SigningKeys } from './keys.ts';
+
+/** The token of `Authorization: Bearer <token>` (RFC 6750 §2.1), if the request sends one. */
+export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
+  return /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '')?.[1];
+}
 
 /** Verifies a JWT the tenant issued: RS256, a key the JWKS publishes now, issuer and audience. */
 export async function verifyTenantJwt(token: string, keys: SigningKeys, expected: { issuer: string; audience: string; now: number }): Promise<JWTPayload | undefined> {

@@ -1,6 +1,6 @@
 /** Errors of the sandbox itself (not of a service's wire protocol), each with a stable code, as jose does. */
 
-export type SandboxErrorCode = 'ERR_SANDBOX_DEFINITION' | 'ERR_SANDBOX_STATE';
+export type SandboxErrorCode = 'ERR_SANDBOX_DEFINITION';
 
 /** One thing wrong in an environment folder, located by file, JSON path and (where known) line and column. */
 export interface Problem {

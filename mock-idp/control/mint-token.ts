@@ -10,7 +10,7 @@ import { nestsDeeperThan } from '../../common/json-depth.ts';
 import { OIDC_SCOPES } from '../accounts.ts';
 import { Auth0Error } from '../errors.ts';
 import { auth0Audience, auth0Scopes } from '../token-shapes.ts';
-import type { ProviderDeps } from '../provider.ts';
+import type { ProviderDeps } from '../provider-deps.ts';
 
 export interface MintRequest {
   /** A user's email or user_id; or… */

@@ -11,7 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 
 import type { Logger } from '../../common/log.ts';
 import type { UserStore } from '../accounts.ts';
-import { ManagementError } from '../management/management-error.ts';
+import { ManagementError } from '../errors.ts';
 import type { Role, Tenant, TenantUser } from '../tenant.ts';
 import { DirectoryJournal, type DirectoryChange } from './directory-journal.ts';
 

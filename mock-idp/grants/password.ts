@@ -10,8 +10,8 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import { OIDC_SCOPES, profileClaims } from '../accounts.ts';
 import type { Outcomes } from '../actions/outcomes.ts';
 import { audienceToResource } from '../auth0.ts';
-import { Auth0Error, wrongEmailOrPassword } from '../errors.ts';
-import type { ProviderDeps } from '../provider.ts';
+import { Auth0Error, serviceNotFound, wrongEmailOrPassword } from '../errors.ts';
+import type { ProviderDeps } from '../provider-deps.ts';
 import { resourceServerInfo } from '../resource-servers.ts';
 import { audienceOf, triggerRequest } from '../trigger-points.ts';
 
@@ -37,7 +37,7 @@ async function passwordGrant(ctx: KoaContextWithOIDC, deps: ProviderDeps, outcom
 
   const audience = audienceOf(params, deps);
   const api = audience ? deps.tenant.resource_servers.find((r) => r.identifier === audience) : undefined;
-  if (audience && !api) throw new Auth0Error(403, 'access_denied', `Service not found: ${audience}`);
+  if (audience && !api) throw serviceNotFound(audience);
   const requested = (params.scope ?? '').split(' ').filter(Boolean);
   const oidcScopes = requested.filter((s) => OIDC_SCOPES.has(s));
   // Without a scope parameter Auth0 grants every scope of the API.

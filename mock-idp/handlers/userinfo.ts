@@ -7,8 +7,8 @@ import type { Request, Response } from 'express';
 import type Provider from 'oidc-provider';
 
 import { claimsForScope } from '../accounts.ts';
-import type { ProviderDeps } from '../provider.ts';
-import { verifyTenantJwt } from '../verify-access-token.ts';
+import type { ProviderDeps } from '../provider-deps.ts';
+import { bearerToken, verifyTenantJwt } from '../verify-access-token.ts';
 
 export function userinfoHandler(provider: Provider, { issuer, keys, accounts, clock }: ProviderDeps) {
   const verifyJwt = async (token: string) => {
@@ -21,7 +21,7 @@ export function userinfoHandler(provider: Provider, { issuer, keys, accounts, cl
   };
 
   return async function userinfo(req: Request, res: Response): Promise<void> {
-    const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const token = bearerToken(req.headers);
     let subject: { sub: string; scope: string } | undefined;
     try {
       subject = token ? await (token.split('.').length === 3 ? verifyJwt(token) : findOpaque(token)) : undefined;

@@ -6,9 +6,10 @@
  * no nesting limit; its profile store refuses documents nested over 100 levels, and so does the sandbox.
  */
 import { nestsDeeperThan } from '../../common/json-depth.ts';
-import { ManagementError } from './management-error.ts';
+import { ManagementError } from '../errors.ts';
 
-const invalidBody = (message: string, property?: string) => new ManagementError(400, `Payload validation error: '${message}'${property ? ` on property ${property}` : ''}.`, 'invalid_body');
+/** Auth0's 400 for a body it refuses, naming the property when there is one. */
+export const invalidBody = (message: string, property?: string): ManagementError => new ManagementError(400, `Payload validation error: '${message}'${property ? ` on property ${property}` : ''}.`, 'invalid_body');
 
 type JsonType = 'string' | 'boolean' | 'object';
 

@@ -1,16 +1,17 @@
 /** The scenario in force, if any: one at a time, optionally for a while; cleared by a reset. */
-import { setTimer, systemClock, type Clock } from '../../common/clock.ts';
+import { setTimer, type Clock } from '../../common/clock.ts';
+import type { FaultTimers } from './faults.ts';
 import { SCENARIOS, type ScenarioName } from './catalog.ts';
 
-export class ActiveScenario {
+export class ActiveScenario implements FaultTimers {
   readonly #clock: Clock;
   #name: ScenarioName | undefined;
   #until: number | undefined;
   #cancelEnd: (() => void) | undefined;
   readonly #onClear = new Set<() => void>();
 
-  /** `clock`: the sandbox clock, whose timers end a scenario set for a while and time its delays. */
-  constructor(clock: Clock = systemClock) {
+  /** `clock`: the sandbox clock, whose time and timers end a scenario set for a while and time its delays. */
+  constructor(clock: Clock) {
     this.#clock = clock;
   }
 
@@ -47,6 +48,6 @@ export class ActiveScenario {
 
   describe(): { name: ScenarioName; description: string; until: string | null } | null {
     const name = this.current;
-    return name ? { name, description: SCENARIOS[name], until: this.#until ? new Date(this.#until).toISOString() : null } : null;
+    return name ? { name, description: SCENARIOS[name].description, until: this.#until ? new Date(this.#until).toISOString() : null } : null;
   }
 }

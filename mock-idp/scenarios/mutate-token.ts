@@ -1,10 +1,23 @@
 /** Access tokens as the token-* scenarios spoil them, re-signed (or not) accordingly. */
 import { createHmac, generateKeyPairSync, type KeyObject } from 'node:crypto';
 
-import { SignJWT, decodeJwt, decodeProtectedHeader } from 'jose';
+import { SignJWT, decodeJwt, decodeProtectedHeader, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
 
 import type { SigningKeys } from '../keys.ts';
-import type { ScenarioName } from './catalog.ts';
+
+/** A token just issued, as a spoiler sees it. */
+export interface IssuedToken {
+  header: ProtectedHeaderParameters;
+  payload: JWTPayload;
+  /** Seconds since the epoch: the token's iat (it was just issued), else the sandbox clock's now. */
+  now: number;
+  keys: SigningKeys;
+  /** `claims` signed RS256 with `key` (the current key by default), the header naming `kid`. */
+  resign(claims: JWTPayload, key?: KeyObject, kid?: string): Promise<string>;
+}
+
+/** Turns an access token into the spoiled one. */
+export type Spoil = (token: IssuedToken) => Promise<string> | string;
 
 let unpublished: { kid: string; privateKey: KeyObject } | undefined;
 
@@ -14,37 +27,26 @@ function unpublishedKey() {
   return unpublished;
 }
 
-export async function mutateToken(token: string, scenario: ScenarioName, keys: SigningKeys): Promise<string> {
-  if (!scenario.startsWith('token-') || token.split('.').length !== 3) return token;
+export const signWithUnpublishedKey: Spoil = ({ payload, keys, resign }) => resign(payload, unpublishedKey().privateKey, keys.current.kid);
+
+/** The algorithm-confusion forgery: HMAC-SHA256 with the public key's PEM as the secret. */
+export const signHs256WithPublicKey: Spoil = ({ header, payload, keys }) => {
+  const input = `${encode({ ...header, alg: 'HS256' })}.${encode(payload)}`;
+  const secret = keys.current.publicKey.export({ type: 'spki', format: 'pem' });
+  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+};
+
+export const unsigned: Spoil = ({ header, payload }) => `${encode({ ...header, alg: 'none' })}.${encode(payload)}.`;
+
+/** `token` as `spoil` makes it; a token that is not a JWT (an opaque one) is left as it is. */
+export async function spoilToken(token: string, spoil: Spoil, keys: SigningKeys, nowMs: number): Promise<string> {
+  if (token.split('.').length !== 3) return token;
   const header = decodeProtectedHeader(token);
   const payload = decodeJwt(token);
-  // The token was just issued: its iat is the sandbox clock's now.
-  const now = typeof payload.iat === 'number' ? payload.iat : Math.floor(Date.now() / 1000);
-  const sign = (claims: Record<string, unknown>, key = keys.current.privateKey, kid = keys.current.kid) =>
+  const now = typeof payload.iat === 'number' ? payload.iat : Math.floor(nowMs / 1000);
+  const resign = (claims: JWTPayload, key = keys.current.privateKey, kid = keys.current.kid) =>
     new SignJWT(claims).setProtectedHeader({ ...header, alg: 'RS256', kid }).sign(key);
-  switch (scenario) {
-    case 'token-unpublished-key':
-      return sign(payload, unpublishedKey().privateKey, keys.current.kid);
-    case 'token-issuer-no-slash':
-      return sign({ ...payload, iss: String(payload.iss).replace(/\/$/, '') });
-    case 'token-unknown-kid':
-      return sign(payload, keys.current.privateKey, 'kid-nobody-published');
-    case 'token-wrong-aud':
-      return sign({ ...payload, aud: 'https://another-api.example/' });
-    case 'token-expired':
-      return sign({ ...payload, iat: now - 3_660, exp: now - 60 });
-    case 'token-nbf-future':
-      return sign({ ...payload, nbf: now + 3_600 });
-    case 'token-alg-hs256': {
-      const input = `${encode({ ...header, alg: 'HS256' })}.${encode(payload)}`;
-      const secret = keys.current.publicKey.export({ type: 'spki', format: 'pem' });
-      return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
-    }
-    case 'token-alg-none':
-      return `${encode({ ...header, alg: 'none' })}.${encode(payload)}.`;
-    default:
-      return token;
-  }
+  return spoil({ header, payload, now, keys, resign });
 }
 
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');

@@ -2,44 +2,50 @@
  * GET and POST /u/login: the login step of /authorize. One either types email and password or picks a
  * tenant user. The Post-Login trigger runs after this, when oidc-provider resumes the authorization.
  */
-import express, { type Request, type Response, type Router } from 'express';
+import type { Request, Response } from 'express';
 import type Provider from 'oidc-provider';
 
 import type { Accounts } from '../accounts.ts';
-import { readBody } from '../request-body.ts';
 import type { Tenant } from '../tenant.ts';
 import { renderErrorPage, renderLoginPage } from './login-page.ts';
 
-export function loginRoutes(provider: Provider, tenant: Tenant, accounts: Accounts): Router {
-  const router = express.Router();
-  const clientName = (clientId: unknown) => tenant.clients.find((c) => c.client_id === clientId)?.name ?? String(clientId);
+export interface LoginDeps {
+  provider: Provider;
+  tenant: Tenant;
+  accounts: Accounts;
+}
 
-  router.get('/u/login', async (req, res) => {
+/** GET /u/login: the login page (or, for a consent prompt, the consent granted at once). */
+export function showLogin({ provider, tenant, accounts }: LoginDeps) {
+  return async function showLogin(req: Request, res: Response): Promise<void> {
     const interaction = await findInteraction(provider, req, res);
     if (!interaction) return;
     if (interaction.prompt.name === 'consent') {
       await grantConsent(provider, interaction, req, res);
       return;
     }
-    res.type('html').send(renderLoginPage({ state: interaction.uid, clientName: clientName(interaction.params.client_id), users: accounts.all }));
-  });
+    res.type('html').send(renderLoginPage({ state: interaction.uid, clientName: clientName(tenant, interaction.params.client_id), users: accounts.all }));
+  };
+}
 
-  router.post('/u/login', readBody({ types: ['form'] }), async (req, res) => {
+/** POST /u/login: email and password, or a tenant user picked; the form body is read before. */
+export function submitLogin({ provider, tenant, accounts }: LoginDeps) {
+  return async function submitLogin(req: Request, res: Response): Promise<void> {
     const interaction = await findInteraction(provider, req, res);
     if (!interaction) return;
-    const body = req.body as Record<string, string | undefined>;
+    const body = (req.body ?? {}) as Record<string, string | undefined>;
     const user = body.user_id ? accounts.byId(body.user_id) : accounts.authenticate(body.username ?? '', body.password ?? '');
     if (!user) {
       res.status(400).type('html').send(renderLoginPage({
-        state: interaction.uid, clientName: clientName(interaction.params.client_id), users: accounts.all, error: 'Wrong email or password', email: body.username,
+        state: interaction.uid, clientName: clientName(tenant, interaction.params.client_id), users: accounts.all, error: 'Wrong email or password', email: body.username,
       }));
       return;
     }
     await provider.interactionFinished(req, res, { login: { accountId: user.user_id } }, { mergeWithLastSubmission: false });
-  });
-
-  return router;
+  };
 }
+
+const clientName = (tenant: Tenant, clientId: unknown) => tenant.clients.find((c) => c.client_id === clientId)?.name ?? String(clientId);
 
 type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 
