@@ -3,12 +3,11 @@
  * Core's own static and dynamic settings. Each step follows the rules in docs/dial-core.md
  * (Core 0.39: docs/dial-core.md#versions).
  */
-import { once } from 'node:events';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 
 import { systemClock, type Clock } from '../common/clock.ts';
 import { CONTROL_CHALLENGE, CONTROL_TOKEN_REQUIRED, controlAllowed } from '../common/control-token.ts';
+import { listen } from '../common/listen.ts';
 import { createLogger, type Logger } from '../common/log.ts';
 import { hasAccess } from './access.ts';
 import { authenticate, PerRequestKeys } from './auth/authenticate.ts';
@@ -78,16 +77,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     res.on('finish', () => requestLog.add(requestFacts(req, res, notes, Date.now() - started)));
     void handle(req, res, state, validator, notes);
   });
-  server.listen(options.port ?? settings.port ?? CORE_DEFAULTS.port, options.host ?? CORE_DEFAULTS.host);
-  await once(server, 'listening');
-  const { address, port } = server.address() as AddressInfo;
+  const { url } = await listen(server, options.port ?? settings.port ?? CORE_DEFAULTS.port, options.host ?? CORE_DEFAULTS.host);
   const stop = async () => {
     configStore.close();
     server.closeAllConnections();
     await new Promise<void>((done) => server.close(() => done()));
     await state.upstreamClient.close();
   };
-  return { url: `http://${address}:${port}`, config: configStore, log: requestLog, stop, [Symbol.asyncDispose]: stop };
+  return { url, config: configStore, log: requestLog, stop, [Symbol.asyncDispose]: stop };
 }
 
 /** Core's Proxy.handleRequest, then the controller; the one place errors become answers. */

@@ -2,13 +2,12 @@
  * createIdp: the Auth0-compatible identity provider for one tenant, on HTTP and HTTPS at once, with the same
  * endpoints and the same issuer (`https://<domain>/`) on both.
  */
-import { once } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 
 import { systemClock, type Clock } from '../common/clock.ts';
+import { listen } from '../common/listen.ts';
 import { createLogger, type Logger } from '../common/log.ts';
 import { createIdpRequestLog, type IdpRequestLog } from './control/token-log.ts';
 import { Accounts } from './accounts.ts';
@@ -73,12 +72,11 @@ export async function createIdp(options: IdpOptions): Promise<Idp> {
   let app: http.RequestListener = (_req, res) => res.writeHead(503).end();
   const httpServer = http.createServer((req, res) => app(req, res));
   const httpsServer = https.createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => app(req, res));
-  await Promise.all([
-    once(httpServer.listen(options.httpPort ?? IDP_DEFAULTS.httpPort, host), 'listening'),
-    once(httpsServer.listen(options.httpsPort ?? IDP_DEFAULTS.httpsPort, host), 'listening'),
+  const [httpListening, httpsListening] = await Promise.all([
+    listen(httpServer, options.httpPort ?? IDP_DEFAULTS.httpPort, host),
+    listen(httpsServer, options.httpsPort ?? IDP_DEFAULTS.httpsPort, host, 'https'),
   ]);
-  const httpsPort = (httpsServer.address() as AddressInfo).port;
-  const domain = defined.domain ?? `localhost:${httpsPort}`;
+  const domain = defined.domain ?? `localhost:${httpsListening.port}`;
   const issuer = `https://${domain}/`;
   const tenant = withManagementApi(defined, issuer);
 
@@ -104,8 +102,8 @@ export async function createIdp(options: IdpOptions): Promise<Idp> {
   };
   return {
     issuer,
-    httpUrl: urlOf(httpServer, 'http'),
-    httpsUrl: urlOf(httpsServer, 'https'),
+    httpUrl: httpListening.url,
+    httpsUrl: httpsListening.url,
     caFile: tls.caFile,
     keys,
     accounts,
@@ -115,11 +113,6 @@ export async function createIdp(options: IdpOptions): Promise<Idp> {
     stop,
     [Symbol.asyncDispose]: stop,
   };
-}
-
-function urlOf(server: http.Server | https.Server, scheme: string): string {
-  const { address, port } = server.address() as AddressInfo;
-  return `${scheme}://${address.includes(':') ? `[${address}]` : address}:${port}`;
 }
 
 function closeServer(server: http.Server | https.Server): Promise<void> {

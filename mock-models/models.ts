@@ -2,11 +2,10 @@
  * createModels: OpenAI-compatible stub model endpoints, the "adapters" DIAL Core forwards to. Deterministic,
  * streaming chunk by chunk, able to fail on purpose, and recording what they received.
  */
-import { once } from 'node:events';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 
 import { controlAllowed } from '../common/control-token.ts';
+import { listen } from '../common/listen.ts';
 import { createLogger, type Logger } from '../common/log.ts';
 import type { Fault, ModelDefinition } from './definition.ts';
 import { MODELS_DEFAULTS } from './defaults.ts';
@@ -42,16 +41,14 @@ export async function createModels(options: ModelsOptions): Promise<Models> {
   const registry = new ModelRegistry(options.models, options.recordLimit ?? MODELS_DEFAULTS.recordLimit);
   const log = options.log ?? createLogger('mock-models');
   const server = http.createServer((req, res) => void handle(req, res, registry, log, options.controlToken));
-  server.listen(options.port ?? MODELS_DEFAULTS.port, options.host ?? MODELS_DEFAULTS.host);
-  await once(server, 'listening');
-  const { address, port } = server.address() as AddressInfo;
+  const { url } = await listen(server, options.port ?? MODELS_DEFAULTS.port, options.host ?? MODELS_DEFAULTS.host);
 
   const stop = async () => {
     server.closeAllConnections(); // hanging requests included
     await new Promise<void>((done) => server.close(() => done()));
   };
   return {
-    url: `http://${address}:${port}`,
+    url,
     definitions: options.models,
     setFault: (model, fault) => registry.setFault(model, fault),
     requests: (model) => registry.requests(model),
