@@ -1,5 +1,6 @@
 # The project's own image: mock-idp and mock-models for compose.yaml (each service picks its main.ts).
-# TypeScript runs through tsx, as `npm start` does; no build step.
+# TypeScript runs through tsx, as `npm start` does; no build step. Each main loads its own folder and
+# common/ only (test/compose-static.test.ts checks these COPY lines against their imports).
 FROM node:20.20.2-bookworm-slim
 
 WORKDIR /app
@@ -7,12 +8,9 @@ COPY package.json package-lock.json ./
 # Runtime dependencies only; --ignore-scripts skips `prepare` (the dist/ build is for library users).
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
-COPY bin ./bin
 COPY common ./common
 COPY mock-idp ./mock-idp
 COPY mock-models ./mock-models
-COPY mock-core ./mock-core
-COPY sandbox ./sandbox
 COPY environments ./environments
 
 # Inside a container the services listen on every interface; compose publishes them on 127.0.0.1 only.

@@ -1,18 +1,22 @@
 /**
  * mock-idp as a process of its own (the compose service). Environment variables only point at things:
- * SANDBOX_ENV (the environment folder), SANDBOX_STATE_DIR, SANDBOX_HOST, SANDBOX_IDP_HTTP_PORT,
- * SANDBOX_IDP_HTTPS_PORT, SANDBOX_TLS_NAMES (more certificate names, comma-separated), and the addresses
- * the tenant is known by there: SANDBOX_DOMAIN (the issuer's host) and SANDBOX_BROWSER_ORIGIN.
+ * SANDBOX_ENV (the environment folder, of which it reads tenant.yaml and the Actions' files),
+ * SANDBOX_STATE_DIR, SANDBOX_HOST, SANDBOX_IDP_HTTP_PORT, SANDBOX_IDP_HTTPS_PORT, SANDBOX_TLS_NAMES (more
+ * certificate names, comma-separated), and the addresses the tenant is known by there: SANDBOX_DOMAIN (the
+ * issuer's host) and SANDBOX_BROWSER_ORIGIN.
  * SANDBOX_CONTROL_TOKEN, if set, is the token every /__control endpoint then wants.
  */
-import { loadEnvironment } from '../sandbox/environment.ts';
-import { controlTokenFrom, exposureWarning } from '../sandbox/exposure.ts';
-import { runService } from '../sandbox/run-service.ts';
+import { join } from 'node:path';
+
+import { environmentFolder } from '../common/environment-folder.ts';
+import { controlTokenFrom, exposureWarning } from '../common/exposure.ts';
+import { runService } from '../common/run-service.ts';
 import { IDP_DEFAULTS } from './defaults.ts';
 import { createIdp } from './idp.ts';
+import { loadTenant } from './load-tenant.ts';
 
 await runService('mock-idp', async (env) => {
-  const { tenant } = loadEnvironment(env.SANDBOX_ENV);
+  const tenant = loadTenant(join(environmentFolder(env.SANDBOX_ENV), 'tenant.yaml'));
   const host = env.SANDBOX_HOST ?? IDP_DEFAULTS.host;
   const controlToken = controlTokenFrom(env.SANDBOX_CONTROL_TOKEN);
   const idp = await createIdp({

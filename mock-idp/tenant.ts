@@ -1,5 +1,5 @@
 /**
- * The Auth0 tenant as mock-idp sees it: resolved and cross-checked by sandbox/load-tenant.ts from a Deploy CLI
+ * The Auth0 tenant as mock-idp sees it: resolved and cross-checked by load-tenant.ts from a Deploy CLI
  * style tenant.yaml, with Action code already read. Field names follow Auth0's (snake_case) so that the YAML,
  * the Management API and this type read alike.
  */

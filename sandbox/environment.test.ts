@@ -4,8 +4,9 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { DEFAULT_ENVIRONMENT, loadEnvironment } from './environment.ts';
-import { SandboxError } from './errors.ts';
+import { DEFAULT_ENVIRONMENT } from '../common/environment-folder.ts';
+import { SandboxError } from '../common/sandbox-error.ts';
+import { loadEnvironment } from './environment.ts';
 
 /** A copy of the default environment, changed by `edit(dir)`. */
 function environmentWith(edit: (dir: string) => void): string {

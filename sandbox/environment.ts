@@ -1,7 +1,6 @@
 /** An environment folder (environments/<name>/): what it holds, loaded and validated. */
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import type { Tenant } from '../mock-idp/tenant.ts';
 import { ConfigLoadError, loadDynamicConfig } from '../mock-core/config.ts';
@@ -9,14 +8,10 @@ import { CoreStartupError } from '../mock-core/errors.ts';
 import { MODELS_DEFAULTS } from '../mock-models/defaults.ts';
 import { loadStaticSettings, type StaticSettings } from '../mock-core/settings.ts';
 import type { ModelDefinition } from '../mock-models/definition.ts';
-import { SandboxError, type Problem } from './errors.ts';
-import { loadModels } from './load-models.ts';
-import { loadTenant } from './load-tenant.ts';
-
-/** The environment `npm start` runs: the Auth0 tutorial, made runnable (found from sources and from dist/). */
-export const DEFAULT_ENVIRONMENT = [new URL('../environments/auth0-tutorial', import.meta.url), new URL('../../environments/auth0-tutorial', import.meta.url)]
-  .map((url) => fileURLToPath(url))
-  .find((dir) => existsSync(dir))!;
+import { DEFAULT_ENVIRONMENT, environmentFolder } from '../common/environment-folder.ts';
+import { SandboxError, type Problem } from '../common/sandbox-error.ts';
+import { loadEnvironmentModels } from '../mock-models/load-models.ts';
+import { loadTenant } from '../mock-idp/load-tenant.ts';
 
 export interface Environment {
   dir: string;
@@ -28,16 +23,11 @@ export interface Environment {
 }
 
 export function loadEnvironment(dir: string = DEFAULT_ENVIRONMENT): Environment {
-  const root = resolve(dir);
-  const tenantFile = join(root, 'tenant.yaml');
-  if (!existsSync(tenantFile)) {
-    throw new SandboxError('ERR_SANDBOX_DEFINITION', `${root} is not an environment folder: it has no tenant.yaml. Start from environments/auth0-tutorial.`);
-  }
-  const modelsFile = join(root, 'models.yaml');
+  const root = environmentFolder(dir);
   // Every file is checked, so one run reports the problems of all of them.
   const problems: Problem[] = [];
-  const tenant = collecting(problems, () => loadTenant(tenantFile));
-  const models = existsSync(modelsFile) ? collecting(problems, () => loadModels(modelsFile)) : [];
+  const tenant = collecting(problems, () => loadTenant(join(root, 'tenant.yaml')));
+  const models = collecting(problems, () => loadEnvironmentModels(root));
   const core = collecting(problems, () => loadCoreSettings(join(root, 'core')));
   if (core) problems.push(...checkCoreConfig(core, models));
   if (!tenant || !models || problems.length) {

@@ -8,12 +8,13 @@
  *   const answer = await fetch(`${sandbox.coreUrl}/openai/models`, { headers: { authorization: `Bearer ${token}` } });
  */
 import type { Clock } from '../common/clock.ts';
+import { DEFAULT_ENVIRONMENT } from '../common/environment-folder.ts';
 import type { Core } from '../mock-core/core.ts';
 import type { Idp } from '../mock-idp/idp.ts';
 import type { TenantUser } from '../mock-idp/tenant.ts';
 import type { Models } from '../mock-models/models.ts';
-import { DEFAULT_ENVIRONMENT, loadEnvironment, type Environment } from './environment.ts';
-import { SandboxError } from './errors.ts';
+import { SandboxError } from '../common/sandbox-error.ts';
+import { loadEnvironment, type Environment } from './environment.ts';
 import { startEnvironment, type ServiceOptions } from './start-environment.ts';
 
 export interface StartedSandbox extends AsyncDisposable {

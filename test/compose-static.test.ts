@@ -18,7 +18,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const compose = parse(readFileSync(join(ROOT, 'compose.yaml'), 'utf8'), { merge: true }) as {
   services: Record<string, {
     image?: string; build?: unknown; ports?: string[]; volumes?: string[]; environment?: Record<string, string>;
-    healthcheck?: { test: string[] }; depends_on?: Record<string, { condition: string }>; network_mode?: string;
+    healthcheck?: { test: string[] }; depends_on?: Record<string, { condition: string }>; network_mode?: string; command?: string[];
   }>;
 };
 const services = Object.entries(compose.services);
@@ -103,5 +103,22 @@ describe('compose.yaml (static checks, no Docker needed)', () => {
     expect(chat.AUTH_AUTH0_SECRET).toBe(client.client_secret);
     expect(tenant.resource_servers.map((r) => r.identifier)).toContain(chat.AUTH_AUTH0_AUDIENCE);
     expect(client.callbacks).toContain(`${chat.NEXTAUTH_URL}/api/auth/callback/auth0`);
+  });
+
+  it("copies into the project's image the folders its services' mains import, and no others", () => {
+    const copied = [...readFileSync(join(ROOT, 'Dockerfile'), 'utf8').matchAll(/^COPY (\S+) \.\/\1$/gm)].map((m) => m[1]!);
+    const mains = services.filter(([, service]) => service.image === 'dial-auth-sandbox:local').map(([, service]) => service.command!.at(-1)!);
+    expect(mains.sort()).toEqual(['mock-idp/main.ts', 'mock-models/main.ts']);
+    // Every file each main loads, by its relative imports (type-only ones too: tsx resolves none, but tsc would).
+    const loaded = new Set<string>();
+    const visit = (file: string) => {
+      if (loaded.has(file)) return;
+      loaded.add(file);
+      const text = readFileSync(join(ROOT, file), 'utf8');
+      for (const [, target] of text.matchAll(/(?:from|import\()\s*'(\.{1,2}\/[^']+\.ts)'/g)) visit(join(dirname(file), target!));
+    };
+    mains.forEach(visit);
+    const folders = new Set([...loaded].map((file) => file.split('/')[0]!));
+    expect(copied.sort()).toEqual([...folders, 'environments'].sort());
   });
 });

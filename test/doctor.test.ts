@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { runDoctor } from '../sandbox/doctor/doctor.ts';
 import type { Finding } from '../sandbox/doctor/findings.ts';
 import { readInputs, type InputPaths } from '../sandbox/doctor/inputs.ts';
-import { DEFAULT_ENVIRONMENT } from '../sandbox/environment.ts';
+import { DEFAULT_ENVIRONMENT } from '../common/environment-folder.ts';
 import { startTestIdp } from './support/idp.ts';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));

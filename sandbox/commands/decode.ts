@@ -1,6 +1,6 @@
 /** `dial-sandbox decode <jwt>`: a token, readable: header, claims, expiry in words, and the roles DIAL Core would see. */
 import { rolesAt } from '../../mock-core/auth/identity-provider.ts';
-import { SandboxError } from '../errors.ts';
+import { SandboxError } from '../../common/sandbox-error.ts';
 
 export interface DecodedToken {
   header: Record<string, unknown>;

@@ -2,8 +2,8 @@
 import { cpSync, existsSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-import { DEFAULT_ENVIRONMENT } from '../environment.ts';
-import { SandboxError } from '../errors.ts';
+import { DEFAULT_ENVIRONMENT } from '../../common/environment-folder.ts';
+import { SandboxError } from '../../common/sandbox-error.ts';
 
 export function initEnvironment(dir: string): string {
   const target = resolve(dir);

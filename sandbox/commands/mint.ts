@@ -1,5 +1,5 @@
 /** Helpers of `dial-sandbox token` (minting) and `dial-sandbox scenario`: parsing what the user typed, and the call. */
-import { SandboxError } from '../errors.ts';
+import { SandboxError } from '../../common/sandbox-error.ts';
 import { controlTokenRefused } from './running-sandbox.ts';
 
 export function parseClaims(json: string | undefined): Record<string, unknown> | undefined {

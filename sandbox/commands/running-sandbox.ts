@@ -1,6 +1,6 @@
 /** Calls from the command line to a running sandbox: one wording for "nothing answers there", the control token sent. */
 import { CONTROL_TOKEN_ENV } from '../../common/control-token.ts';
-import { SandboxError } from '../errors.ts';
+import { SandboxError } from '../../common/sandbox-error.ts';
 
 export function notRunning(url: string, error: Error, flag = '--idp'): SandboxError {
   return new SandboxError('ERR_SANDBOX_DEFINITION', `No sandbox answers at ${url} (${error.message}). Start one with \`npm start\`, or name it with ${flag}.`);

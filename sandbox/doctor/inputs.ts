@@ -11,7 +11,7 @@ import { CoreStartupError } from '../../mock-core/errors.ts';
 import { isObject, type JsonObject } from '../../mock-core/json-merge.ts';
 import { mergeStaticSettings } from '../../mock-core/settings.ts';
 import type { Tenant } from '../../mock-idp/tenant.ts';
-import { loadTenant } from '../load-tenant.ts';
+import { loadTenant } from '../../mock-idp/load-tenant.ts';
 
 export interface DoctorInputs {
   /** The merged static settings tree, as Core would merge it, unvalidated. */

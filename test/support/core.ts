@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Clock } from '../../common/clock.ts';
 import type { JsonObject } from '../../mock-core/json-merge.ts';
 import { loadStaticSettings } from '../../mock-core/settings.ts';
-import { DEFAULT_ENVIRONMENT } from '../../sandbox/environment.ts';
+import { DEFAULT_ENVIRONMENT } from '../../common/environment-folder.ts';
 import { startCore } from './core-alone.ts';
 import { startTestIdp } from './idp.ts';
 import { startTestModels } from './models.ts';

@@ -1,9 +1,18 @@
 /** models.yaml → the stub models' definitions, every problem reported at once with its path and line. */
-import type { ModelDefinition } from '../mock-models/definition.ts';
-import { MODELS_DEFAULTS } from '../mock-models/defaults.ts';
-import { SandboxError, type Problem } from './errors.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { SandboxError, type Problem } from '../common/sandbox-error.ts';
+import { readYamlFile } from '../common/yaml-file.ts';
+import type { ModelDefinition } from './definition.ts';
+import { MODELS_DEFAULTS } from './defaults.ts';
 import { modelsFileSchema, type ModelsFile } from './models-schema.ts';
-import { readYamlFile } from './yaml-file.ts';
+
+/** The stub models of an environment folder: those of its models.yaml, none without one. */
+export function loadEnvironmentModels(environmentDir: string): ModelDefinition[] {
+  const file = join(environmentDir, 'models.yaml');
+  return existsSync(file) ? loadModels(file) : [];
+}
 
 export function loadModels(file: string): ModelDefinition[] {
   const problems: Problem[] = [];

@@ -4,8 +4,8 @@
  * service's main say it at start. The control token (--control-token, SANDBOX_CONTROL_TOKEN) closes the
  * /__control endpoints; the rest stays as open as the real services' public endpoints.
  */
-import { CONTROL_TOKEN_ENV } from '../common/control-token.ts';
-import { SandboxError } from './errors.ts';
+import { CONTROL_TOKEN_ENV } from './control-token.ts';
+import { SandboxError } from './sandbox-error.ts';
 
 export type Service = 'idp' | 'models' | 'core';
 

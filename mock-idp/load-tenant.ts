@@ -6,11 +6,11 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
-import type { Action, Tenant, TenantClient, TenantUser } from '../mock-idp/tenant.ts';
-import { MANAGEMENT_AUDIENCE_KEYWORD } from '../mock-idp/management/management-api.ts';
-import { SandboxError, type Problem } from './errors.ts';
+import { SandboxError, type Problem } from '../common/sandbox-error.ts';
+import { readYamlFile, type Report } from '../common/yaml-file.ts';
+import type { Action, Tenant, TenantClient, TenantUser } from './tenant.ts';
+import { MANAGEMENT_AUDIENCE_KEYWORD } from './management/management-api.ts';
 import { tenantFileSchema, type TenantFile } from './tenant-schema.ts';
-import { readYamlFile, type Report } from './yaml-file.ts';
 
 export function loadTenant(file: string): Tenant {
   const problems: Problem[] = [];

@@ -7,7 +7,7 @@ import { relative } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 
-import { jsonPath, type Problem } from './errors.ts';
+import { jsonPath, type Problem } from './sandbox-error.ts';
 
 /** Records a problem at a JSON path of the file (located by line and column when the path exists). */
 export type Report = (segments: PropertyKey[], message: string) => void;

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { loadEnvironment } from './environment.ts';
-import { SandboxError } from './errors.ts';
-import { loadModels } from './load-models.ts';
+import { DEFAULT_ENVIRONMENT } from '../common/environment-folder.ts';
+import { SandboxError } from '../common/sandbox-error.ts';
+import { loadEnvironmentModels, loadModels } from './load-models.ts';
 
 function modelsFile(yaml: string): string {
   const file = join(mkdtempSync(join(tmpdir(), 'models-')), 'models.yaml');
@@ -16,7 +16,7 @@ function modelsFile(yaml: string): string {
 
 describe('loadModels', () => {
   it('loads the default environment: the tutorial model with its upstream key, echoing', () => {
-    const { models } = loadEnvironment();
+    const models = loadEnvironmentModels(DEFAULT_ENVIRONMENT);
     expect(models.find((m) => m.name === 'gpt-35-turbo')).toEqual({ name: 'gpt-35-turbo', kind: 'chat', upstreamKey: 'modelKey1', reply: { kind: 'echo' }, fault: undefined, dimensions: 8 });
     expect(models.find((m) => m.name === 'gpt-4')!.reply).toEqual({ kind: 'text', text: 'Hello from the stub gpt-4.' });
   });

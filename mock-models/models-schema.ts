@@ -1,7 +1,7 @@
 /** The shape of models.yaml: what each stub model answers. */
 import { z } from 'zod';
 
-import { faultSchema } from '../mock-models/fault-schema.ts';
+import { faultSchema } from './fault-schema.ts';
 
 const reply = z.union([
   z.literal('echo'),

@@ -1,5 +1,5 @@
 /** The shared shape of a service's main.ts: start it, say where it runs, stop cleanly on SIGINT/SIGTERM. */
-import { SandboxError } from './errors.ts';
+import { SandboxError } from './sandbox-error.ts';
 
 export async function runService(
   name: string,

@@ -4,8 +4,8 @@ import { dirname, join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { SandboxError } from './errors.ts';
-import { DEFAULT_ENVIRONMENT, loadEnvironment } from './environment.ts';
+import { DEFAULT_ENVIRONMENT } from '../common/environment-folder.ts';
+import { SandboxError } from '../common/sandbox-error.ts';
 import { loadTenant } from './load-tenant.ts';
 
 function tenantFile(yaml: string): string {
@@ -26,7 +26,7 @@ function problemsOf(file: string) {
 
 describe('loadTenant', () => {
   it('loads the default environment: the tutorial tenant with its Action, roles and client grants', () => {
-    const { tenant } = loadEnvironment(DEFAULT_ENVIRONMENT);
+    const tenant = loadTenant(join(DEFAULT_ENVIRONMENT, 'tenant.yaml'));
     expect(tenant.resource_servers.map((r) => r.identifier)).toEqual(['dial-api']);
     expect(tenant.clients.find((c) => c.client_id === 'dial-chat')).toMatchObject({
       client_secret: 'dial-chat-secret',
@@ -45,9 +45,9 @@ describe('loadTenant', () => {
   });
 
   it('gives users Auth0-style ids that stay the same from one load to the next', () => {
-    const first = loadEnvironment().tenant.users[0]!.user_id;
+    const first = loadTenant(join(DEFAULT_ENVIRONMENT, 'tenant.yaml')).users[0]!.user_id;
     expect(first).toMatch(/^auth0\|[0-9a-f]{24}$/);
-    expect(loadEnvironment().tenant.users[0]!.user_id).toBe(first);
+    expect(loadTenant(join(DEFAULT_ENVIRONMENT, 'tenant.yaml')).users[0]!.user_id).toBe(first);
   });
 
   it('reports invalid YAML with its line and column', () => {
@@ -142,9 +142,5 @@ triggers:
     mkdirSync(join(dir, 'node_modules', 'other-greeting'));
     writeFileSync(join(dir, 'node_modules', 'other-greeting', 'package.json'), JSON.stringify({ name: 'other-greeting', version: '2.0.0' }));
     expect(loadTenant(file).post_login_actions[0]).toMatchObject({ dependencies: [{ name: 'greeting' }, { name: 'left-pad' }, { name: 'other-greeting' }], modulesDir: join(dir, 'node_modules') });
-  });
-
-  it('says what a folder without tenant.yaml is missing', () => {
-    expect(() => loadEnvironment(tmpdir())).toThrow(/has no tenant\.yaml/);
   });
 });
