@@ -4,9 +4,7 @@ import { join } from 'node:path';
 
 import { SandboxError, type Problem } from '../common/sandbox-error.ts';
 import { readYamlFile } from '../common/yaml-file.ts';
-import type { ModelDefinition } from './definition.ts';
-import { MODELS_DEFAULTS } from './defaults.ts';
-import { modelsFileSchema, type ModelsFile } from './models-schema.ts';
+import { modelsFileSchema, type ModelDefinition } from './definition.ts';
 
 /** The stub models of an environment folder: those of its models.yaml, none without one. */
 export function loadEnvironmentModels(environmentDir: string): ModelDefinition[] {
@@ -20,19 +18,5 @@ export function loadModels(file: string): ModelDefinition[] {
   if (!data || problems.length) {
     throw new SandboxError('ERR_SANDBOX_DEFINITION', `The models file has ${problems.length} problem(s):`, problems);
   }
-  return Object.entries(data.models).map(([name, model]) => toDefinition(name, model ?? {}));
-}
-
-type ModelEntry = Partial<NonNullable<ModelsFile['models'][string]>>;
-
-function toDefinition(name: string, model: ModelEntry): ModelDefinition {
-  const reply = model.reply ?? 'echo';
-  return {
-    name,
-    kind: model.kind ?? 'chat',
-    upstreamKey: model.upstreamKey,
-    reply: reply === 'echo' ? { kind: 'echo' } : 'text' in reply ? { kind: 'text', text: reply.text } : { kind: 'sequence', texts: reply.sequence },
-    fault: model.fault,
-    dimensions: model.dimensions ?? MODELS_DEFAULTS.dimensions,
-  };
+  return Object.entries(data.models).map(([name, model]) => ({ name, ...model }));
 }

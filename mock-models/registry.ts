@@ -4,6 +4,7 @@
  */
 import { RequestLog } from '../common/request-log.ts';
 import type { Fault, ModelDefinition } from './definition.ts';
+import { replyText } from './replies.ts';
 
 /** A request as a model received it, for tests that assert what DIAL Core forwarded. */
 export interface RecordedRequest {
@@ -47,12 +48,14 @@ export class ModelRegistry {
 
   /** The reply text for the next request to `model`; `echoed` is what an echo model repeats. */
   nextReply(model: ModelDefinition, echoed: string): string {
-    const { reply } = model;
-    if (reply.kind === 'echo') return echoed;
-    if (reply.kind === 'text') return reply.text;
-    const position = this.#positions.get(model.name) ?? 0;
-    this.#positions.set(model.name, position + 1);
-    return reply.texts[position % reply.texts.length]!;
+    return replyText(model.reply, {
+      echoed,
+      nextTurn: () => {
+        const turn = this.#positions.get(model.name) ?? 0;
+        this.#positions.set(model.name, turn + 1);
+        return turn;
+      },
+    });
   }
 
   /** The fault for this request, counting it against `times`. */

@@ -3,10 +3,10 @@
  * same in-process through createModels' methods.
  */
 import { cutDeeperThan, SHOWN_DEPTH } from '../../common/json-depth.ts';
+import { faultSchema } from '../definition.ts';
 import { OpenAIError } from '../errors.ts';
 import type { Exchange } from '../exchange.ts';
 import { parseJsonObject, readBody, sendJson } from '../http.ts';
-import { faultSchema } from '../fault-schema.ts';
 
 export function describeModels({ res, registry }: Exchange): void {
   sendJson(res, 200, registry.all.map((model) => ({ ...model, fault: registry.fault(model.name) ?? null })));
