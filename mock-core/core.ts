@@ -6,21 +6,17 @@
 import http from 'node:http';
 
 import { systemClock, type Clock } from '../common/clock.ts';
-import { CONTROL_CHALLENGE, CONTROL_TOKEN_REQUIRED, controlAllowed } from '../common/control-token.ts';
 import { listen } from '../common/listen.ts';
 import { createLogger, type Logger } from '../common/log.ts';
-import { hasAccess } from './access.ts';
 import { authenticate, PerRequestKeys } from './auth/authenticate.ts';
-import { controlLog, createCoreRequestLog, requestFacts, type CoreRequestLog, type RequestNotes } from './request-log-entry.ts';
 import { TokenValidator } from './auth/token-validator.ts';
 import { ConfigStore, type ConfigSource } from './config-store.ts';
 import { CORE_DEFAULTS } from './defaults.ts';
-import { DialError } from './errors.ts';
+import { answerError } from './error-handler.ts';
 import type { CoreState } from './exchange.ts';
-import { health, preflight, version } from './handlers/service.ts';
-import { sendText, BODY_LIMIT } from './http.ts';
 import { RateLimiter } from './limits/rate-limiter.ts';
-import { matchCoreRoute } from './routes.ts';
+import { createCoreRequestLog, requestFacts, type CoreRequestLog, type RequestNotes } from './request-log-entry.ts';
+import { CONFIGURED_ROUTES, CONTROL_LOG, matchCoreRoute, PROXY_CHECKS } from './routes.ts';
 import type { StaticSettings } from './settings.ts';
 import { Balancer } from './upstream/balancer.ts';
 import { Http1Client } from './upstream/http1-client.ts';
@@ -46,8 +42,6 @@ export interface Core extends AsyncDisposable {
   stop(): Promise<void>;
 }
 
-const METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE', 'HEAD']);
-
 export async function createCore(options: CoreOptions): Promise<Core> {
   const log = options.log ?? createLogger('mock-core');
   const clock = options.clock ?? systemClock;
@@ -62,21 +56,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     log,
     version: CORE_DEFAULTS.version,
     upstreamClient: new Http1Client(settings.client),
+    requestLog: createCoreRequestLog(),
+    controlToken: options.controlToken,
   };
 
   // Vert.x's default header limit (8 KiB); past it, as in Core, the answer is 431.
-  const requestLog = createCoreRequestLog();
-  const server = http.createServer({ maxHeaderSize: 8192 }, (req, res) => {
-    // The sandbox's own window on Core's decisions; real Core answers this path 502 "No route".
-    if (req.url?.startsWith('/__control/log')) {
-      if (!controlAllowed(req.headers, options.controlToken)) return sendText(res, 401, CONTROL_TOKEN_REQUIRED, CONTROL_CHALLENGE);
-      return controlLog(req, res, requestLog);
-    }
-    const started = Date.now();
-    const notes: RequestNotes = {};
-    res.on('finish', () => requestLog.add(requestFacts(req, res, notes, Date.now() - started)));
-    void handle(req, res, state, validator, notes);
-  });
+  const server = http.createServer({ maxHeaderSize: 8192 }, (req, res) => void handle(req, res, state, validator));
   const { url } = await listen(server, options.port ?? settings.port ?? CORE_DEFAULTS.port, options.host ?? CORE_DEFAULTS.host);
   const stop = async () => {
     configStore.close();
@@ -84,46 +69,32 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     await new Promise<void>((done) => server.close(() => done()));
     await state.upstreamClient.close();
   };
-  return { url, config: configStore, log: requestLog, stop, [Symbol.asyncDispose]: stop };
+  return { url, config: configStore, log: state.requestLog, stop, [Symbol.asyncDispose]: stop };
 }
 
-/** Core's Proxy.handleRequest, then the controller; the one place errors become answers. */
-async function handle(req: http.IncomingMessage, res: http.ServerResponse, core: CoreState, validator: TokenValidator, notes: RequestNotes): Promise<void> {
+/** No path parameters, for what no row of CORE_ROUTES matched (the configured routes). */
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** A request down the table of routes.ts, row by row; an error on any row goes to the error handler. */
+async function handle(req: http.IncomingMessage, res: http.ServerResponse, core: CoreState, validator: TokenValidator): Promise<void> {
+  const notes: RequestNotes = {};
   let url: URL | undefined;
   try {
-    const method = req.method ?? 'GET';
-    if (req.httpVersion !== '1.1') return sendText(res, 505);
-    if (method === 'OPTIONS') return preflight(req, res);
-    if (!METHODS.has(method)) return sendText(res, 405);
-    if (Number(req.headers['content-length'] ?? 0) > BODY_LIMIT) throw new DialError(413, 'Request body is too large');
+    if (req.url?.startsWith(CONTROL_LOG.prefix)) return CONTROL_LOG.handler(req, res, core);
+    const started = Date.now();
+    res.on('finish', () => core.requestLog.add(requestFacts(req, res, notes, Date.now() - started)));
+    for (let i = 0; i < PROXY_CHECKS.length; i++) if (PROXY_CHECKS[i]!(req, res)) return;
     // Core takes any number of leading slashes; URL() would read "//openai/…" as a host.
     const target = req.url ?? '/';
     url = new URL(target.startsWith('//') ? target.replace(/^\/+/, '/') : target, 'http://mock-core');
-    const path = url.pathname;
-    if (method === 'GET' && path === '/health') return health(req, res);
-    if (method === 'GET' && path === '/version') return version(req, res, core.version);
+    const match = matchCoreRoute(req.method!, url.pathname);
+    if (match?.route.authenticated === false) return match.route.handler({ req, res, url, params: match.params, core, notes });
 
     const caller = await authenticate(req, core.config(), validator, core.perRequestKeys);
     notes.principal = caller;
-    const match = matchCoreRoute(method, url.pathname);
-    if (match) return await match.route.handler({ req, res, url, params: match.params, caller, core, notes });
-    // Anything else goes to the configured routes; none matching is Core's 502 "No route" (not a 404).
-    const configured = core.config().routes.find((r) => (r.methods.length === 0 || r.methods.includes(method)) && r.paths.some((p) => p.test(`${url!.pathname}${url!.search}`)));
-    if (!configured) throw new DialError(502, 'No route');
-    if (!hasAccess(configured.userRoles, caller.roles)) throw new DialError(403, 'Forbidden route');
-    if (configured.response) return sendText(res, configured.response.status, configured.response.body);
-    core.log.warn(`route "${configured.name}" would forward to its upstreams; mock-core does not emulate route forwarding, so it answers 502 No route.`);
-    throw new DialError(502, 'No route');
+    const exchange = { req, res, url, params: match?.params ?? NO_PARAMS, caller, core, notes };
+    await (match ? match.route.handler : CONFIGURED_ROUTES)(exchange);
   } catch (error) {
-    if (res.headersSent) {
-      res.destroy();
-    } else if (error instanceof DialError) {
-      notes.reason = error.body || `HTTP ${error.status}`;
-      sendText(res, error.status, error.body, error.headers);
-    } else {
-      core.log.error(`${req.method} ${req.url} failed: ${(error as Error).stack}`);
-      const deployment = /\/openai\/deployments\/([^/]+)\//.exec(url?.pathname ?? '')?.[1];
-      sendText(res, 500, deployment ? `Failed to process deployment: ${deployment}` : '');
-    }
+    answerError(error, req, res, core.log, notes, url?.pathname);
   }
 }

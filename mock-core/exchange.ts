@@ -5,7 +5,7 @@ import type { Logger } from '../common/log.ts';
 import type { PerRequestKeys, Principal } from './auth/authenticate.ts';
 import type { CoreConfig } from './config.ts';
 import type { RateLimiter } from './limits/rate-limiter.ts';
-import type { RequestNotes } from './request-log-entry.ts';
+import type { CoreRequestLog, RequestNotes } from './request-log-entry.ts';
 import type { Balancer } from './upstream/balancer.ts';
 import type { Http1Client } from './upstream/http1-client.ts';
 
@@ -19,18 +19,27 @@ export interface CoreState {
   version: string;
   /** Core's HTTP client to upstreams. */
   upstreamClient: Http1Client;
+  /** Recent requests, as GET /__control/log shows them. */
+  requestLog: CoreRequestLog;
+  /** With one, /__control/log wants it (Authorization: Bearer); without, it answers anyone. */
+  controlToken: string | undefined;
 }
 
-export interface CoreExchange {
+/** What a route answered before authentication receives (/health, /version). */
+export interface OpenExchange {
   req: IncomingMessage;
   res: ServerResponse;
   url: URL;
   params: Record<string, string>;
-  /** The authenticated caller (every route but /health, /version and OPTIONS). */
-  caller: Principal;
   core: CoreState;
   /** What the request log will keep of this request. */
   notes: RequestNotes;
 }
 
+export interface CoreExchange extends OpenExchange {
+  /** The authenticated caller. */
+  caller: Principal;
+}
+
+export type OpenHandler = (exchange: OpenExchange) => void;
 export type CoreHandler = (exchange: CoreExchange) => Promise<void> | void;

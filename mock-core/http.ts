@@ -22,7 +22,7 @@ export function sendJson(res: ServerResponse, status: number, value: unknown, he
 /** Core refuses bodies over 16 MiB. */
 export const BODY_LIMIT = 16 * 1024 * 1024;
 
-/** The body, up to BODY_LIMIT (a larger declared Content-Length is refused earlier, in core.ts). */
+/** The body, up to BODY_LIMIT (a larger declared Content-Length is refused earlier, by bodyWithinLimit). */
 export function readBody(req: IncomingMessage): Promise<Buffer> {
   // Usually the whole body is in by the time a handler asks for it: it is taken from the stream's buffer
   // at once, without switching the stream to flowing and waiting for its events.

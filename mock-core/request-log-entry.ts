@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RequestLog, tokenForLog } from '../common/request-log.ts';
 import type { Principal } from './auth/authenticate.ts';
 import { accessRule } from './access.ts';
-import { header, sendJson } from './http.ts';
+import { header } from './http.ts';
 
 /** What the access rule was given, for the log to put in words when read. */
 export interface RuleFacts {
@@ -78,10 +78,4 @@ function present({ method, url, status, ms, caller, bearer, reason, rule }: Core
     reason,
     rule: rule && `${rule.deployment}: ${accessRule(rule.userRoles, rule.callerRoles)}`,
   };
-}
-
-/** GET /__control/log (the entries), DELETE /__control/log (forget them). */
-export function controlLog(req: IncomingMessage, res: ServerResponse, log: CoreRequestLog): void {
-  if (req.method === 'DELETE') log.clear();
-  sendJson(res, 200, log.entries());
 }

@@ -1,21 +1,45 @@
-/** mock-core's routes after authentication: the table of contents of the emulated DIAL Core API. */
-import type { CoreHandler } from './exchange.ts';
+/**
+ * Everything mock-core answers, in the order a request meets it: the table of contents of the emulated DIAL
+ * Core. Core's own order is Proxy.handleRequest (its checks, then /health and /version, all before
+ * authentication: docs/dial-core.md#before-authentication), then ControllerSelector.select (the API, after
+ * it), then RouteController (the config's `routes`: docs/dial-core.md#routes) for whatever no controller
+ * takes; see Proxy.java and ControllerSelector.java at
+ * https://github.com/epam/ai-dial-core/tree/8c78cb946bed550a6e7d840d53dc098459acc80a/server/src/main/java/com/epam/aidial/core/server.
+ * The sandbox's own /__control/log comes before all of it. What nothing here answers is Core's 502
+ * "No route"; an error on any row goes to the one error handler (error-handler.ts), last.
+ */
+import type { CoreHandler, OpenHandler } from './exchange.ts';
+import { configuredRoute } from './handlers/configured-route.ts';
+import { controlLog } from './handlers/control-log.ts';
 import { deploymentPost } from './handlers/deployment-post.ts';
 import { deploymentLimits } from './handlers/limits.ts';
 import { emptyList, getApplication, getModel, listApplications, listModels } from './handlers/listings.ts';
+import { allowedMethod, bodyWithinLimit, health, onlyHttp11, preflight, version, type ProxyCheck } from './handlers/service.ts';
 import { bucket, userInfo } from './handlers/user.ts';
 
-export interface CoreRoute {
-  method: string;
-  pattern: RegExp;
-  handler: CoreHandler;
-}
+/** 1. The sandbox's window on Core's decisions: any request whose target starts so, itself not logged. */
+export const CONTROL_LOG = { prefix: '/__control/log', handler: controlLog } as const;
 
-const route = (method: string, pattern: RegExp, handler: CoreHandler): CoreRoute => ({ method, pattern, handler });
+/** 2. Proxy.handleRequest's checks, in its order, on every other request (and so logged). */
+export const PROXY_CHECKS: readonly ProxyCheck[] = [onlyHttp11, preflight, allowedMethod, bodyWithinLimit];
+
+export type CoreRoute =
+  | { method: string; pattern: RegExp; authenticated: false; handler: OpenHandler }
+  | { method: string; pattern: RegExp; authenticated: true; handler: CoreHandler };
+
+/** Answered before authentication, as Proxy.handleRequest answers it. */
+const open = (method: string, pattern: RegExp, handler: OpenHandler): CoreRoute => ({ method, pattern, authenticated: false, handler });
+const route = (method: string, pattern: RegExp, handler: CoreHandler): CoreRoute => ({ method, pattern, authenticated: true, handler });
 /** Core's ids run to the end of the path, slashes included: GET /openai/deployments/x/chat/completions asks for "x/chat/completions". */
 const ID = '(?<id>.+)';
 
+/**
+ * 3. The paths Core serves: /health and /version (Proxy), then the controllers (ControllerSelector) for the
+ * authenticated caller. No two rows match the same request, so their order is the listing's.
+ */
 export const CORE_ROUTES: readonly CoreRoute[] = [
+  open('GET', /^\/health$/, health),
+  open('GET', /^\/version$/, version),
   route('GET', /^\/openai\/models$/, listModels),
   route('GET', new RegExp(`^/openai/models/${ID}$`), getModel),
   route('GET', /^\/openai\/deployments$/, listModels),
@@ -29,8 +53,11 @@ export const CORE_ROUTES: readonly CoreRoute[] = [
   route('GET', new RegExp(`^/v1/deployments/${ID}/limits$`), deploymentLimits),
 ];
 
+/** 4. RouteController, for the authenticated caller: the config's `routes`; none matching is 502 "No route". */
+export const CONFIGURED_ROUTES: CoreHandler = configuredRoute;
+
 const ROUTES_BY_METHOD = new Map<string, CoreRoute[]>();
-for (const route of CORE_ROUTES) ROUTES_BY_METHOD.set(route.method, [...(ROUTES_BY_METHOD.get(route.method) ?? []), route]);
+for (const row of CORE_ROUTES) ROUTES_BY_METHOD.set(row.method, [...(ROUTES_BY_METHOD.get(row.method) ?? []), row]);
 
 export function matchCoreRoute(method: string, pathname: string): { route: CoreRoute; params: Record<string, string> } | undefined {
   for (const candidate of ROUTES_BY_METHOD.get(method) ?? []) {

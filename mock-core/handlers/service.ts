@@ -1,23 +1,54 @@
-/** The routes Core answers before authentication (docs/dial-core.md#before-authentication). */
+/**
+ * What Core's Proxy.handleRequest answers itself, before authentication: its checks, in the order routes.ts
+ * lists them, then /health and /version (docs/dial-core.md#before-authentication).
+ */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { header, sendText } from '../http.ts';
+import { DialError } from '../errors.ts';
+import type { OpenExchange } from '../exchange.ts';
+import { BODY_LIMIT, header, sendText } from '../http.ts';
 
-/** 200, empty. (Core 0.39 also PINGs Redis here; the emulator has none to ping.) */
-export function health(_req: IncomingMessage, res: ServerResponse): void {
-  sendText(res, 200);
+/** One of Proxy.handleRequest's checks: answers the request (true) or lets it go on down the table (false). */
+export type ProxyCheck = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+const METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE', 'HEAD']);
+
+/** Vert.x serves HTTP/1.0 too; Core refuses it. */
+export function onlyHttp11(req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.httpVersion === '1.1') return false;
+  sendText(res, 505);
+  return true;
 }
 
-export function version(_req: IncomingMessage, res: ServerResponse, coreVersion: string): void {
-  sendText(res, 200, coreVersion);
-}
-
-/** CORS preflight: 200, empty, no authentication. */
-export function preflight(req: IncomingMessage, res: ServerResponse): void {
+/** CORS preflight, on any path: 200, empty, no authentication. */
+export function preflight(req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.method !== 'OPTIONS') return false;
   const echo: Record<string, string> = { 'access-control-max-age': '86400' };
   const methods = header(req, 'access-control-request-method');
   const headers = header(req, 'access-control-request-headers');
   if (methods) echo['access-control-allow-methods'] = methods;
   if (headers) echo['access-control-allow-headers'] = headers;
   sendText(res, 200, '', echo);
+  return true;
+}
+
+export function allowedMethod(req: IncomingMessage, res: ServerResponse): boolean {
+  if (METHODS.has(req.method!)) return false;
+  sendText(res, 405);
+  return true;
+}
+
+/** A declared Content-Length over the limit; a chunked body is measured as it is read (http.ts). */
+export function bodyWithinLimit(req: IncomingMessage): boolean {
+  if (Number(req.headers['content-length'] ?? 0) > BODY_LIMIT) throw new DialError(413, 'Request body is too large');
+  return false;
+}
+
+/** 200, empty. (Core 0.39 also PINGs Redis here; the emulator has none to ping.) */
+export function health({ res }: OpenExchange): void {
+  sendText(res, 200);
+}
+
+export function version({ res, core }: OpenExchange): void {
+  sendText(res, 200, core.version);
 }
