@@ -46,6 +46,14 @@ function jsonTypeName(value: unknown): string {
 export const invalidApiKey = () =>
   new OpenAIError(401, 'Incorrect API key provided. The stub model expects its upstream key in X-UPSTREAM-KEY, api-key or Authorization: Bearer.', { code: 'invalid_api_key' });
 
+/** What no row of routes.ts answers. */
+export const notServed = (method: string, path: string) =>
+  new OpenAIError(404, `mock-models does not serve ${method} ${path}. See the README for the endpoints of the stub models.`, { code: 'not_found' });
+
+/** A path of routes.ts, with a method none of its rows has. */
+export const methodNotAllowed = (method: string, path: string, allowed: readonly string[]) =>
+  new OpenAIError(405, `${method} is not allowed on ${path}; use ${allowed.join(' or ')}.`, { code: 'method_not_allowed', headers: { allow: allowed.join(', ') } });
+
 /** A /__control endpoint without the control token the sandbox was started with. */
 export const controlTokenRequired = () =>
   new OpenAIError(401, CONTROL_TOKEN_REQUIRED, { code: 'invalid_api_key', headers: CONTROL_CHALLENGE });

@@ -9,8 +9,8 @@ import { listen } from '../common/listen.ts';
 import { createLogger, type Logger } from '../common/log.ts';
 import type { Fault, ModelDefinition } from './definition.ts';
 import { MODELS_DEFAULTS } from './defaults.ts';
-import { controlTokenRequired, OpenAIError } from './errors.ts';
-import { sendError, sendJson } from './http.ts';
+import { answerError } from './error-handler.ts';
+import { controlTokenRequired, methodNotAllowed, notServed } from './errors.ts';
 import { ModelRegistry, type RecordedRequest } from './registry.ts';
 import { isControl, matchRoute } from './routes.ts';
 
@@ -58,31 +58,18 @@ export async function createModels(options: ModelsOptions): Promise<Models> {
   };
 }
 
-/** The one error handler: OpenAI errors as they are; anything else a 500 whose stack goes to the log only. */
+/** A request down the table of routes.ts; an error on the way goes to the error handler. */
 async function handle(req: http.IncomingMessage, res: http.ServerResponse, registry: ModelRegistry, log: Logger, controlToken: string | undefined): Promise<void> {
   try {
     // The path as sent: new URL('//x', base) would read "x" as a host.
     const url = new URL(`http://mock-models${req.url ?? '/'}`);
     const method = req.method ?? 'GET';
     const match = matchRoute(method, url.pathname);
-    if (!match) {
-      throw new OpenAIError(404, `mock-models does not serve ${method} ${url.pathname}. See the README for the endpoints of the stub models.`, { code: 'not_found' });
-    }
-    if ('allowed' in match) {
-      throw new OpenAIError(405, `${method} is not allowed on ${url.pathname}; use ${match.allowed.join(' or ')}.`, { code: 'method_not_allowed', headers: { allow: match.allowed.join(', ') } });
-    }
+    if (!match) throw notServed(method, url.pathname);
+    if ('allowed' in match) throw methodNotAllowed(method, url.pathname, match.allowed);
     if (isControl(match.route) && !controlAllowed(req.headers, controlToken)) throw controlTokenRequired();
     await match.route.handler({ req, res, url, params: match.params, registry });
   } catch (error) {
-    if (res.headersSent) {
-      res.destroy();
-    } else if (error instanceof OpenAIError) {
-      sendError(res, error);
-    } else if (error instanceof URIError) {
-      sendError(res, new OpenAIError(400, `The path ${req.url} is not valid URL encoding.`));
-    } else {
-      log.error(`${req.method} ${req.url} failed: ${(error as Error).stack}`);
-      sendJson(res, 500, new OpenAIError(500, 'The stub model failed; the mock-models log has the details.').body);
-    }
+    answerError(error, req, res, log);
   }
 }

@@ -1,4 +1,8 @@
-/** mock-models' routes: the table of contents of the stub models. */
+/**
+ * mock-models' routes, in the order a request meets them: the table of contents of the stub models. A path no
+ * row has is notServed (404), a method its rows lack methodNotAllowed (405); an error on any row goes to the
+ * one error handler (error-handler.ts), last.
+ */
 import type { Handler } from './exchange.ts';
 import { chatCompletions } from './handlers/chat-completions.ts';
 import { completions } from './handlers/completions.ts';
