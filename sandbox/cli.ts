@@ -5,12 +5,12 @@ import { Command, Option } from 'commander';
 
 import { CONTROL_TOKEN_ENV } from '../common/control-token.ts';
 import { DEFAULT_ENVIRONMENT } from '../common/environment-folder.ts';
+import { controlTokenFrom, exposureWarning } from '../common/exposure.ts';
+import { SandboxError } from '../common/sandbox-error.ts';
 import { CORE_DEFAULTS } from '../mock-core/defaults.ts';
 import { IDP_DEFAULTS } from '../mock-idp/defaults.ts';
 import { removeSavedDirectory } from '../mock-idp/directory/directory-journal.ts';
 import { MODELS_DEFAULTS } from '../mock-models/defaults.ts';
-import { SandboxError } from '../common/sandbox-error.ts';
-import { controlTokenFrom, exposureWarning } from '../common/exposure.ts';
 import { decodeToken, formatDecoded } from './commands/decode.ts';
 import { envLines } from './commands/env-lines.ts';
 import { initEnvironment } from './commands/init.ts';

@@ -2,14 +2,14 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
+import { DEFAULT_ENVIRONMENT, environmentFolder } from '../common/environment-folder.ts';
+import { SandboxError, type Problem } from '../common/sandbox-error.ts';
 import type { Tenant } from '../mock-idp/tenant.ts';
 import { ConfigLoadError, loadDynamicConfig } from '../mock-core/config.ts';
 import { CoreStartupError } from '../mock-core/errors.ts';
 import { MODELS_DEFAULTS } from '../mock-models/defaults.ts';
 import { loadStaticSettings, type StaticSettings } from '../mock-core/settings.ts';
 import type { ModelDefinition } from '../mock-models/definition.ts';
-import { DEFAULT_ENVIRONMENT, environmentFolder } from '../common/environment-folder.ts';
-import { SandboxError, type Problem } from '../common/sandbox-error.ts';
 import { loadEnvironmentModels } from '../mock-models/load-models.ts';
 import { loadTenant } from '../mock-idp/load-tenant.ts';
 

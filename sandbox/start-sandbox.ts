@@ -9,11 +9,11 @@
  */
 import type { Clock } from '../common/clock.ts';
 import { DEFAULT_ENVIRONMENT } from '../common/environment-folder.ts';
+import { SandboxError } from '../common/sandbox-error.ts';
 import type { Core } from '../mock-core/core.ts';
 import type { Idp } from '../mock-idp/idp.ts';
 import type { TenantUser } from '../mock-idp/tenant.ts';
 import type { Models } from '../mock-models/models.ts';
-import { SandboxError } from '../common/sandbox-error.ts';
 import { loadEnvironment, type Environment } from './environment.ts';
 import { startEnvironment, type ServiceOptions } from './start-environment.ts';
 
