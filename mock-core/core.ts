@@ -19,7 +19,7 @@ import { createCoreRequestLog, requestFacts, type CoreRequestLog, type RequestNo
 import { CONFIGURED_ROUTES, CONTROL_LOG, matchCoreRoute, PROXY_CHECKS } from './routes.ts';
 import type { StaticSettings } from './settings.ts';
 import { Balancer } from './upstream/balancer.ts';
-import { Http1Client } from './upstream/http1-client.ts';
+import { createUpstreamClient } from './upstream/select-client.ts';
 
 export interface CoreOptions {
   settings: StaticSettings;
@@ -55,7 +55,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     perRequestKeys: new PerRequestKeys(),
     log,
     version: CORE_DEFAULTS.version,
-    upstreamClient: new Http1Client(settings.client),
+    upstreamClient: createUpstreamClient(settings.client),
     requestLog: createCoreRequestLog(),
     controlToken: options.controlToken,
   };

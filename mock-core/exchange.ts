@@ -7,7 +7,7 @@ import type { CoreConfig } from './config.ts';
 import type { RateLimiter } from './limits/rate-limiter.ts';
 import type { CoreRequestLog, RequestNotes } from './request-log-entry.ts';
 import type { Balancer } from './upstream/balancer.ts';
-import type { Http1Client } from './upstream/http1-client.ts';
+import type { UpstreamClient } from './upstream/client.ts';
 
 /** The state of a running mock-core, shared by its handlers. */
 export interface CoreState {
@@ -18,7 +18,7 @@ export interface CoreState {
   log: Logger;
   version: string;
   /** Core's HTTP client to upstreams. */
-  upstreamClient: Http1Client;
+  upstreamClient: UpstreamClient;
   /** Recent requests, as GET /__control/log shows them. */
   requestLog: CoreRequestLog;
   /** With one, /__control/log wants it (Authorization: Bearer); without, it answers anyone. */

@@ -2,7 +2,7 @@
  * Forwarding a deployment call as Core does (docs/dial-core.md#forwarding, docs/dial-core.md#retries):
  * to the deployment's `endpoint` plus the query string, with Core's header rules; retried on another upstream
  * for a retriable status up to `maxRetryAttempts`; the answer streamed through chunk by chunk. The HTTP side
- * is http1-client.ts.
+ * is client.ts.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -11,7 +11,7 @@ import type { Deployment, Upstream } from '../config.ts';
 import { DialError } from '../errors.ts';
 import { CORS_HEADERS } from '../http.ts';
 import type { Balancer } from './balancer.ts';
-import { targetOf, type Http1Client, type ResponseHandler, type Target, type UpstreamCall, type UpstreamError } from './http1-client.ts';
+import { targetOf, type ResponseHandler, type Target, type UpstreamCall, type UpstreamClient, type UpstreamError } from './client.ts';
 
 /**
  * Never forwarded: hop-by-hop headers, the caller's key, tracing, and what Core sets itself. `expect` goes
@@ -39,7 +39,7 @@ export interface ForwardRequest {
   retriableErrorCodes: readonly number[];
   balancer: Balancer;
   perRequestKeys: PerRequestKeys;
-  client: Http1Client;
+  client: UpstreamClient;
   /** Called with the whole answer body after a 200, for token usage. */
   onSuccess?: (body: string) => void;
 }

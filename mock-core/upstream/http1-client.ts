@@ -13,79 +13,18 @@
 import net from 'node:net';
 import tls from 'node:tls';
 
-/** Core's `client.connectTimeout` and `client.idleTimeout`, in ms. */
-export interface ClientTimeouts {
-  connectMs: number;
-  idleMs: number;
-}
-
-/** The server requests go to: an endpoint URL's origin, split once. */
-export interface Target {
-  secure: boolean;
-  /** For connecting (an IPv6 address without its brackets). */
-  hostname: string;
-  port: number;
-  /** The Host header: host and port as the URL gives them. */
-  host: string;
-  /** Connections are kept per origin. */
-  origin: string;
-}
-
-export function targetOf(url: URL): Target {
-  const secure = url.protocol === 'https:';
-  if (!secure && url.protocol !== 'http:') throw new Error(`not an http(s) URL: ${url.href}`);
-  return {
-    secure,
-    hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
-    port: Number(url.port) || (secure ? 443 : 80),
-    host: url.host,
-    origin: url.origin,
-  };
-}
-
-/** What becomes of one request's answer. After onResponseEnd or onResponseError nothing more is called. */
-export interface ResponseHandler {
-  /** The status and the headers, flat: lower-case name, value, name, value… Informational (1xx) answers are skipped. */
-  onResponseStart(status: number, headers: string[]): void;
-  /** A piece of the body. False holds the rest back until the call is resumed. */
-  onResponseData(chunk: Buffer): boolean;
-  onResponseEnd(): void;
-  onResponseError(error: UpstreamError): void;
-}
-
-/** One request under way. */
-export interface UpstreamCall {
-  /** Lets held-back body pieces flow again. */
-  resume(): void;
-  /** Ends the call: its connection is closed and the handler hears nothing more. */
-  abort(): void;
-}
-
-/**
- * Why a call failed: a socket error's code (ECONNREFUSED, ECONNRESET, a TLS code, …), or CONNECT_TIMEOUT,
- * IDLE_TIMEOUT (silent past client.idleTimeout), CLOSED (the connection ended before the answer did),
- * BAD_RESPONSE (not HTTP/1.x as RFC 9112 frames it).
- */
-export class UpstreamError extends Error {
-  readonly code: string;
-
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
-  }
-}
+import { FORBIDDEN_IN_HEADERS, UpstreamError, type ClientTimeouts, type ResponseHandler, type Target, type UpstreamCall, type UpstreamClient } from './client.ts';
 
 /** Vert.x's default limit for an answer's headers (HttpClientOptions.DEFAULT_MAX_HEADER_SIZE). */
 const MAX_HEAD_BYTES = 8192;
 /** A connection the upstream announced it keeps for N seconds is not reused in its last second (a request could cross its closing). */
 const KEEP_ALIVE_MARGIN_MS = 1000;
-const FORBIDDEN_IN_HEADERS = /[\r\n\0]/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Anything but HTAB, visible ASCII, space and obs-text (what node:http also lets through in a header value). */
 const NOT_FIELD_TEXT = /[^\t\x20-\x7e\x80-\xff]/;
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: .*)?$/;
 
-export class Http1Client {
+export class Http1Client implements UpstreamClient {
   readonly #timeouts: ClientTimeouts;
   /** Idle connections per origin, the most recently used last. */
   readonly #idle = new Map<string, Connection[]>();
