@@ -42,14 +42,14 @@ interface Server {
   process: ChildProcess;
 }
 
-async function startServer(...args: string[]): Promise<Server> {
-  return (await startServers(...args))[0]!;
+async function startServer(args: string[], env: Record<string, string> = {}): Promise<Server> {
+  return (await startServers(args, env))[0]!;
 }
 
-/** A process serving one URL or more (printed on one line). */
-async function startServers(...args: string[]): Promise<Server[]> {
+/** A process serving one URL or more (printed on one line), with `env` added to this one's environment. */
+async function startServers(args: string[], env: Record<string, string> = {}): Promise<Server[]> {
   // Node itself with tsx's loader (not the tsx CLI, which runs a second process): its pid is the server's.
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./serve.ts', import.meta.url)), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_JWK } });
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./serve.ts', import.meta.url)), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_JWK, ...env } });
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
     child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}`)));
@@ -107,28 +107,46 @@ interface Comparison {
  * its speed: comparing within rounds takes the drift out of the ratio and the added latency.
  */
 async function sideBySide(a: () => Promise<Measured>, b: () => Promise<Measured>): Promise<[Measured, Measured, Comparison]> {
-  const runs = await inTurns(a, b);
-  const medianOf = (figure: (run: [Measured, Measured]) => number) => median(runs.map(figure));
-  const side = (i: 0 | 1): Measured => ({
-    requests: medianOf((run) => run[i].requests),
-    perSecond: medianOf((run) => run[i].perSecond),
-    p50: medianOf((run) => run[i].p50),
-    p99: medianOf((run) => run[i].p99),
-    cpu: runs[0]![i].cpu.map((_, c) => medianOf((run) => run[i].cpu[c]!)),
-  });
-  const comparison = {
-    ratio: medianOf(([x, y]) => x.perSecond / y.perSecond),
-    addedP50: medianOf(([x, y]) => x.p50 - y.p50),
-    addedP99: medianOf(([x, y]) => x.p99 - y.p99),
+  const rounds = await inRounds([a, b]);
+  return [sideOf(rounds, 0), sideOf(rounds, 1), comparisonOf(rounds, 0, 1)];
+}
+
+/** One load's figures over the rounds: the median of each. */
+function sideOf(rounds: Measured[][], i: number): Measured {
+  const medianOf = (figure: (run: Measured) => number) => median(rounds.map((round) => figure(round[i]!)));
+  return {
+    requests: medianOf((run) => run.requests),
+    perSecond: medianOf((run) => run.perSecond),
+    p50: medianOf((run) => run.p50),
+    p99: medianOf((run) => run.p99),
+    cpu: rounds[0]![i]!.cpu.map((_, c) => medianOf((run) => run.cpu[c]!)),
   };
-  return [side(0), side(1), comparison];
+}
+
+/** Load `i` beside load `j`: the median of the rounds' own comparisons. */
+function comparisonOf(rounds: Measured[][], i: number, j: number): Comparison {
+  const medianOf = (figure: (x: Measured, y: Measured) => number) => median(rounds.map((round) => figure(round[i]!, round[j]!)));
+  return {
+    ratio: medianOf((x, y) => x.perSecond / y.perSecond),
+    addedP50: medianOf((x, y) => x.p50 - y.p50),
+    addedP99: medianOf((x, y) => x.p99 - y.p99),
+  };
 }
 
 /** Two measurements taken in turn, ROUNDS times: each round's pair ran back to back. */
 async function inTurns<T>(a: () => Promise<T>, b: () => Promise<T>): Promise<[T, T][]> {
-  const runs: [T, T][] = [];
-  for (let round = 0; round < ROUNDS; round++) runs.push([await a(), await b()]);
-  return runs;
+  return (await inRounds([a, b])) as [T, T][];
+}
+
+/** Measurements taken in turn, ROUNDS times: each round's ran back to back, in the order given. */
+async function inRounds<T>(runs: (() => Promise<T>)[]): Promise<T[][]> {
+  const rounds: T[][] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const results: T[] = [];
+    for (const run of runs) results.push(await run());
+    rounds.push(results);
+  }
+  return rounds;
 }
 
 const median = (values: number[]) => percentiles(values).p50;
@@ -165,62 +183,74 @@ function printTable(title: string, rows: string[][]): void {
 
 const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 60);
 
-const models = await startServer('models');
-const ceiling = await startServer('ceiling');
-const core = await startServer('core', models.url.origin);
-const [embeddedCore, embeddedModels] = await startServers('embedded');
+/** BENCH_ONLY=mock-core: the table of calls through mock-core alone (while measuring it); everything by default. */
+const ONLY_CORE = process.env.BENCH_ONLY === 'mock-core';
+
+const models = await startServer(['models']);
+const ceiling = await startServer(['ceiling']);
+const core = await startServer(['core', models.url.origin]);
+// The same mock-core forwarding with undici's client, measured in the same rounds (MOCK_CORE_UPSTREAM_CLIENT).
+const undiciCore = await startServer(['core', models.url.origin], { MOCK_CORE_UPSTREAM_CLIENT: 'undici' });
+const [embeddedCore, embeddedModels] = await startServers(['embedded']);
 try {
   // Warm-up: JIT and connections, unmeasured.
-  await Promise.all([loadOf(models, DIRECT), loadOf(ceiling, DIRECT), loadOf(core, THROUGH_CORE)]);
+  await Promise.all([loadOf(models, DIRECT), loadOf(ceiling, DIRECT), loadOf(core, THROUGH_CORE), loadOf(undiciCore, THROUGH_CORE)]);
 
-  const [modelsLoad, ceilingLoad, modelsVsCeiling] = await sideBySide(() => measure(models, DIRECT), () => measure(ceiling, DIRECT));
-  const modelsTtfc = await timeToFirstChunk(models, DIRECT);
-  const ceilingTtfc = await timeToFirstChunk(ceiling, `${DIRECT}?stream`);
   process.stdout.write(`\ndial-auth-sandbox benchmarks (${new Date().toISOString()}, Node ${process.version}, ${SECONDS} s per load run, medians of ${ROUNDS} rounds; ratios and added latencies: medians of each round's own)\n`);
-  printTable('mock-models beside a minimal node:http server (the ceiling)', [
-    ['figure', 'mock-models', 'node:http ceiling', 'ratio'],
-    [`non-streaming requests/s (concurrency ${CONCURRENCY})`, modelsLoad.perSecond.toFixed(0), ceilingLoad.perSecond.toFixed(0), `${modelsVsCeiling.ratio.toFixed(2)}×`],
-    [`streaming time to first chunk, p50 (${STREAM_SAMPLES} requests)`, ms(modelsTtfc.p50), ms(ceilingTtfc.p50), ratio(modelsTtfc.p50, ceilingTtfc.p50)],
-    ['streaming time to first chunk, p99', ms(modelsTtfc.p99), ms(ceilingTtfc.p99), ratio(modelsTtfc.p99, ceilingTtfc.p99)],
-  ]);
+  const modelsTtfc = await timeToFirstChunk(models, DIRECT);
+  if (!ONLY_CORE) {
+    const [modelsLoad, ceilingLoad, modelsVsCeiling] = await sideBySide(() => measure(models, DIRECT), () => measure(ceiling, DIRECT));
+    const ceilingTtfc = await timeToFirstChunk(ceiling, `${DIRECT}?stream`);
+    printTable('mock-models beside a minimal node:http server (the ceiling)', [
+      ['figure', 'mock-models', 'node:http ceiling', 'ratio'],
+      [`non-streaming requests/s (concurrency ${CONCURRENCY})`, modelsLoad.perSecond.toFixed(0), ceilingLoad.perSecond.toFixed(0), `${modelsVsCeiling.ratio.toFixed(2)}×`],
+      [`streaming time to first chunk, p50 (${STREAM_SAMPLES} requests)`, ms(modelsTtfc.p50), ms(ceilingTtfc.p50), ratio(modelsTtfc.p50, ceilingTtfc.p50)],
+      ['streaming time to first chunk, p99', ms(modelsTtfc.p99), ms(ceilingTtfc.p99), ratio(modelsTtfc.p99, ceilingTtfc.p99)],
+    ]);
+  }
 
-  const [throughCore, direct, throughVsDirect] = await sideBySide(() => measure(core, THROUGH_CORE, [core.process, models.process]), () => measure(models, DIRECT, [models.process]));
+  // Each round: through mock-core with its own client, direct, through mock-core with undici's; each beside that round's direct run.
+  const rounds = await inRounds([() => measure(core, THROUGH_CORE, [core.process, models.process]), () => measure(models, DIRECT, [models.process]), () => measure(undiciCore, THROUGH_CORE, [undiciCore.process, models.process])]);
+  const [throughCore, direct, throughUndici] = [sideOf(rounds, 0), sideOf(rounds, 1), sideOf(rounds, 2)];
+  const [throughVsDirect, undiciVsDirect] = [comparisonOf(rounds, 0, 1), comparisonOf(rounds, 2, 1)];
   const coreTtfc = await timeToFirstChunk(core, THROUGH_CORE);
+  const undiciTtfc = await timeToFirstChunk(undiciCore, THROUGH_CORE);
   const micros = (value: number) => `${value.toFixed(0)} µs`;
-  printTable('a chat completion through mock-core beside the same call straight to mock-models (target: ≥ 70% of direct throughput, ≤ 1 ms added at p50)', [
-    ['figure', 'through mock-core', 'direct', 'ratio / added'],
-    [`requests/s (concurrency ${CONCURRENCY})`, throughCore.perSecond.toFixed(0), direct.perSecond.toFixed(0), percent(throughVsDirect.ratio)],
-    ['latency p50 under that load', ms(throughCore.p50), ms(direct.p50), `+${ms(throughVsDirect.addedP50)}`],
-    ['latency p99 under that load', ms(throughCore.p99), ms(direct.p99), `+${ms(throughVsDirect.addedP99)}`],
-    ['streaming time to first chunk, p50', ms(coreTtfc.p50), ms(modelsTtfc.p50), `+${ms(coreTtfc.p50 - modelsTtfc.p50)}`],
-    ['streaming time to first chunk, p99', ms(coreTtfc.p99), ms(modelsTtfc.p99), `+${ms(coreTtfc.p99 - modelsTtfc.p99)}`],
+  printTable('a chat completion through mock-core (its hand-written client; undici\'s) beside the same call straight to mock-models (target: ≥ 70% of direct throughput, ≤ 1 ms added at p50)', [
+    ['figure', 'through mock-core', 'through, undici', 'direct', 'ratio / added', 'undici: ratio / added'],
+    [`requests/s (concurrency ${CONCURRENCY})`, throughCore.perSecond.toFixed(0), throughUndici.perSecond.toFixed(0), direct.perSecond.toFixed(0), percent(throughVsDirect.ratio), percent(undiciVsDirect.ratio)],
+    ['latency p50 under that load', ms(throughCore.p50), ms(throughUndici.p50), ms(direct.p50), `+${ms(throughVsDirect.addedP50)}`, `+${ms(undiciVsDirect.addedP50)}`],
+    ['latency p99 under that load', ms(throughCore.p99), ms(throughUndici.p99), ms(direct.p99), `+${ms(throughVsDirect.addedP99)}`, `+${ms(undiciVsDirect.addedP99)}`],
+    ['streaming time to first chunk, p50', ms(coreTtfc.p50), ms(undiciTtfc.p50), ms(modelsTtfc.p50), `+${ms(coreTtfc.p50 - modelsTtfc.p50)}`, `+${ms(undiciTtfc.p50 - modelsTtfc.p50)}`],
+    ['streaming time to first chunk, p99', ms(coreTtfc.p99), ms(undiciTtfc.p99), ms(modelsTtfc.p99), `+${ms(coreTtfc.p99 - modelsTtfc.p99)}`, `+${ms(undiciTtfc.p99 - modelsTtfc.p99)}`],
     // What each process spends, whatever the machine's core count: mock-core's share is the forwarding itself.
-    ['CPU per request: mock-core (through) beside mock-models (direct)', micros(throughCore.cpu[0]!), micros(direct.cpu[0]!), ratio(throughCore.cpu[0]!, direct.cpu[0]!)],
+    ['CPU per request: mock-core (through) beside mock-models (direct)', micros(throughCore.cpu[0]!), micros(throughUndici.cpu[0]!), micros(direct.cpu[0]!), ratio(throughCore.cpu[0]!, direct.cpu[0]!), ratio(throughUndici.cpu[0]!, direct.cpu[0]!)],
   ]);
+  if (!ONLY_CORE) {
+    // The same calls by a user with a JWT, as DIAL Chat makes them: what token validation adds to an API key.
+    const [withJwt, withKey, jwtVsKey] = await sideBySide(() => measure(core, THROUGH_CORE, [core.process], USER_HEADERS), () => measure(core, THROUGH_CORE, [core.process]));
+    printTable("through mock-core: a user's RS256 JWT beside an API key", [
+      ['figure', 'JWT', 'API key', 'ratio'],
+      [`requests/s (concurrency ${CONCURRENCY})`, withJwt.perSecond.toFixed(0), withKey.perSecond.toFixed(0), percent(jwtVsKey.ratio)],
+      ['mock-core CPU per request', micros(withJwt.cpu[0]!), micros(withKey.cpu[0]!), ratio(withJwt.cpu[0]!, withKey.cpu[0]!)],
+    ]);
 
-  // The same calls by a user with a JWT, as DIAL Chat makes them: what token validation adds to an API key.
-  const [withJwt, withKey, jwtVsKey] = await sideBySide(() => measure(core, THROUGH_CORE, [core.process], USER_HEADERS), () => measure(core, THROUGH_CORE, [core.process]));
-  printTable("through mock-core: a user's RS256 JWT beside an API key", [
-    ['figure', 'JWT', 'API key', 'ratio'],
-    [`requests/s (concurrency ${CONCURRENCY})`, withJwt.perSecond.toFixed(0), withKey.perSecond.toFixed(0), percent(jwtVsKey.ratio)],
-    ['mock-core CPU per request', micros(withJwt.cpu[0]!), micros(withKey.cpu[0]!), ratio(withJwt.cpu[0]!, withKey.cpu[0]!)],
-  ]);
-
-  // As `npm start` runs them: both in one process, so the machine's cores are not split three ways.
-  await Promise.all([loadOf(embeddedModels!, DIRECT), loadOf(embeddedCore!, THROUGH_CORE)]);
-  const [embeddedThrough, embeddedDirect, embeddedVsDirect] = await sideBySide(() => measure(embeddedCore!, THROUGH_CORE), () => measure(embeddedModels!, DIRECT));
-  printTable('the same, with mock-core and mock-models in one process (the embedded target)', [
-    ['figure', 'through mock-core', 'direct', 'ratio / added'],
-    [`requests/s (concurrency ${CONCURRENCY})`, embeddedThrough.perSecond.toFixed(0), embeddedDirect.perSecond.toFixed(0), percent(embeddedVsDirect.ratio)],
-    ['latency p50 under that load', ms(embeddedThrough.p50), ms(embeddedDirect.p50), `+${ms(embeddedVsDirect.addedP50)}`],
-    ['latency p99 under that load', ms(embeddedThrough.p99), ms(embeddedDirect.p99), `+${ms(embeddedVsDirect.addedP99)}`],
-  ]);
+    // As `npm start` runs them: both in one process, so the machine's cores are not split three ways.
+    await Promise.all([loadOf(embeddedModels!, DIRECT), loadOf(embeddedCore!, THROUGH_CORE)]);
+    const [embeddedThrough, embeddedDirect, embeddedVsDirect] = await sideBySide(() => measure(embeddedCore!, THROUGH_CORE), () => measure(embeddedModels!, DIRECT));
+    printTable('the same, with mock-core and mock-models in one process (the embedded target)', [
+      ['figure', 'through mock-core', 'direct', 'ratio / added'],
+      [`requests/s (concurrency ${CONCURRENCY})`, embeddedThrough.perSecond.toFixed(0), embeddedDirect.perSecond.toFixed(0), percent(embeddedVsDirect.ratio)],
+      ['latency p50 under that load', ms(embeddedThrough.p50), ms(embeddedDirect.p50), `+${ms(embeddedVsDirect.addedP50)}`],
+      ['latency p99 under that load', ms(embeddedThrough.p99), ms(embeddedDirect.p99), `+${ms(embeddedVsDirect.addedP99)}`],
+    ]);
+  }
 } finally {
-  for (const server of [models, ceiling, core, embeddedCore!]) server.process.kill();
+  for (const server of [models, ceiling, core, undiciCore, embeddedCore!]) server.process.kill();
 }
 
 // The sandbox as a whole beside oauth2-mock-server, measured the same way.
-{
+if (!ONLY_CORE) {
   const starts = await inTurns(() => coldStart(spawnSandbox), () => coldStart(spawnOauth2MockServer));
   const sandbox = await spawnSandbox();
   const mock = await spawnOauth2MockServer();
@@ -265,7 +295,7 @@ try {
 }
 
 // A Management API write's cost must not grow with the directory (each is one journal append and fdatasync).
-{
+if (!ONLY_CORE) {
   const runs = await inTurns(() => userCreateLatency(100), () => userCreateLatency(10_000));
   const row = (name: string, figure: 'p50' | 'p99') => [name, ms(median(runs.map(([small]) => small[figure]))), ms(median(runs.map(([, large]) => large[figure]))), `${median(runs.map(([small, large]) => large[figure] / small[figure])).toFixed(2)}×`];
   printTable('Management API: a user create, one at a time, as the directory grows (target: 10,000 users within 1.5× of 100)', [
