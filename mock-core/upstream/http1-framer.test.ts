@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { Framer } from './http1-client.ts';
+import { Framer } from './http1-framer.ts';
 
 /** What a Framer made of some bytes, fed in the pieces given. */
 function frame(...pieces: string[]) {
