@@ -42,14 +42,14 @@ interface Server {
   process: ChildProcess;
 }
 
-async function startServer(args: string[], env: Record<string, string> = {}): Promise<Server> {
-  return (await startServers(args, env))[0]!;
+async function startServer(...args: string[]): Promise<Server> {
+  return (await startServers(...args))[0]!;
 }
 
-/** A process serving one URL or more (printed on one line), with `env` added to this one's environment. */
-async function startServers(args: string[], env: Record<string, string> = {}): Promise<Server[]> {
+/** A process serving one URL or more (printed on one line). */
+async function startServers(...args: string[]): Promise<Server[]> {
   // Node itself with tsx's loader (not the tsx CLI, which runs a second process): its pid is the server's.
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./serve.ts', import.meta.url)), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_JWK, ...env } });
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./serve.ts', import.meta.url)), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_JWK } });
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
     child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}`)));
@@ -186,12 +186,12 @@ const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 60);
 /** BENCH_ONLY=mock-core: the table of calls through mock-core alone (while measuring it); everything by default. */
 const ONLY_CORE = process.env.BENCH_ONLY === 'mock-core';
 
-const models = await startServer(['models']);
-const ceiling = await startServer(['ceiling']);
-const core = await startServer(['core', models.url.origin]);
-// The same mock-core forwarding with undici's client, measured in the same rounds (MOCK_CORE_UPSTREAM_CLIENT).
-const undiciCore = await startServer(['core', models.url.origin], { MOCK_CORE_UPSTREAM_CLIENT: 'undici' });
-const [embeddedCore, embeddedModels] = await startServers(['embedded']);
+const models = await startServer('models');
+const ceiling = await startServer('ceiling');
+const core = await startServer('core', models.url.origin);
+// The same mock-core forwarding with undici's Agent instead of its own client: the reason it has its own.
+const undiciCore = await startServer('core', models.url.origin, 'undici');
+const [embeddedCore, embeddedModels] = await startServers('embedded');
 try {
   // Warm-up: JIT and connections, unmeasured.
   await Promise.all([loadOf(models, DIRECT), loadOf(ceiling, DIRECT), loadOf(core, THROUGH_CORE), loadOf(undiciCore, THROUGH_CORE)]);
@@ -209,14 +209,14 @@ try {
     ]);
   }
 
-  // Each round: through mock-core with its own client, direct, through mock-core with undici's; each beside that round's direct run.
+  // Each round: through mock-core with its own client, direct, then with undici's; each beside that round's direct run.
   const rounds = await inRounds([() => measure(core, THROUGH_CORE, [core.process, models.process]), () => measure(models, DIRECT, [models.process]), () => measure(undiciCore, THROUGH_CORE, [undiciCore.process, models.process])]);
   const [throughCore, direct, throughUndici] = [sideOf(rounds, 0), sideOf(rounds, 1), sideOf(rounds, 2)];
   const [throughVsDirect, undiciVsDirect] = [comparisonOf(rounds, 0, 1), comparisonOf(rounds, 2, 1)];
   const coreTtfc = await timeToFirstChunk(core, THROUGH_CORE);
   const undiciTtfc = await timeToFirstChunk(undiciCore, THROUGH_CORE);
   const micros = (value: number) => `${value.toFixed(0)} µs`;
-  printTable('a chat completion through mock-core (its hand-written client; undici\'s) beside the same call straight to mock-models (target: ≥ 70% of direct throughput, ≤ 1 ms added at p50)', [
+  printTable("a chat completion through mock-core (with its own HTTP client; with undici's) beside the same call straight to mock-models (target: ≥ 70% of direct throughput, ≤ 1 ms added at p50)", [
     ['figure', 'through mock-core', 'through, undici', 'direct', 'ratio / added', 'undici: ratio / added'],
     [`requests/s (concurrency ${CONCURRENCY})`, throughCore.perSecond.toFixed(0), throughUndici.perSecond.toFixed(0), direct.perSecond.toFixed(0), percent(throughVsDirect.ratio), percent(undiciVsDirect.ratio)],
     ['latency p50 under that load', ms(throughCore.p50), ms(throughUndici.p50), ms(direct.p50), `+${ms(throughVsDirect.addedP50)}`, `+${ms(undiciVsDirect.addedP50)}`],

@@ -1,6 +1,7 @@
 /**
  * A server under benchmark, in its own process: `models` (mock-models with the
- * default environment), `core <models-url>` (mock-core forwarding to those models, callers authenticated by
+ * default environment), `core <models-url> [undici]` (mock-core forwarding to those models, with its own client or
+ * undici's, callers authenticated by
  * the API key `bench-key`, or by a JWT signed with the key whose public JWK is in BENCH_JWK), `embedded` (mock-core and mock-models in one process, as `npm start` runs them;
  * prints both URLs), `idp <state-dir>` (mock-idp on that state folder; prints its http URL and issuer) or `ceiling` (the least a node:http server can do: a fixed JSON body, or one SSE
  * chunk). Prints its URL on stdout once listening.
@@ -13,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 const built = (module: string): Promise<unknown> => import(new URL(`../dist/${module}.js`, import.meta.url).href);
 const { createCore } = (await built('mock-core/core')) as typeof import('../mock-core/core.ts');
 const { loadStaticSettings } = (await built('mock-core/settings')) as typeof import('../mock-core/settings.ts');
+const { UndiciClient } = (await built('mock-core/upstream/undici-client')) as typeof import('../mock-core/upstream/undici-client.ts');
 const { createModels } = (await built('mock-models/models')) as typeof import('../mock-models/models.ts');
 const { loadEnvironment } = (await built('sandbox/environment')) as typeof import('../sandbox/environment.ts');
 const { createIdp } = (await built('mock-idp/idp')) as typeof import('../mock-idp/idp.ts');
@@ -34,7 +36,8 @@ if (which === 'models') {
     keys: { 'bench-key': { project: 'bench', role: 'bench' } },
     roles: { bench: { limits: { bench: {} } } },
   };
-  const core = await createCore({ settings, config: { inline: config }, port: 0 });
+  const upstreamClient = process.argv[4] === 'undici' ? new UndiciClient(settings.client) : undefined;
+  const core = await createCore({ settings, config: { inline: config }, port: 0, upstreamClient });
   process.stdout.write(which === 'core' ? `${core.url}\n` : `${core.url} ${modelsUrl}\n`);
 } else if (which === 'idp') {
   // The default tenant on the state folder given (which may hold a directory made beforehand).
@@ -57,6 +60,6 @@ if (which === 'models') {
   });
   server.listen(0, '127.0.0.1', () => process.stdout.write(`http://127.0.0.1:${(server.address() as AddressInfo).port}\n`));
 } else {
-  throw new Error('usage: serve.ts models | core <models-url> | embedded | idp <state-dir> | ceiling');
+  throw new Error('usage: serve.ts models | core <models-url> [undici] | embedded | idp <state-dir> | ceiling');
 }
 process.on('SIGINT', () => process.exit(0)); // lets --cpu-prof write its profile

@@ -19,7 +19,8 @@ import { createCoreRequestLog, requestFacts, type CoreRequestLog, type RequestNo
 import { CONFIGURED_ROUTES, CONTROL_LOG, matchCoreRoute, PROXY_CHECKS } from './routes.ts';
 import type { StaticSettings } from './settings.ts';
 import { Balancer } from './upstream/balancer.ts';
-import { createUpstreamClient } from './upstream/select-client.ts';
+import type { UpstreamClient } from './upstream/client.ts';
+import { Http1Client } from './upstream/http1-client.ts';
 
 export interface CoreOptions {
   settings: StaticSettings;
@@ -32,6 +33,8 @@ export interface CoreOptions {
   log?: Logger;
   /** With one, /__control/log wants it (Authorization: Bearer); without, it answers anyone. */
   controlToken?: string;
+  /** Core's HTTP client to upstreams, closed when Core stops: the hand-written one by default (`npm run bench` compares undici's). */
+  upstreamClient?: UpstreamClient;
 }
 
 export interface Core extends AsyncDisposable {
@@ -55,7 +58,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     perRequestKeys: new PerRequestKeys(),
     log,
     version: CORE_DEFAULTS.version,
-    upstreamClient: createUpstreamClient(settings.client),
+    upstreamClient: options.upstreamClient ?? new Http1Client(settings.client),
     requestLog: createCoreRequestLog(),
     controlToken: options.controlToken,
   };

@@ -2,6 +2,12 @@
  * Core's HTTP client to upstreams on undici's Agent: HTTP/1.1 keep-alive connections per origin (http, or
  * https with the system's and NODE_EXTRA_CA_CERTS' authorities trusted, as Core's JVM truststore), answers
  * framed by llhttp and handed on piece by piece as they arrive, never buffered.
+ *
+ * mock-core forwards with its own client (http1-client.ts); this one is what that is measured against:
+ * `npm run bench` runs mock-core with each in the same rounds, and the client tests run against both. Where
+ * they differ: undici takes a connection back for reuse only an event-loop turn after its answer ended (a
+ * call in the same turn opens another), and it fails a call on a 100 Continue it did not ask for, where
+ * RFC 9110 §15.2 has a client read past any 1xx (the hand-written one skips it).
  */
 import { createRequire } from 'node:module';
 
