@@ -9,9 +9,7 @@
  * call in the same turn opens another), and it fails a call on a 100 Continue it did not ask for, where
  * RFC 9110 §15.2 has a client read past any 1xx (the hand-written one skips it).
  */
-import { createRequire } from 'node:module';
-
-import type { Agent, Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 
 import { FORBIDDEN_IN_HEADERS, UpstreamError, type ClientTimeouts, type ResponseHandler, type Target, type UpstreamCall, type UpstreamClient } from './client.ts';
 
@@ -20,41 +18,12 @@ const MAX_HEAD_BYTES = 8192;
 /** A connection the upstream announced it keeps for N seconds is not reused in its last second (a request could cross its closing). */
 const KEEP_ALIVE_MARGIN_MS = 1000;
 
-/**
- * undici's Agent alone: undici's index loads all of it (fetch, WebSocket, caches, mocks), ~80 ms of every
- * start of a sandbox that may forward nothing. The pinned undici has no exports map, so the file is reachable.
- */
-const loadAgent = (): typeof Agent => createRequire(import.meta.url)('undici/lib/dispatcher/agent.js') as typeof Agent;
-
 export class UndiciClient implements UpstreamClient {
-  readonly #timeouts: ClientTimeouts;
-  #agent: Agent | undefined;
+  readonly #agent: Agent;
   #closed = false;
 
-  constructor(timeouts: ClientTimeouts) {
-    this.#timeouts = timeouts;
-  }
-
-  post(target: Target, path: string, headers: readonly string[], body: Buffer, handler: ResponseHandler): UpstreamCall {
-    if (this.#closed) throw new Error('the upstream client is closed');
-    // undici refuses such a value too, but through the handler: the caller is told before anything is under way.
-    for (let i = 1; i < headers.length; i += 2) {
-      if (FORBIDDEN_IN_HEADERS.test(headers[i]!)) throw new Error(`header ${headers[i - 1]} has a line break or NUL in its value`);
-    }
-    this.#agent ??= this.#createAgent();
-    const call = new Call(handler);
-    this.#agent.dispatch({ origin: target.origin, path, method: 'POST', headers: headers as string[], body }, call);
-    return call;
-  }
-
-  async close(): Promise<void> {
-    this.#closed = true;
-    await this.#agent?.destroy();
-  }
-
-  #createAgent(): Agent {
-    const { connectMs, idleMs } = this.#timeouts;
-    return new (loadAgent())({
+  constructor({ connectMs, idleMs }: ClientTimeouts) {
+    this.#agent = new Agent({
       connect: { timeout: connectMs },
       // Vert.x's idleTimeout: no byte for that long, waiting for an answer, inside one, or idle in the pool.
       headersTimeout: idleMs,
@@ -64,6 +33,22 @@ export class UndiciClient implements UpstreamClient {
       keepAliveTimeoutThreshold: KEEP_ALIVE_MARGIN_MS,
       maxHeaderSize: MAX_HEAD_BYTES,
     });
+  }
+
+  post(target: Target, path: string, headers: readonly string[], body: Buffer, handler: ResponseHandler): UpstreamCall {
+    if (this.#closed) throw new Error('the upstream client is closed');
+    // undici refuses such a value too, but through the handler: the caller is told before anything is under way.
+    for (let i = 1; i < headers.length; i += 2) {
+      if (FORBIDDEN_IN_HEADERS.test(headers[i]!)) throw new Error(`header ${headers[i - 1]} has a line break or NUL in its value`);
+    }
+    const call = new Call(handler);
+    this.#agent.dispatch({ origin: target.origin, path, method: 'POST', headers: headers as string[], body }, call);
+    return call;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#agent.destroy();
   }
 }
 
