@@ -15,10 +15,11 @@ const FAILED = 'mock-idp failed; its log has the details.';
 export function handleErrors(log: Logger, managementApi: string) {
   const isManagement = (path: string) => path === managementApi || path.startsWith(`${managementApi}/`);
   return function handleError(error: unknown, req: Request, res: Response, _next: NextFunction): void {
-    const known = error instanceof Auth0Error || error instanceof ManagementError ? error : (isManagement(req.path) ? managementError : auth0Error)(error, req);
+    const management = isManagement(req.path);
+    const known = error instanceof Auth0Error || error instanceof ManagementError ? error : (management ? managementError : auth0Error)(error, req);
     if (!known) log.error(`${req.method} ${req.path} failed: ${(error as Error | undefined)?.stack ?? String(error)}`);
     if (res.headersSent) return;
-    const answer = known ?? (isManagement(req.path) ? new ManagementError(500, FAILED, 'internal_error') : new Auth0Error(500, 'server_error', FAILED));
+    const answer = known ?? (management ? new ManagementError(500, FAILED, 'internal_error') : new Auth0Error(500, 'server_error', FAILED));
     res.status(answer.statusCode);
     if (answer instanceof Auth0Error) res.set('Cache-Control', 'no-store');
     res.json(answer.body);
