@@ -77,4 +77,9 @@ export interface UpstreamClient {
 }
 
 /** CR, LF and NUL end a header line early: a value with one would smuggle lines into the request. */
-export const FORBIDDEN_IN_HEADERS = /[\r\n\0]/;
+const FORBIDDEN_IN_HEADERS = /[\r\n\0]/;
+
+/** Refuses a header value that would smuggle lines into the request, before anything is sent. */
+export function checkHeaderValue(name: string, value: string): void {
+  if (FORBIDDEN_IN_HEADERS.test(value)) throw new Error(`header ${name} has a line break or NUL in its value`);
+}

@@ -15,7 +15,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 
-import { FORBIDDEN_IN_HEADERS, type ClientTimeouts, type ResponseHandler, type Target, type UpstreamCall, type UpstreamClient } from './client.ts';
+import { checkHeaderValue, type ClientTimeouts, type ResponseHandler, type Target, type UpstreamCall, type UpstreamClient } from './client.ts';
 import { Connection } from './http1-connection.ts';
 
 export class Http1Client implements UpstreamClient {
@@ -37,7 +37,7 @@ export class Http1Client implements UpstreamClient {
     if (this.#closed) throw new Error('the upstream client is closed');
     let head = `POST ${path} HTTP/1.1\r\nhost: ${target.host}\r\ncontent-length: ${body.length}\r\n`;
     for (let i = 0; i < headers.length; i += 2) {
-      if (FORBIDDEN_IN_HEADERS.test(headers[i + 1]!)) throw new Error(`header ${headers[i]} has a line break or NUL in its value`);
+      checkHeaderValue(headers[i]!, headers[i + 1]!);
       head += `${headers[i]}: ${headers[i + 1]}\r\n`;
     }
     const connection = this.#takeIdle(target.origin) ?? this.#connect(target);
