@@ -16,8 +16,9 @@ import { answerError } from './error-handler.ts';
 import type { CoreState } from './exchange.ts';
 import { RateLimiter } from './limits/rate-limiter.ts';
 import { createCoreRequestLog, requestFacts, type CoreRequestLog, type RequestNotes } from './request-log-entry.ts';
-import { CONFIGURED_ROUTES, CONTROL_LOG, matchCoreRoute, PROXY_CHECKS } from './routes.ts';
+import { CONFIGURED_ROUTES, CONTROL_LOG, CONTROL_RESET, matchCoreRoute, PROXY_CHECKS } from './routes.ts';
 import type { StaticSettings } from './settings.ts';
+import { Storage, storageFolder } from './storage/storage.ts';
 import { Balancer } from './upstream/balancer.ts';
 import type { UpstreamClient } from './upstream/client.ts';
 import { Http1Client } from './upstream/http1-client.ts';
@@ -33,6 +34,8 @@ export interface CoreOptions {
   log?: Logger;
   /** With one, /__control/log wants it (Authorization: Bearer); without, it answers anyone. */
   controlToken?: string;
+  /** Where the storage API keeps resources and shares, surviving restarts; without one they live in memory. */
+  stateDir?: string;
   /** Core's HTTP client to upstreams, closed when Core stops: the hand-written one by default (`npm run bench` compares undici's). */
   upstreamClient?: UpstreamClient;
 }
@@ -59,6 +62,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     log,
     version: CORE_DEFAULTS.version,
     upstreamClient: options.upstreamClient ?? new Http1Client(settings.client),
+    storage: new Storage(settings.storage, options.stateDir && storageFolder(options.stateDir), () => clock.now()),
     requestLog: createCoreRequestLog(),
     controlToken: options.controlToken,
   };
@@ -75,6 +79,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   return { url, config: configStore, log: state.requestLog, stop, [Symbol.asyncDispose]: stop };
 }
 
+/** The request target's path, before any query or fragment, with leading slashes as one (as Core reads them). */
+function rawPath(target: string): string {
+  const end = target.search(/[?#]/);
+  const path = end === -1 ? target : target.slice(0, end);
+  return path.startsWith('//') ? path.replace(/^\/+/, '/') : path;
+}
+
 /** No path parameters, for what no row of CORE_ROUTES matched (the configured routes). */
 const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 
@@ -84,18 +95,21 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, core:
   let url: URL | undefined;
   try {
     if (req.url?.startsWith(CONTROL_LOG.prefix)) return CONTROL_LOG.handler(req, res, core);
+    if (req.url?.startsWith(CONTROL_RESET.prefix)) return await CONTROL_RESET.handler(req, res, core);
     const started = Date.now();
     res.on('finish', () => core.requestLog.add(requestFacts(req, res, notes, Date.now() - started)));
     for (let i = 0; i < PROXY_CHECKS.length; i++) if (PROXY_CHECKS[i]!(req, res)) return;
     // Core takes any number of leading slashes; URL() would read "//openai/…" as a host.
     const target = req.url ?? '/';
     url = new URL(target.startsWith('//') ? target.replace(/^\/+/, '/') : target, 'http://mock-core');
-    const match = matchCoreRoute(req.method!, url.pathname);
-    if (match?.route.authenticated === false) return match.route.handler({ req, res, url, params: match.params, core, notes });
+    // Core matches the path as sent (Vert.x's request.path()): "..", "%2F" and the like are not resolved.
+    const path = rawPath(target);
+    const match = matchCoreRoute(req.method!, path);
+    if (match?.route.authenticated === false) return match.route.handler({ req, res, url, path, params: match.params, core, notes });
 
     const caller = await authenticate(req, core.config(), validator, core.perRequestKeys);
     notes.principal = caller;
-    const exchange = { req, res, url, params: match?.params ?? NO_PARAMS, caller, core, notes };
+    const exchange = { req, res, url, path, params: match?.params ?? NO_PARAMS, caller, core, notes };
     await (match ? match.route.handler : CONFIGURED_ROUTES)(exchange);
   } catch (error) {
     answerError(error, req, res, core.log, notes, url?.pathname);

@@ -5,6 +5,7 @@ import type { Logger } from '../common/log.ts';
 import type { PerRequestKeys, Principal } from './auth/authenticate.ts';
 import type { CoreConfig } from './config.ts';
 import type { RateLimiter } from './limits/rate-limiter.ts';
+import type { Storage } from './storage/storage.ts';
 import type { CoreRequestLog, RequestNotes } from './request-log-entry.ts';
 import type { Balancer } from './upstream/balancer.ts';
 import type { UpstreamClient } from './upstream/client.ts';
@@ -19,6 +20,8 @@ export interface CoreState {
   version: string;
   /** Core's HTTP client to upstreams. */
   upstreamClient: UpstreamClient;
+  /** The storage API's buckets, resources and shares. */
+  storage: Storage;
   /** Recent requests, as GET /__control/log shows them. */
   requestLog: CoreRequestLog;
   /** With one, /__control/log wants it (Authorization: Bearer); without, it answers anyone. */
@@ -30,6 +33,8 @@ export interface OpenExchange {
   req: IncomingMessage;
   res: ServerResponse;
   url: URL;
+  /** The path as sent, not normalised (Core's request.path()): storage URLs are read from it. */
+  path: string;
   params: Record<string, string>;
   core: CoreState;
   /** What the request log will keep of this request. */

@@ -10,15 +10,22 @@
  */
 import type { CoreHandler, OpenHandler } from './exchange.ts';
 import { configuredRoute } from './handlers/configured-route.ts';
-import { controlLog } from './handlers/control-log.ts';
+import { controlLog, controlReset } from './handlers/control-log.ts';
 import { deploymentPost } from './handlers/deployment-post.ts';
 import { deploymentLimits } from './handlers/limits.ts';
+import { downloadFile, uploadFile } from './handlers/files.ts';
 import { emptyList, getApplication, getModel, listApplications, listModels } from './handlers/listings.ts';
+import { deleteNotifications, listNotifications, listPublicationRules, listPublications, listPublishedResources, rateResponse } from './handlers/publications.ts';
+import { moveResource, subscribe } from './handlers/resource-operations.ts';
+import { deleteResource, getMetadata, getResource, putResource } from './handlers/resources.ts';
 import { allowedMethod, bodyWithinLimit, health, onlyHttp11, preflight, version, type ProxyCheck } from './handlers/service.ts';
+import { deleteInvitation, getInvitation, listInvitations, shareOperation } from './handlers/sharing.ts';
 import { bucket, userInfo } from './handlers/user.ts';
 
 /** 1. The sandbox's window on Core's decisions: any request whose target starts so, itself not logged. */
 export const CONTROL_LOG = { prefix: '/__control/log', handler: controlLog } as const;
+/** …and POST /__control/reset: the storage API's resources and shares forgotten (`dial-sandbox reset`). */
+export const CONTROL_RESET = { prefix: '/__control/reset', handler: controlReset } as const;
 
 /** 2. Proxy.handleRequest's checks, in its order, on every other request (and so logged). */
 export const PROXY_CHECKS: readonly ProxyCheck[] = [onlyHttp11, preflight, allowedMethod, bodyWithinLimit];
@@ -32,6 +39,9 @@ const open = (method: string, pattern: RegExp, handler: OpenHandler): CoreRoute 
 const route = (method: string, pattern: RegExp, handler: CoreHandler): CoreRoute => ({ method, pattern, authenticated: true, handler });
 /** Core's ids run to the end of the path, slashes included: GET /openai/deployments/x/chat/completions asks for "x/chat/completions". */
 const ID = '(?<id>.+)';
+/** Storage URLs: the bucket alphanumeric, the path anything; the handlers read both from the path as sent. */
+const FILES = /^\/v1\/files\/(?<bucket>[a-zA-Z0-9]+)\/(?<path>.*)/;
+const RESOURCES = /^\/v1\/(conversations|prompts|applications)\/(?<bucket>[a-zA-Z0-9]+)\/(?<path>.*)/;
 
 /**
  * 3. The paths Core serves: /health and /version (Proxy), then the controllers (ControllerSelector) for the
@@ -49,8 +59,28 @@ export const CORE_ROUTES: readonly CoreRoute[] = [
   route('GET', /^\/openai\/(addons|assistants)$/, emptyList),
   route('POST', /^\/openai\/deployments\/(?<id>.+?)\/(chat\/completions|completions|embeddings)$/, deploymentPost),
   route('GET', /^\/v1\/user\/info$/, userInfo),
-  route('GET', /^\/v1\/bucket$/, bucket),
   route('GET', new RegExp(`^/v1/deployments/${ID}/limits$`), deploymentLimits),
+  // The storage API (docs/dial-core.md#storage-routes), in Core's order.
+  route('GET', /^\/v1\/metadata\/(files|conversations|prompts|applications)\/(?<bucket>[a-zA-Z0-9]+)\/(?<path>.*)/, getMetadata),
+  route('GET', FILES, downloadFile),
+  route('GET', RESOURCES, getResource),
+  route('GET', /^\/v1\/bucket$/, bucket),
+  route('GET', /^\/v1\/invitations\/(?<id>[a-zA-Z0-9]+)$/, getInvitation),
+  route('GET', /^\/v1\/invitations$/, listInvitations),
+  route('POST', /^\/v1\/(?<id>.+?)\/rate$/, rateResponse),
+  route('POST', /^\/v1\/ops\/resource\/share\/(create|list|discard|revoke|copy)$/, shareOperation),
+  route('POST', /^\/v1\/ops\/publication\/list$/, listPublications),
+  route('POST', /^\/v1\/ops\/publication\/rule\/list$/, listPublicationRules),
+  route('POST', /^\/v1\/ops\/resource\/move$/, moveResource),
+  route('POST', /^\/v1\/ops\/resource\/subscribe$/, subscribe),
+  route('POST', /^\/v1\/ops\/publication\/resource\/list$/, listPublishedResources),
+  route('POST', /^\/v1\/ops\/notification\/list$/, listNotifications),
+  route('POST', /^\/v1\/ops\/notification\/delete$/, deleteNotifications),
+  route('DELETE', FILES, deleteResource),
+  route('DELETE', RESOURCES, deleteResource),
+  route('DELETE', /^\/v1\/invitations\/(?<id>[a-zA-Z0-9]+)$/, deleteInvitation),
+  route('PUT', FILES, uploadFile),
+  route('PUT', RESOURCES, putResource),
 ];
 
 /** 4. RouteController, for the authenticated caller: the config's `routes`; none matching is 502 "No route". */

@@ -40,13 +40,49 @@ export interface StaticSettings {
   client: { connectMs: number; idleMs: number };
   /** `server.port`. */
   port: number;
+  /** What the storage API needs (docs/dial-core.md#bucket-encryption, docs/dial-core.md#resource-access). */
+  storage: StorageSettings;
   /** The merged tree, for `doctor` and for keys the emulator accepts without using (redis, encryption, storage). */
   raw: JsonObject;
 }
 
+export interface StorageSettings {
+  /** `encryption.secret` and `encryption.key`: bucket names are encrypted under them. */
+  encryption: { secret: string; key: string };
+  /** `resources.maxSize`: the largest resource, and the largest request body, in bytes. */
+  maxSize: number;
+  /** `access.admin.rules`: who sees and changes every bucket. */
+  adminRules: AdminRule[];
+  /** `resources.heartbeatPeriod`: how often a subscription's stream says it is alive. */
+  heartbeatMs: number;
+  /** `invitations.ttlInSeconds`, in ms: how long a share's invitation link can be accepted. */
+  invitationTtlMs: number;
+}
+
+/** One of Core's access rules (Rule.java): `function` over the caller's `roles` or a claim, against `targets`. */
+export interface AdminRule {
+  function: 'TRUE' | 'FALSE' | 'EQUAL' | 'CONTAIN' | 'REGEX';
+  source: string;
+  targets: string[];
+}
+
+const RULE_FUNCTIONS = new Set(['TRUE', 'FALSE', 'EQUAL', 'CONTAIN', 'REGEX']);
+
+/**
+ * Core will not start without `encryption.secret` and `encryption.key`; mock-core starts with these
+ * instead, so that settings written for older mock-cores keep working (docs/dial-core.md#bucket-encryption).
+ */
+export const SANDBOX_ENCRYPTION = { secret: 'dial-sandbox-encryption-secret', key: 'dial-sandbox-encryption-key' };
+
 /** Core's classpath `aidial.settings.json`, the part that matters here. */
 export function coreDefaultSettings(): JsonObject {
-  return { config: { files: [], reload: 60_000 }, identityProviders: {}, server: { port: 8080 } };
+  return {
+    config: { files: [], reload: 60_000 },
+    identityProviders: {},
+    server: { port: 8080 },
+    resources: { maxSize: 67_108_864 },
+    access: { admin: { rules: [{ function: 'CONTAIN', source: 'roles', targets: ['admin'] }] } },
+  };
 }
 
 export interface SettingsSources {
@@ -105,8 +141,37 @@ export function parseSettings(raw: JsonObject): StaticSettings {
     configReloadMs: positiveMs(config.reload ?? 60_000, 'config.reload'),
     client: { connectMs: positiveMs(client.connectTimeout ?? 10_000, 'client.connectTimeout'), idleMs: positiveMs(client.idleTimeout ?? 300_000, 'client.idleTimeout') },
     port: Number(server.port ?? 8080),
+    storage: parseStorage(raw),
     raw,
   };
+}
+
+function parseStorage(raw: JsonObject): StorageSettings {
+  const encryption = isObject(raw.encryption) ? raw.encryption : {};
+  if (encryption.password !== undefined || encryption.salt !== undefined) throw new CoreStartupError('Unsupported encryption properties', 'encryption');
+  const resources = isObject(raw.resources) ? raw.resources : {};
+  const maxSize = Number(resources.maxSize ?? 67_108_864);
+  if (!Number.isInteger(maxSize) || maxSize < 0) throw new CoreStartupError(`resources.maxSize must be a whole number of bytes, not ${JSON.stringify(resources.maxSize)}`, 'resources.maxSize');
+  const admin = isObject(raw.access) && isObject(raw.access.admin) ? raw.access.admin : {};
+  const invitations = isObject(raw.invitations) ? raw.invitations : {};
+  return {
+    heartbeatMs: positiveMs(resources.heartbeatPeriod ?? 60_000, 'resources.heartbeatPeriod'),
+    invitationTtlMs: positiveMs(invitations.ttlInSeconds ?? 259_200, 'invitations.ttlInSeconds') * 1000,
+    encryption: typeof encryption.secret === 'string' && typeof encryption.key === 'string' ? { secret: encryption.secret, key: encryption.key } : SANDBOX_ENCRYPTION,
+    maxSize,
+    adminRules: Array.isArray(admin.rules) ? admin.rules.map(parseRule) : [],
+  };
+}
+
+/** Core reads the rules with Jackson at start (enum names in any case); one it cannot read stops it. */
+function parseRule(value: unknown, index: number): AdminRule {
+  const key = `access.admin.rules[${index}]`;
+  if (!isObject(value)) throw new CoreStartupError('An access rule must be a JSON object', key);
+  const fn = typeof value.function === 'string' ? value.function.toUpperCase() : undefined;
+  if (!fn || !RULE_FUNCTIONS.has(fn)) throw new CoreStartupError(`Unknown rule function ${JSON.stringify(value.function)}: one of TRUE, FALSE, EQUAL, CONTAIN, REGEX`, `${key}.function`);
+  if (typeof value.source !== 'string') throw new CoreStartupError('A rule needs a source: "roles" or a claim name', `${key}.source`);
+  const targets = Array.isArray(value.targets) ? value.targets.map(String) : [];
+  return { function: fn as AdminRule['function'], source: value.source, targets };
 }
 
 function parseProvider(name: string, value: unknown): IdentityProviderSettings {

@@ -11,6 +11,7 @@ import { CORE_DEFAULTS } from '../mock-core/defaults.ts';
 import { IDP_DEFAULTS } from '../mock-idp/defaults.ts';
 import { removeSavedDirectory } from '../mock-idp/directory/directory-journal.ts';
 import { MODELS_DEFAULTS } from '../mock-models/defaults.ts';
+import { removeSavedStorage } from '../mock-core/storage/storage.ts';
 import { decodeToken, formatDecoded } from './commands/decode.ts';
 import { envLines } from './commands/env-lines.ts';
 import { initEnvironment } from './commands/init.ts';
@@ -154,21 +155,25 @@ program
 
 program
   .command('reset')
-  .description('undo the Management API\'s changes: users and roles as tenant.yaml defines them (a running IdP at once, else the state file)')
+  .description('undo the Management API\'s changes and forget mock-core\'s stored conversations, prompts, files and shares (a running sandbox at once, else the state folder)')
   .option('--idp <url>', 'the running mock-idp', RUNNING.idp)
-  .option('--state-dir <dir>', 'the state folder, when no IdP is running', IDP_DEFAULTS.stateDir)
+  .option('--core <url>', 'the running mock-core', RUNNING.core)
+  .option('--state-dir <dir>', 'the state folder, when no sandbox is running', IDP_DEFAULTS.stateDir)
   .addOption(controlTokenOption())
-  .action(async (options: { idp: string; stateDir: string; controlToken?: string }) => {
-    const answer = await fetch(`${options.idp}/__control/reset`, { method: 'POST', headers: controlHeaders(options.controlToken) }).catch(() => undefined);
-    // A running IdP that refuses the call is still running: its state file is not to be removed under it.
-    if (answer?.status === 401) throw controlTokenRefused(options.idp);
-    const running = answer?.ok ? await (answer.json() as Promise<{ users: number; roles: number }>).catch(() => undefined) : undefined;
-    if (running) {
-      process.stdout.write(`The IdP at ${options.idp} is back to tenant.yaml: ${running.users} users, ${running.roles} roles; no scenario in force.\n`);
-      return;
-    }
-    const existed = removeSavedDirectory(options.stateDir);
-    process.stdout.write(existed ? `No IdP answers at ${options.idp}; removed the stored directory in ${options.stateDir}: the next start uses tenant.yaml's users and roles.\n` : `Nothing to reset: no IdP answers at ${options.idp} and ${options.stateDir} holds no stored directory.\n`);
+  .action(async (options: { idp: string; core: string; stateDir: string; controlToken?: string }) => {
+    const post = (url: string) => fetch(url, { method: 'POST', headers: controlHeaders(options.controlToken) }).catch(() => undefined);
+    const [idpAnswer, coreAnswer] = await Promise.all([post(`${options.idp}/__control/reset`), post(`${options.core}/__control/reset`)]);
+    // A running service that refuses the call is still running: its state is not to be removed under it.
+    if (idpAnswer?.status === 401) throw controlTokenRefused(options.idp);
+    if (coreAnswer?.status === 401) throw controlTokenRefused(options.core);
+    const idp = idpAnswer?.ok ? await (idpAnswer.json() as Promise<{ users: number; roles: number }>).catch(() => undefined) : undefined;
+    const core = coreAnswer?.ok ? await (coreAnswer.json() as Promise<{ resources: number }>).catch(() => undefined) : undefined;
+    const lines: string[] = [];
+    if (idp) lines.push(`The IdP at ${options.idp} is back to tenant.yaml: ${idp.users} users, ${idp.roles} roles; no scenario in force.`);
+    else lines.push(removeSavedDirectory(options.stateDir) ? `No IdP answers at ${options.idp}; removed the stored directory in ${options.stateDir}: the next start uses tenant.yaml's users and roles.` : `No IdP answers at ${options.idp} and ${options.stateDir} holds no stored directory.`);
+    if (core) lines.push(`mock-core at ${options.core} forgot ${core.resources} stored resources and every share.`);
+    else if (removeSavedStorage(options.stateDir)) lines.push(`No mock-core answers at ${options.core}; removed its stored resources and shares in ${options.stateDir}.`);
+    process.stdout.write(`${lines.join('\n')}\n`);
   });
 
 program

@@ -2,10 +2,13 @@
  * Starts an environment's services in this process: mock-idp, mock-models and (when the folder has Core
  * settings) mock-core, with Core's files pointed at where the other two really run.
  */
+import { resolve } from 'node:path';
+
 import { SandboxClock, type Clock } from '../common/clock.ts';
 import { createCore, type Core } from '../mock-core/core.ts';
 import type { JsonObject } from '../mock-core/json-merge.ts';
 import { parseSettings } from '../mock-core/settings.ts';
+import { IDP_DEFAULTS } from '../mock-idp/defaults.ts';
 import { createIdp, type Idp } from '../mock-idp/idp.ts';
 import { createModels, type Models } from '../mock-models/models.ts';
 import { addressRewrites, rewriteAddresses } from './addresses.ts';
@@ -52,6 +55,8 @@ export async function startEnvironment(environment: Environment, options: Servic
         config: { baseDir: environment.core.dir, rewrite: (tree: JsonObject) => rewriteAddresses(tree, rewrites) },
         host,
         port: options.corePort,
+        // Beside the IdP's state: `dial-sandbox reset` clears both.
+        stateDir: resolve(options.stateDir ?? IDP_DEFAULTS.stateDir),
         clock,
         controlToken,
       });

@@ -14,7 +14,16 @@ import type { TokenValidator } from './token-validator.ts';
 export type Principal = (({ kind: 'user'; token: string } & UserClaims) | { kind: 'key'; key: string; project: string; roles: string[] }) & {
   /** Set when the caller came back with a per-request key Core made: the key, standing for the original caller. */
   viaPerRequestKey?: string;
+  /** With a per-request key: what Core made it for (docs/dial-core.md#resource-access). */
+  perRequest?: PerRequestGrant;
 };
+
+/** A per-request key's reach: the deployment it was made for, and the resources the request attached. */
+export interface PerRequestGrant {
+  deployment: string;
+  /** Resource URLs (`files/<bucket>/…`) the forwarded request carried, readable with the key. */
+  attachments: ReadonlySet<string>;
+}
 
 /** Random bytes drawn a page at a time: a key takes 24 of them. */
 const entropy = Buffer.alloc(24 * 256);
@@ -37,8 +46,8 @@ export function newPerRequestKey(): string {
 export class PerRequestKeys {
   readonly #keys = new Map<string, Principal>();
 
-  issue(key: string, caller: Principal): void {
-    this.#keys.set(key, caller);
+  issue(key: string, caller: Principal, grant: PerRequestGrant): void {
+    this.#keys.set(key, { ...caller, viaPerRequestKey: key, perRequest: grant });
   }
 
   revoke(key: string): void {
@@ -83,6 +92,6 @@ function lookupKey(apiKey: string, config: CoreConfig, perRequest: PerRequestKey
   const projectKey = config.keys.get(apiKey);
   if (projectKey) return { kind: 'key', key: apiKey, project: projectKey.project, roles: projectKey.roles };
   const caller = perRequest.get(apiKey);
-  if (caller) return { ...caller, viaPerRequestKey: apiKey };
+  if (caller) return caller;
   throw new DialError(401, 'Unknown api key');
 }

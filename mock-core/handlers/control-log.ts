@@ -1,6 +1,7 @@
 /**
  * GET /__control/log (the entries), DELETE /__control/log (forget them): the sandbox's own window on Core's
- * decisions. Real Core has no such path (it answers 502 "No route" there).
+ * decisions; POST /__control/reset: the stored resources and shares removed. Real Core has no such paths
+ * (it answers 502 "No route" there).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -12,4 +13,10 @@ export function controlLog(req: IncomingMessage, res: ServerResponse, { requestL
   if (!controlAllowed(req.headers, controlToken)) return sendText(res, 401, CONTROL_TOKEN_REQUIRED, CONTROL_CHALLENGE);
   if (req.method === 'DELETE') requestLog.clear();
   sendJson(res, 200, requestLog.entries());
+}
+
+export async function controlReset(req: IncomingMessage, res: ServerResponse, { storage, controlToken }: CoreState): Promise<void> {
+  if (!controlAllowed(req.headers, controlToken)) return sendText(res, 401, CONTROL_TOKEN_REQUIRED, CONTROL_CHALLENGE);
+  if (req.method !== 'POST') return sendText(res, 405, '', { allow: 'POST' });
+  sendJson(res, 200, { resources: await storage.clear() });
 }

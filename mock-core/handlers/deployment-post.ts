@@ -10,6 +10,7 @@ import { header, readBody } from '../http.ts';
 import { isObject } from '../json-merge.ts';
 import { costOf } from '../limits/cost.ts';
 import { usageOf } from '../limits/usage.ts';
+import { checkedAttachments } from '../storage/attachments.ts';
 import { forward } from '../upstream/forward.ts';
 
 export async function deploymentPost(exchange: CoreExchange): Promise<void> {
@@ -26,6 +27,7 @@ export async function deploymentPost(exchange: CoreExchange): Promise<void> {
   if (deployment.kind === 'model') core.limiter.check(caller, deployment, config);
 
   const { bytes: body, json: request } = withDefaults(deployment, await readBody(req));
+  const attachments = checkedAttachments(request, caller, core.storage);
   // After a 200: the tokens the answer reports, and what they cost. An answer Core cannot price (not the JSON
   // or stream it expects) is charged nothing, as Core logs the failure and charges nothing.
   const chargeFor = (answer: string) => {
@@ -48,6 +50,7 @@ export async function deploymentPost(exchange: CoreExchange): Promise<void> {
     retriableErrorCodes: config.retriableErrorCodes,
     balancer: core.balancer,
     perRequestKeys: core.perRequestKeys,
+    attachments,
     client: core.upstreamClient,
     onSuccess: deployment.kind === 'model' ? chargeFor : undefined,
   });

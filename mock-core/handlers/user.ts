@@ -1,8 +1,8 @@
 /** GET /v1/user/info and GET /v1/bucket (docs/dial-core.md#user-info-and-bucket). */
-import { createHash } from 'node:crypto';
-
 import type { CoreExchange } from '../exchange.ts';
 import { sendJson, sendText } from '../http.ts';
+import { encodeSegment } from '../storage/resource-url.ts';
+import { initiatorLocation } from '../storage/locations.ts';
 
 /** Core sends this JSON without a Content-Type. */
 export function userInfo({ res, caller }: CoreExchange): void {
@@ -11,10 +11,11 @@ export function userInfo({ res, caller }: CoreExchange): void {
 }
 
 /**
- * The caller's storage bucket. Core encrypts `Users/<sub>/` or `Keys/<project>/`; any stable alphanumeric
- * string serves, and DIAL Chat cannot start without one.
+ * The caller's storage bucket (docs/dial-core.md#bucket-answer): with a per-request key, the deployment's own
+ * bucket and the deployment's folder in the user's bucket (`appdata`).
  */
-export function bucket({ res, caller }: CoreExchange): void {
-  const location = caller.kind === 'user' ? `Users/${caller.sub ?? ''}/` : `Keys/${caller.project}/`;
-  sendJson(res, 200, { bucket: createHash('sha256').update(location).digest('base64url').replace(/[^a-zA-Z0-9]/g, '').slice(0, 32) });
+export function bucket({ res, caller, core }: CoreExchange): void {
+  const { storage } = core;
+  const appdata = caller.perRequest && `${storage.cipher.encrypt(initiatorLocation(caller))}/appdata/${encodeSegment(caller.perRequest.deployment)}`;
+  sendJson(res, 200, { bucket: storage.bucketOf(caller), ...(appdata && { appdata }) });
 }

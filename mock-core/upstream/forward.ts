@@ -39,6 +39,8 @@ export interface ForwardRequest {
   retriableErrorCodes: readonly number[];
   balancer: Balancer;
   perRequestKeys: PerRequestKeys;
+  /** The resources the request attached: its per-request key may read them. */
+  attachments: ReadonlySet<string>;
   client: UpstreamClient;
   /** Called with the whole answer body after a 200, for token usage. */
   onSuccess?: (body: string) => void;
@@ -65,7 +67,7 @@ export async function forward(request: ForwardRequest): Promise<void> {
   let all429 = true;
 
   const perRequestKey = newPerRequestKey();
-  request.perRequestKeys.issue(perRequestKey, request.caller);
+  request.perRequestKeys.issue(perRequestKey, request.caller, { deployment: deployment.name, attachments: request.attachments });
   try {
     for (let attempt = 1; attempt <= attempts; attempt++) {
       const upstream = balancer.pick(deployment.name, upstreams, tried);
