@@ -17,6 +17,10 @@ export interface LoadResult {
 export interface LoadOptions {
   url: URL;
   path: string;
+  /** POST by default. */
+  method?: string;
+  /** Each connection its own path (connection i takes paths[i % length]) instead of `path`. */
+  paths?: string[];
   headers: Record<string, string>;
   body: string;
   connections: number;
@@ -27,14 +31,18 @@ export interface LoadOptions {
 
 /** Requests/s and latency percentiles (ms) of `connections` closed loops for `seconds`; any non-200 fails it. */
 export async function load(options: LoadOptions): Promise<LoadResult> {
-  const head = [`POST ${options.path} HTTP/1.1`, `host: ${options.url.host}`, 'connection: keep-alive', `content-length: ${Buffer.byteLength(options.body)}`];
-  for (const [name, value] of Object.entries(options.headers)) head.push(`${name}: ${value}`);
-  const request = Buffer.from(`${head.join('\r\n')}\r\n\r\n${options.body}`);
+  const requestFor = (path: string) => {
+    const head = [`${options.method ?? 'POST'} ${path} HTTP/1.1`, `host: ${options.url.host}`, 'connection: keep-alive', `content-length: ${Buffer.byteLength(options.body)}`];
+    for (const [name, value] of Object.entries(options.headers)) head.push(`${name}: ${value}`);
+    return Buffer.from(`${head.join('\r\n')}\r\n\r\n${options.body}`);
+  };
+  const paths = options.paths ?? [options.path];
+  const requests = paths.map(requestFor);
   const latencies: number[] = [];
   const deadline = performance.now() + options.seconds * 1000;
   const maxRequests = options.maxRequests ?? 1_000_000;
   const started = performance.now();
-  await Promise.all(Array.from({ length: options.connections }, () => connectionLoop(options.url, request, latencies, () => performance.now() < deadline && latencies.length < maxRequests)));
+  await Promise.all(Array.from({ length: options.connections }, (_, i) => connectionLoop(options.url, requests[i % requests.length]!, latencies, () => performance.now() < deadline && latencies.length < maxRequests)));
   const elapsed = (performance.now() - started) / 1000;
   return { requests: latencies.length, perSecond: latencies.length / elapsed, ...percentiles(latencies) };
 }

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 import { load, percentiles, type LoadResult } from './load.ts';
 import { userCreateLatency } from './management-bench.ts';
+import { storageFigures } from './storage-bench.ts';
 import { actionProcessesRssMiB, coldStart, e2eWallTime, grantsPerSecond, healthy, rssMiB, spawnOauth2MockServer, spawnSandbox } from './sandbox-bench.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -184,7 +185,8 @@ function printTable(title: string, rows: string[][]): void {
 const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 60);
 
 /** BENCH_ONLY=mock-core: the table of calls through mock-core alone (while measuring it); everything by default. */
-const ONLY_CORE = process.env.BENCH_ONLY === 'mock-core';
+const ONLY_CORE = process.env.BENCH_ONLY === 'mock-core' || process.env.BENCH_ONLY === 'storage';
+const ONLY_STORAGE = process.env.BENCH_ONLY === 'storage';
 
 const models = await startServer('models');
 const ceiling = await startServer('ceiling');
@@ -303,4 +305,26 @@ if (!ONLY_CORE) {
     row('write latency p50', 'p50'),
     row('write latency p99', 'p99'),
   ]);
+}
+
+// The storage API as DIAL Chat uses it (BENCH_ONLY=storage: this table alone).
+if (!ONLY_CORE || ONLY_STORAGE) {
+  const started: Server[] = [];
+  try {
+    const figures = await storageFigures(async (stateDir) => {
+      const server = await startServer('storage', stateDir);
+      started.push(server);
+      return server.url;
+    }, SECONDS, CONCURRENCY);
+    const { put, get, listing10, listing10k } = figures;
+    printTable(`mock-core's storage API: a conversation put (written durably) and got, concurrency ${CONCURRENCY}; a folder's first listing page (limit=1000, recursive)`, [
+      ['figure', 'p50', 'p99', 'requests/s'],
+      ['PUT /v1/conversations/…', ms(put.p50), ms(put.p99), put.perSecond.toFixed(0)],
+      ['GET /v1/conversations/…', ms(get.p50), ms(get.p99), get.perSecond.toFixed(0)],
+      ['listing, 10 conversations', ms(listing10.p50), ms(listing10.p99), '—'],
+      ['listing, 10,000 conversations (first 1,000)', ms(listing10k.p50), ms(listing10k.p99), '—'],
+    ]);
+  } finally {
+    for (const server of started) server.process.kill();
+  }
 }

@@ -2,7 +2,8 @@
  * A server under benchmark, in its own process: `models` (mock-models with the
  * default environment), `core <models-url> [undici]` (mock-core forwarding to those models, with its own client or
  * undici's, callers authenticated by
- * the API key `bench-key`, or by a JWT signed with the key whose public JWK is in BENCH_JWK), `embedded` (mock-core and mock-models in one process, as `npm start` runs them;
+ * the API key `bench-key`, or by a JWT signed with the key whose public JWK is in BENCH_JWK), `storage <state-dir>` (mock-core's storage API on that
+ * state folder, for the API key `bench-key`), `embedded` (mock-core and mock-models in one process, as `npm start` runs them;
  * prints both URLs), `idp <state-dir>` (mock-idp on that state folder; prints its http URL and issuer) or `ceiling` (the least a node:http server can do: a fixed JSON body, or one SSE
  * chunk). Prints its URL on stdout once listening.
  */
@@ -39,6 +40,12 @@ if (which === 'models') {
   const upstreamClient = process.argv[4] === 'undici' ? new ((await built('mock-core/upstream/undici-client')) as typeof import('../mock-core/upstream/undici-client.ts')).UndiciClient(settings.client) : undefined;
   const core = await createCore({ settings, config: { inline: config }, port: 0, upstreamClient });
   process.stdout.write(which === 'core' ? `${core.url}\n` : `${core.url} ${modelsUrl}\n`);
+} else if (which === 'storage') {
+  // mock-core's storage API on a state folder of its own (files fsynced as `npm start` keeps them), the
+  // caller an API key; no models needed.
+  const settings = loadStaticSettings({ overrides: { identityProviders: { bench: { jwksUrl: 'http://127.0.0.1:1/jwks', rolePath: 'roles' } } } });
+  const core = await createCore({ settings, config: { inline: { keys: { 'bench-key': { project: 'bench', role: 'bench' } } } }, port: 0, stateDir: process.argv[3]! });
+  process.stdout.write(`${core.url}\n`);
 } else if (which === 'idp') {
   // The default tenant on the state folder given (which may hold a directory made beforehand).
   const idp = await createIdp({ tenant: loadEnvironment().tenant, stateDir: process.argv[3]!, httpPort: 0, httpsPort: 0, log: { info() {}, warn() {}, error() {} } });
