@@ -1,6 +1,7 @@
 /** The tenant's database users, as oidc-provider accounts and as Auth0 profile claims. */
 import type { Account, FindAccount } from 'oidc-provider';
 
+import { pictureOf } from './avatar.ts';
 import type { TenantUser } from './tenant.ts';
 
 /** The OpenID Connect scopes; any other scope belongs to an API. */
@@ -16,11 +17,15 @@ export const SCOPE_CLAIMS = {
 /** The one database connection a sandbox tenant has, as Auth0 names its default. */
 export const DATABASE_CONNECTION = 'Username-Password-Authentication';
 
-/** A database user's profile as Auth0 shows it (Management API, Action `event.user`): no password, no roles. */
-export function publicProfile(user: TenantUser): Record<string, unknown> {
+/**
+ * A database user's profile as Auth0 shows it (Management API, Action `event.user`): no password, no roles,
+ * and always a picture (the IdP's default one at `pictureOrigin` unless the user has their own).
+ */
+export function publicProfile(user: TenantUser, pictureOrigin: string): Record<string, unknown> {
   const { password: _password, roles: _roles, ...profile } = user;
   return {
     ...profile,
+    picture: pictureOf(user, pictureOrigin),
     identities: [{ connection: DATABASE_CONNECTION, provider: 'auth0', user_id: user.user_id.replace(/^auth0\|/, ''), isSocial: false }],
   };
 }
@@ -34,9 +39,12 @@ export interface UserStore {
 
 export class Accounts {
   readonly #store: UserStore;
+  /** Where the default profile pictures are served (mock-idp/avatar.ts). */
+  readonly pictureOrigin: string;
 
-  constructor(store: UserStore) {
+  constructor(store: UserStore, pictureOrigin: string) {
     this.#store = store;
+    this.pictureOrigin = pictureOrigin;
   }
 
   get all(): readonly TenantUser[] {
@@ -61,17 +69,17 @@ export class Accounts {
   readonly findAccount: FindAccount = (_ctx, sub) => {
     const user = this.byId(sub);
     if (!user) return undefined;
-    const account: Account = { accountId: user.user_id, claims: () => profileClaims(user) };
+    const account: Account = { accountId: user.user_id, claims: () => profileClaims(user, this.pictureOrigin) };
     return account;
   };
 }
 
-export function profileClaims(user: TenantUser): { sub: string; [claim: string]: unknown } {
+export function profileClaims(user: TenantUser, pictureOrigin: string): { sub: string; [claim: string]: unknown } {
   return {
     sub: user.user_id,
     name: user.name,
     nickname: user.nickname,
-    picture: user.picture,
+    picture: pictureOf(user, pictureOrigin),
     updated_at: user.updated_at,
     given_name: user.given_name,
     family_name: user.family_name,
@@ -81,8 +89,8 @@ export function profileClaims(user: TenantUser): { sub: string; [claim: string]:
 }
 
 /** The claims `scope` releases, for /userinfo. */
-export function claimsForScope(user: TenantUser, scope: string): Record<string, unknown> {
-  const all = profileClaims(user);
+export function claimsForScope(user: TenantUser, scope: string, pictureOrigin: string): Record<string, unknown> {
+  const all = profileClaims(user, pictureOrigin);
   const released = scope.split(' ').flatMap((s) => (s in SCOPE_CLAIMS ? SCOPE_CLAIMS[s as keyof typeof SCOPE_CLAIMS] : []));
   return Object.fromEntries(released.filter((claim) => all[claim] !== undefined).map((claim) => [claim, all[claim]]));
 }

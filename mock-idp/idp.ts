@@ -11,6 +11,7 @@ import { listen } from '../common/listen.ts';
 import { createLogger, type Logger } from '../common/log.ts';
 import { createIdpRequestLog, type IdpRequestLog } from './control/token-log.ts';
 import { Accounts } from './accounts.ts';
+import { pictureOrigin } from './avatar.ts';
 import { ActionRunner } from './actions/action-runner.ts';
 import { DEFAULT_ACTION_TIMEOUT_MS, PostLoginTrigger } from './actions/post-login.ts';
 import { IDP_DEFAULTS } from './defaults.ts';
@@ -82,7 +83,7 @@ export async function createIdp(options: IdpOptions): Promise<Idp> {
 
   const keys = loadOrCreateSigningKeys(stateDir, domain);
   const directory = new Directory(stateDir, tenant, log);
-  const accounts = new Accounts(directory);
+  const accounts = new Accounts(directory, pictureOrigin(issuer, tenant.browser_origin));
   const runner = new ActionRunner();
   const trigger = new PostLoginTrigger(tenant.post_login_actions, runner, options.actionTimeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS, log);
   const store = new MemoryStore();

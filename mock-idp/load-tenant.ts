@@ -101,7 +101,8 @@ function resolveUser(u: TenantFile['users'][number]): TenantUser {
     // Auth0 database users: name defaults to the email, nickname to its local part.
     name: u.name ?? u.email,
     nickname: u.nickname ?? local,
-    picture: u.picture ?? `https://s.gravatar.com/avatar/${createHash('md5').update(u.email.trim().toLowerCase()).digest('hex')}?s=480&r=pg&d=mp`,
+    // Unset, the IdP's own default picture stands in for Auth0's Gravatar URL (docs/auth0.md#user-picture).
+    picture: u.picture,
     given_name: u.given_name,
     family_name: u.family_name,
     created_at: now,

@@ -10,11 +10,13 @@ import type Provider from 'oidc-provider';
 
 import type { Logger } from '../common/log.ts';
 import { AUTH0_ROUTES, PROVIDER_ROUTES } from './auth0.ts';
+import { AVATAR_PATH } from './avatar.ts';
 import { clearLog, mintTokens, readLog, requireControlToken, resetTenant } from './control/control-handlers.ts';
 import { resetClock, setClock, showClock } from './control/clock-handlers.ts';
 import { tokenLog, type IdpRequestLog } from './control/token-log.ts';
 import { handleErrors } from './error-handler.ts';
 import { notServed } from './errors.ts';
+import { avatarHandler } from './handlers/avatar.ts';
 import { allowAnyOrigin } from './handlers/cors.ts';
 import { healthz } from './handlers/health.ts';
 import { userinfoHandler } from './handlers/userinfo.ts';
@@ -74,6 +76,8 @@ export const ROUTES: readonly Route[] = [
   route('use', '/.well-known', (c) => [wellKnownFaults(c.scenario)]),
   route('get', '/.well-known/openid-configuration', (c) => [discoveryHandler(c.issuer, c.tenant)]),
   route('get', AUTH0_ROUTES.jwks, (c) => [jwksHandler(c.keys)]),
+  // The default profile pictures the profiles name: Auth0's are off the machine, on Gravatar and its CDN.
+  route('get', `${AVATAR_PATH}/:hash.svg`, (c) => [avatarHandler(c.accounts)]),
 
   // Auth0's Authentication API: oidc-provider answers, once the shims have made Auth0's requests its own.
   route('get', AUTH0_ROUTES.authorization, (c) => [authorizeShim, c.toProvider]),

@@ -75,7 +75,8 @@ export interface TenantUser {
   email_verified: boolean;
   name: string;
   nickname: string;
-  picture: string;
+  /** Unset: the IdP's default picture, made when a profile is read (mock-idp/avatar.ts). */
+  picture?: string;
   given_name?: string;
   family_name?: string;
   created_at: string;

@@ -95,7 +95,7 @@ export function outcomeForToken(ctx: KoaContextWithOIDC, grantId: string | undef
 export function triggerRequest(ctx: KoaContextWithOIDC, deps: ProviderDeps, user: TenantUser, protocol: string, audience: string | undefined, scopes: string[]): PostLoginRequest {
   const client = deps.tenant.clients.find((c) => c.client_id === ctx.oidc.client?.clientId);
   if (!client) throw new Error(`no tenant client for ${ctx.oidc.client?.clientId}`);
-  return { user, client, protocol, audience, scopes, request: requestOf(ctx, protocol === 'oidc-basic-profile') };
+  return { user, pictureOrigin: deps.accounts.pictureOrigin, client, protocol, audience, scopes, request: requestOf(ctx, protocol === 'oidc-basic-profile') };
 }
 
 /** The scope the client asked for, offline_access included (see REQUESTED_SCOPE_PARAM). */

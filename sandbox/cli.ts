@@ -13,6 +13,7 @@ import { removeSavedDirectory } from '../mock-idp/directory/directory-journal.ts
 import { MODELS_DEFAULTS } from '../mock-models/defaults.ts';
 import { removeSavedStorage } from '../mock-core/storage/storage.ts';
 import { decodeToken, formatDecoded } from './commands/decode.ts';
+import { chatEnvLines, findSandboxCa, nextAuthSecretFor } from './commands/chat-env.ts';
 import { envLines } from './commands/env-lines.ts';
 import { initEnvironment } from './commands/init.ts';
 import { formatLogs } from './commands/logs.ts';
@@ -189,15 +190,21 @@ program
 
 program
   .command('env')
-  .description('the DIAL Chat and DIAL Core environment lines for the running sandbox')
+  .description('the DIAL Chat and DIAL Core environment lines for the running sandbox; --chat: all a real DIAL Chat needs, as an env file')
+  .option('--chat', 'only DIAL Chat\'s lines, complete: `dial-sandbox env --chat > chat.env` for docker --env-file or apps/chat/.env.local')
   .option('--env <dir>', 'environment folder', DEFAULT_ENVIRONMENT)
   .option('--idp <url>', 'the running mock-idp', RUNNING.idp)
   .option('--core <url>', 'the running mock-core', RUNNING.core)
-  .option('--state-dir <dir>', 'where the sandbox keeps its CA', IDP_DEFAULTS.stateDir)
-  .action(async (options: { env: string; idp: string; core: string; stateDir: string }) => {
+  .option('--state-dir <dir>', 'where the sandbox keeps its CA (with --chat, default: .sandbox here, else beside the package)')
+  .action(async (options: { chat?: boolean; env: string; idp: string; core: string; stateDir?: string }) => {
     const environment = loadEnvironment(options.env);
     const { body: discovery } = await callRunning<{ issuer: string }>(options.idp, '/.well-known/openid-configuration');
-    process.stdout.write(`${envLines(environment, { issuer: discovery.issuer, idpHttpUrl: options.idp, coreUrl: options.core, caFile: resolve(options.stateDir, 'tls', 'ca.pem') })}\n`);
+    if (options.chat) {
+      const ca = await findSandboxCa(discovery.issuer, options.stateDir);
+      process.stdout.write(`${chatEnvLines(environment, { issuer: discovery.issuer, coreUrl: options.core, caFile: ca.caFile, nextAuthSecret: nextAuthSecretFor(ca.stateDir) })}\n`);
+      return;
+    }
+    process.stdout.write(`${envLines(environment, { issuer: discovery.issuer, idpHttpUrl: options.idp, coreUrl: options.core, caFile: resolve(options.stateDir ?? IDP_DEFAULTS.stateDir, 'tls', 'ca.pem') })}\n`);
   });
 
 program

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 import { ManagementClient } from 'auth0';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +27,8 @@ describe('Management API: users, roles and assignments', () => {
     expect(carol).toMatchObject({ email: 'carol@example.com', name: 'Carol', nickname: 'carol', identities: [{ connection: 'Username-Password-Authentication', provider: 'auth0', isSocial: false }] });
     expect(carol.user_id).toMatch(/^auth0\|[0-9a-f]{24}$/);
     expect(carol).not.toHaveProperty('password');
+    // No picture given: Auth0 gives one (a Gravatar URL); the sandbox its own default, on the IdP's origin.
+    expect(carol.picture).toBe(`${new URL(sandbox.issuer).origin}/avatar/${createHash('md5').update('carol@example.com').digest('hex')}.svg`);
 
     const before = await sandbox.token('carol@example.com');
     expect(decodeJwt(before).dial_roles).toEqual([]);
@@ -44,7 +48,7 @@ describe('Management API: users, roles and assignments', () => {
 
     const admins = await management.roles.create({ name: 'dial-admin', description: 'Admins' });
     await management.roles.users.assign(admins.id!, { users: [carol.user_id!] });
-    expect((await management.roles.users.list(admins.id!)).data).toEqual([{ user_id: carol.user_id, email: 'carol@example.com', name: 'Carol', picture: '' }]);
+    expect((await management.roles.users.list(admins.id!)).data).toEqual([{ user_id: carol.user_id, email: 'carol@example.com', name: 'Carol', picture: carol.picture }]);
     await management.roles.update(admins.id!, { name: 'dial-admins' });
     expect(decodeJwt(await sandbox.token('carol@example.com')).dial_roles).toEqual(['auth0-role-name', 'dial-admins']);
     await management.users.roles.delete(carol.user_id!, { roles: [tutorialRole.id!] });

@@ -16,6 +16,8 @@ export const DEFAULT_ACTION_TIMEOUT_MS = 20_000;
 
 export interface PostLoginRequest {
   user: TenantUser;
+  /** Where the IdP serves the default profile pictures: `event.user.picture` is one unless the user has their own. */
+  pictureOrigin: string;
   client: TenantClient;
   /** `oidc-basic-profile`, `oauth2-password`, `oauth2-refresh-token`, … */
   protocol: string;
@@ -121,7 +123,7 @@ export class PostLoginTrigger {
 function buildEvent(request: PostLoginRequest, action: Action, loginsCount: number): object {
   const { user, client } = request;
   return {
-    user: { ...publicProfile(user), multifactor: [] },
+    user: { ...publicProfile(user, request.pictureOrigin), multifactor: [] },
     authorization: { roles: user.roles },
     client: { client_id: client.client_id, name: client.name, metadata: {} },
     connection: { id: 'con_sandbox', name: DATABASE_CONNECTION, strategy: 'auth0', metadata: {} },

@@ -62,7 +62,7 @@ export async function mintToken(deps: ProviderDeps, body: unknown, now = deps.cl
     if (!client) throw new Auth0Error(400, 'invalid_request', `No application ${request.client_id ?? 'for users'} in the tenant.`);
     const outcome = request.actions === false
       ? undefined
-      : await trigger.run({ user, client, protocol: 'oauth2-password', audience, scopes: requested, request: { ip: '127.0.0.1', hostname: 'mint', method: 'POST', query: {}, body: {} } });
+      : await trigger.run({ user, pictureOrigin: accounts.pictureOrigin, client, protocol: 'oauth2-password', audience, scopes: requested, request: { ip: '127.0.0.1', hostname: 'mint', method: 'POST', query: {}, body: {} } });
     // As at a login: the Actions' scope changes, and /userinfo in aud with openid.
     scopes = auth0Scopes(requested, apiScopes, outcome);
     Object.assign(claims, {

@@ -71,7 +71,7 @@ async function passwordGrant(ctx: KoaContextWithOIDC, deps: ProviderDeps, outcom
 
   let idToken: string | undefined;
   if (oidcScopes.includes('openid')) {
-    const token = new provider.IdToken(profileClaims(user), { ctx });
+    const token = new provider.IdToken(profileClaims(user, deps.accounts.pictureOrigin), { ctx });
     // The scope decides which profile claims the ID token carries (oidc-provider's mask).
     (token as unknown as { scope: string }).scope = oidcScopes.join(' ');
     idToken = await token.issue({ use: 'idtoken' });

@@ -34,6 +34,6 @@ export function userinfoHandler(provider: Provider, { issuer, keys, accounts, cl
       res.status(401).set('WWW-Authenticate', 'Bearer realm="sandbox", error="invalid_token", error_description="Invalid token"').send('Unauthorized');
       return;
     }
-    res.json({ ...claimsForScope(user, subject!.scope), sub: user.user_id });
+    res.json({ ...claimsForScope(user, subject!.scope, accounts.pictureOrigin), sub: user.user_id });
   };
 }

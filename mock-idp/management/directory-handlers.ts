@@ -2,6 +2,7 @@
 import type { Request, Response } from 'express';
 
 import { DATABASE_CONNECTION, publicProfile } from '../accounts.ts';
+import { pictureOf } from '../avatar.ts';
 import { newRoleId, newUserId } from '../directory/directory.ts';
 import { ManagementError } from '../errors.ts';
 import type { Role, TenantUser } from '../tenant.ts';
@@ -14,28 +15,28 @@ const EDITABLE = ['email', 'email_verified', 'name', 'nickname', 'picture', 'giv
 
 type Handler = (req: Request, res: Response) => void;
 
-export function listUsers({ directory }: ManagementDeps): Handler {
+export function listUsers({ directory, accounts }: ManagementDeps): Handler {
   return function listUsers(req, res) {
     const matching = directory.users.filter(luceneFilter(typeof req.query.q === 'string' ? req.query.q : undefined));
-    res.json(page(matching.map(publicProfile), req, 'users'));
+    res.json(page(matching.map((user) => publicProfile(user, accounts.pictureOrigin)), req, 'users'));
   };
 }
 
-export function usersByEmail({ directory }: ManagementDeps): Handler {
+export function usersByEmail({ directory, accounts }: ManagementDeps): Handler {
   return function usersByEmail(req, res) {
     if (typeof req.query.email !== 'string') throw invalidQuery('Missing required property: email');
     const user = directory.userByEmail(req.query.email);
-    res.json(user ? [publicProfile(user)] : []);
+    res.json(user ? [publicProfile(user, accounts.pictureOrigin)] : []);
   };
 }
 
-export function getUser({ directory }: ManagementDeps): Handler {
+export function getUser({ directory, accounts }: ManagementDeps): Handler {
   return function getUser(req, res) {
-    res.json(publicProfile(directory.user(String(req.params.id))));
+    res.json(publicProfile(directory.user(String(req.params.id)), accounts.pictureOrigin));
   };
 }
 
-export function createUser({ directory, clock }: ManagementDeps): Handler {
+export function createUser({ directory, accounts, clock }: ManagementDeps): Handler {
   return function createUser(req, res) {
     const fields = req.body as unknown;
     checkUserBody(fields, 'create');
@@ -54,7 +55,7 @@ export function createUser({ directory, clock }: ManagementDeps): Handler {
       email_verified: false,
       name: email,
       nickname: email.split('@')[0]!,
-      picture: '',
+      // No picture of its own: Auth0 gives one (a Gravatar URL), the sandbox its default (docs/auth0.md#user-picture).
       created_at: now,
       updated_at: now,
       app_metadata: {},
@@ -62,11 +63,11 @@ export function createUser({ directory, clock }: ManagementDeps): Handler {
       roles: [],
     }, fields);
     directory.commit([{ user }]);
-    res.status(201).json(publicProfile(user));
+    res.status(201).json(publicProfile(user, accounts.pictureOrigin));
   };
 }
 
-export function updateUser({ directory, clock }: ManagementDeps): Handler {
+export function updateUser({ directory, accounts, clock }: ManagementDeps): Handler {
   return function updateUser(req, res) {
     const user = directory.user(String(req.params.id));
     const fields = req.body as unknown;
@@ -75,7 +76,7 @@ export function updateUser({ directory, clock }: ManagementDeps): Handler {
     if (typeof email === 'string' && directory.userByEmail(email) && directory.userByEmail(email) !== user) throw new ManagementError(409, 'The specified new email already exists', 'auth0_idp_error');
     const next = { ...edited(user, fields), updated_at: new Date(clock.now()).toISOString() };
     directory.commit([{ user: next }]);
-    res.json(publicProfile(next));
+    res.json(publicProfile(next, accounts.pictureOrigin));
   };
 }
 
@@ -159,10 +160,10 @@ export function deleteRole({ directory }: ManagementDeps): Handler {
   };
 }
 
-export function listRoleUsers({ directory }: ManagementDeps): Handler {
+export function listRoleUsers({ directory, accounts }: ManagementDeps): Handler {
   return function listRoleUsers(req, res) {
     const role = directory.role(String(req.params.id));
-    const members = directory.users.filter((u) => u.roles.includes(role.name)).map((u) => ({ user_id: u.user_id, email: u.email, name: u.name, picture: u.picture }));
+    const members = directory.users.filter((u) => u.roles.includes(role.name)).map((u) => ({ user_id: u.user_id, email: u.email, name: u.name, picture: pictureOf(u, accounts.pictureOrigin) }));
     res.json(req.query.from !== undefined || req.query.take !== undefined ? checkpoint(members, req) : page(members, req, 'users'));
   };
 }

@@ -7,6 +7,7 @@
 import type { NextFunction, Request, Response } from 'express';
 
 import type { Clock } from '../../common/clock.ts';
+import type { Accounts } from '../accounts.ts';
 import type { Directory } from '../directory/directory.ts';
 import { ManagementError } from '../errors.ts';
 import type { SigningKeys } from '../keys.ts';
@@ -15,6 +16,8 @@ import { managementAudience, type ManagementScope } from './management-api.ts';
 
 export interface ManagementDeps {
   issuer: string;
+  /** For the profiles' default pictures. */
+  accounts: Accounts;
   keys: SigningKeys;
   directory: Directory;
   clock: Clock;

@@ -18,10 +18,13 @@ export function envLines(environment: Environment, at: SandboxAddresses): string
   const audience = tenant.default_audience ?? tenant.resource_servers[0]?.identifier;
   const provider = environment.core?.settings.identityProviders[0];
   return [
-    '# DIAL Chat (next-auth Auth0 provider)',
-    `AUTH_AUTH0_HOST=${at.issuer.replace(/\/$/, '')}   # with the scheme; the tutorial's bare domain breaks discovery`,
+    '# DIAL Chat (next-auth Auth0 provider); `dial-sandbox env --chat` prints all a Chat needs to run',
+    // Comments on lines of their own: an env file (docker's --env-file) would take a trailing one into the value.
+    "# AUTH_AUTH0_HOST with the scheme: the tutorial's bare domain breaks discovery",
+    `AUTH_AUTH0_HOST=${at.issuer.replace(/\/$/, '')}`,
     `AUTH_AUTH0_CLIENT_ID=${chat?.client_id ?? '<no application>'}`,
-    `AUTH_AUTH0_SECRET=${chat?.client_secret ?? '<no secret>'}   # not AUTH_AUTH0_CLIENT_SECRET, which Chat does not read`,
+    '# AUTH_AUTH0_SECRET, not AUTH_AUTH0_CLIENT_SECRET, which Chat does not read',
+    `AUTH_AUTH0_SECRET=${chat?.client_secret ?? '<no secret>'}`,
     `AUTH_AUTH0_AUDIENCE=${audience ?? '<no API: tokens would be opaque>'}`,
     'NEXTAUTH_URL=http://localhost:3000',
     `DIAL_API_HOST=${at.coreUrl}`,

@@ -10,8 +10,10 @@ import { hasAccess } from '../../mock-core/access.ts';
 import { rolesAt } from '../../mock-core/auth/identity-provider.ts';
 import { ActionRunner } from '../../mock-idp/actions/action-runner.ts';
 import { PostLoginTrigger, type PostLoginOutcome } from '../../mock-idp/actions/post-login.ts';
+import { pictureOrigin } from '../../mock-idp/avatar.ts';
 import type { Tenant, TenantUser } from '../../mock-idp/tenant.ts';
 import { rawProviders } from './core-checks.ts';
+import { auth0Issuer } from './issuer.ts';
 import type { Finding } from './findings.ts';
 import type { DoctorInputs } from './inputs.ts';
 
@@ -81,12 +83,14 @@ export async function checkRoles(inputs: DoctorInputs, tenant: Tenant): Promise<
   const runner = new ActionRunner();
   const trigger = new PostLoginTrigger(tenant.post_login_actions, runner, 5_000, log);
   const outcomes = new Map<TenantUser, PostLoginOutcome | Error>();
+  // The pictures an IdP started on this tenant with its default ports would name.
+  const pictures = pictureOrigin(auth0Issuer(tenant), tenant.browser_origin);
   try {
     for (const user of tenant.users) {
       const client = tenant.clients.find((c) => c.grant_types.includes('authorization_code')) ?? tenant.clients[0];
       if (!client) break;
       const request = { ip: '127.0.0.1', hostname: 'doctor', method: 'POST', query: {}, body: {} };
-      outcomes.set(user, await trigger.run({ user, client, protocol: 'oauth2-password', audience: tenant.resource_servers[0]?.identifier, scopes: ['openid'], request }).catch((e: Error) => e));
+      outcomes.set(user, await trigger.run({ user, pictureOrigin: pictures, client, protocol: 'oauth2-password', audience: tenant.resource_servers[0]?.identifier, scopes: ['openid'], request }).catch((e: Error) => e));
     }
   } finally {
     await runner.close();
