@@ -181,22 +181,40 @@ describe('dial-sandbox token, decode, env and init', () => {
   });
 });
 
+/** The bucket of the sandbox's alice, as mock-core names it. */
+async function bucketOf(sandbox: Awaited<ReturnType<typeof startSandbox>>): Promise<string> {
+  const answer = await fetch(`${sandbox.coreUrl}/v1/bucket`, { headers: { authorization: `Bearer ${await sandbox.token('alice@example.com')}` } });
+  return ((await answer.json()) as { bucket: string }).bucket;
+}
+
 describe('dial-sandbox reset', () => {
-  it('puts a running IdP back to tenant.yaml; with none running, removes the state file', async () => {
+  it('puts a running IdP back to tenant.yaml and empties mock-core\'s storage; with none running, removes their state files', async () => {
     const stateDir = privateStateDir('reset');
     const sandbox = await startSandbox(undefined, { stateDir });
     try {
       const { directory } = sandbox.idp;
       directory.commit([{ user: { ...directory.users[0]!, user_id: 'auth0|added', email: 'added@example.com' } }]);
       expect(existsSync(join(stateDir, 'directory.journal'))).toBe(true);
-      expect((await run('reset', '--idp', sandbox.idpUrl)).stdout).toContain('back to tenant.yaml: 2 users, 1 roles');
+      const conversation = `${sandbox.coreUrl}/v1/conversations/${await bucketOf(sandbox)}/kept`;
+      const token = await sandbox.token('alice@example.com');
+      const body = JSON.stringify({ id: 'c', folderId: 'f', name: 'n', prompt: '', temperature: 1, model: { id: 'gpt-4' }, selectedAddons: [], messages: [] });
+      expect((await fetch(conversation, { method: 'PUT', body, headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+      const { stdout } = await run('reset', '--idp', sandbox.idpUrl, '--core', sandbox.coreUrl!);
+      expect(stdout).toContain('back to tenant.yaml: 2 users, 1 roles');
+      expect(stdout).toContain('mock-core at');
+      expect(stdout).toContain('forgot 1 stored resources');
+      expect((await fetch(conversation, { headers: { authorization: `Bearer ${token}` } })).status).toBe(404);
       expect(sandbox.idp.accounts.byEmail('added@example.com')).toBeUndefined();
       expect(existsSync(join(stateDir, 'directory.journal'))).toBe(false);
     } finally {
       await sandbox.stop();
     }
     writeFileSync(join(stateDir, 'directory.json'), '{}');
-    expect((await run('reset', '--idp', 'http://127.0.0.1:1', '--state-dir', stateDir)).stdout).toContain('removed');
+    expect(existsSync(join(stateDir, 'core'))).toBe(true);
+    const stopped = (await run('reset', '--idp', 'http://127.0.0.1:1', '--core', 'http://127.0.0.1:1', '--state-dir', stateDir)).stdout;
+    expect(stopped).toContain('removed the stored directory');
+    expect(stopped).toContain('removed its stored resources and shares');
     expect(existsSync(join(stateDir, 'directory.json'))).toBe(false);
+    expect(existsSync(join(stateDir, 'core'))).toBe(false);
   });
 });

@@ -111,7 +111,7 @@ describe('the control token: every /__control endpoint of every service wants it
   it('dial-sandbox reset without the token changes nothing (the state file of the running IdP stays); with it, resets', async () => {
     const file = join(stateDir, 'directory.json');
     writeFileSync(file, JSON.stringify({ users: sandbox.idp.directory.users, roles: sandbox.idp.directory.roles }));
-    const idp = ['--idp', sandbox.idpUrl, '--state-dir', stateDir];
+    const idp = ['--idp', sandbox.idpUrl, '--core', sandbox.coreUrl!, '--state-dir', stateDir];
     expect((await fail(['reset', ...idp])).stderr).toContain('wants its control token');
     expect(existsSync(file)).toBe(true);
     expect((await run(['reset', ...idp, '--control-token', TOKEN])).stdout).toContain('back to tenant.yaml');

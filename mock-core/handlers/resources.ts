@@ -8,8 +8,8 @@ import type { CoreExchange } from '../exchange.ts';
 import { sendJson, sendText } from '../http.ts';
 import type { BlobMeta } from '../storage/blob-store.ts';
 import { checkPreconditions, etagConditions } from '../storage/etag-conditions.ts';
-import { folderMetadata, itemMetadata } from '../storage/metadata.ts';
-import { ALL, permissionsOn } from '../storage/resource-access.ts';
+import { folderMetadata, itemMetadata, type MetadataNode } from '../storage/metadata.ts';
+import { permissionsOn } from '../storage/resource-access.ts';
 import { describe, parseResourceUrl, refuseTrailingDots, type Resource } from '../storage/resource-url.ts';
 import { readLimitedBody } from '../storage/resource-body.ts';
 import { validateResourceBody } from '../storage/resource-schema.ts';
@@ -59,41 +59,35 @@ export async function deleteResource(exchange: CoreExchange): Promise<void> {
 
 /** GET /v1/metadata/{type}/{bucket}/{path}: a folder's page of nodes, or one item's metadata. */
 export function getMetadata(exchange: CoreExchange): void {
-  const { url, res, core } = exchange;
+  const { url, res, core, caller } = exchange;
+  const { storage } = core;
   const resource = resourceOf(exchange, '/v1/metadata/', 'READ');
-  const files = resource.type === 'files';
-  const query = listingQuery(url.searchParams, files);
+  // FileMetadataController answers a missing file or folder 404 without a text.
+  const missing = () => (resource.type === 'files' ? new DialError(404) : notFound(resource));
+  const query = listingQuery(url.searchParams, resource.type === 'files');
   const contentType = exchange.req.headers.accept?.includes(METADATA_MIME) ? METADATA_MIME : 'application/json';
+  const withPermissions = (node: MetadataNode, of: Resource) => (query.permissions ? { ...node, permissions: [...permissionsOn(of, caller, storage.access)] } : node);
+
   if (!resource.isFolder) {
-    const meta = core.storage.blobs.meta(resource.key);
-    if (!meta) throw files ? new DialError(404) : notFound(resource);
-    return sendMetadata(res, itemMetadata(resource, meta, { etag: true }), contentType, query.permissions && ALL);
+    const meta = storage.blobs.meta(resource.key);
+    if (!meta) throw missing();
+    return sendJson(res, 200, withPermissions(itemMetadata(resource, meta, { etag: true }), resource), { 'content-type': contentType });
   }
-  const { keys, more } = core.storage.blobs.list(resource.key, { recursive: query.recursive, limit: query.limit, after: query.after });
-  if (keys.length === 0 && !more && resource.segments.length > 0) throw files ? new DialError(404) : notFound(resource);
-  const base = resource.key.length - resource.segments.join('/').length - (resource.segments.length > 0 ? 1 : 0);
+  const { keys, more } = storage.blobs.list(resource.key, { recursive: query.recursive, limit: query.limit, after: query.after });
+  // An empty folder does not exist (folders are the keys' prefixes); the bucket's root always does.
+  if (keys.length === 0 && !more && resource.segments.length > 0) throw missing();
+  const pathStart = resource.location.length + resource.type.length + 1;
   const items = keys.map((key) => {
-    const segments = key.slice(base).split('/');
     const isFolder = key.endsWith('/');
-    if (isFolder) segments.pop();
-    const child = describe(resource.type, resource.bucket, resource.location, segments, isFolder);
-    return isFolder ? folderMetadata(child) : itemMetadata(child, core.storage.blobs.meta(key)!, { etag: false });
+    const child = describe(resource.type, resource.bucket, resource.location, key.slice(pathStart, isFolder ? -1 : undefined).split('/'), isFolder);
+    return withPermissions(isFolder ? folderMetadata(child, null) : itemMetadata(child, storage.blobs.meta(key)!, { etag: false }), child);
   });
-  const nextToken = more ? Buffer.from(keys.at(-1)!).toString('base64url') : undefined;
-  const folder = folderMetadata(resource, items, nextToken);
-  if (query.permissions) {
-    const caller = exchange.caller;
-    for (const node of [folder, ...items]) node.permissions = [...permissionsOn(parseResourceUrl(node.url, core.storage.cipher), caller, core.storage.access)];
-  }
-  sendJson(res, 200, folder, { 'content-type': contentType });
+  // The page's last key, opaque to the caller, is where the next page starts.
+  const nextToken = more && keys.length > 0 ? Buffer.from(keys.at(-1)!).toString('base64url') : undefined;
+  sendJson(res, 200, withPermissions(folderMetadata(resource, items, nextToken), resource), { 'content-type': contentType });
 }
 
 export const METADATA_MIME = 'application/vnd.dial.metadata+json';
-
-function sendMetadata(res: CoreExchange['res'], node: ReturnType<typeof itemMetadata>, contentType: string, permissions: ReadonlySet<string> | false): void {
-  if (permissions) node.permissions = [...permissions];
-  sendJson(res, 200, node, { 'content-type': contentType });
-}
 
 interface ListingQuery {
   limit: number;

@@ -27,8 +27,9 @@ export function itemMetadata(resource: Resource, meta: BlobMeta, options: { etag
   };
 }
 
-export function folderMetadata(resource: Resource, items?: MetadataNode[], nextToken?: string): MetadataNode {
-  return { ...base(resource, 'FOLDER'), ...(items && { items }), ...(nextToken !== undefined && { nextToken }) };
+/** `items`: null for a folder inside a listing (Jackson writes the null); `nextToken` only when more remain. */
+export function folderMetadata(resource: Resource, items: MetadataNode[] | null, nextToken?: string): MetadataNode {
+  return { ...base(resource, 'FOLDER'), items, ...(nextToken !== undefined && { nextToken }) };
 }
 
 /** The fields every node has. */
