@@ -207,6 +207,7 @@ describe('mock-core storage conformance table', () => {
     ['docs/dial-core.md#files', 'DELETE of a file: 200, empty', () => ({ path: `/v1/files/${A}/dir/b.txt`, method: 'DELETE', headers: alice }), 200, '', null],
 
     // Uploads.
+    ['docs/dial-core.md#file-upload', 'a urlencoded form: accepted as a form, and holding no file', () => ({ path: `/v1/files/${A}/x.txt`, method: 'PUT', headers: { ...alice, 'content-type': 'application/x-www-form-urlencoded' }, body: Buffer.from('a=b') }), 400, 'The multipart body has no file part (a part with a filename)', null],
     ['docs/dial-core.md#file-upload', 'no Content-Type', () => ({ path: `/v1/files/${A}/x.txt`, method: 'PUT', headers: alice, body: Buffer.from('x') }), 400, 'Request must have a content-type header to decode a multipart request', null],
     ['docs/dial-core.md#file-upload', 'a Content-Type that is not multipart', () => ({ path: `/v1/files/${A}/x.txt`, method: 'PUT', headers: { ...alice, 'content-type': 'text/plain' }, body: Buffer.from('x') }), 400, 'Request must have a valid content-type header to decode a multipart request', null],
     ['docs/dial-core.md#file-upload', 'a folder URL', () => ({ path: `/v1/files/${A}/dir/`, method: 'PUT', ...withBody(multipart([filePart('x')]), alice) }), 400, 'File name is missing', null],
@@ -217,6 +218,7 @@ describe('mock-core storage conformance table', () => {
 
     // Move.
     ['docs/dial-core.md#move', 'a body that is not JSON', () => move('nope'), 400, "Can't initiate move resource request. Incorrect body provided", null],
+    ['docs/dial-core.md#resource-paths', "a '?' in a segment of a body's URL", () => move({ sourceUrl: `files/${A}/a?x`, destinationUrl: `files/${A}/b` }), 400, 'Wrong path provided a?x', null],
     ['docs/dial-core.md#move', 'no sourceUrl', () => move({ destinationUrl: `files/${A}/x` }), 400, 'sourceUrl must be provided', null],
     ['docs/dial-core.md#move', 'no destinationUrl', () => move({ sourceUrl: `files/${A}/x` }), 400, 'destinationUrl must be provided', null],
     ['docs/dial-core.md#move', 'different types', () => move({ sourceUrl: `files/${A}/x`, destinationUrl: `prompts/${A}/x` }), 400, 'source and destination resources must be the same type', null],
@@ -272,6 +274,8 @@ describe('mock-core storage conformance table', () => {
     // Publications, notifications, rate: what a user with none is answered.
     ['docs/dial-core.md#publications', 'publication list of my bucket', () => post('/v1/ops/publication/list', { url: `publications/${A}/` }), 200, '{"publications":[]}', 'application/json'],
     ['docs/dial-core.md#publications', "publication list of another user's bucket", () => post('/v1/ops/publication/list', { url: `publications/${B}/` }), 403, `Forbidden resource: publications/${B}/`, null],
+    ['docs/dial-core.md#publications', 'publications waiting for review (publications/public/): admins only', () => post('/v1/ops/publication/list', { url: 'publications/public/' }), 403, 'Forbidden resource: publications/public/', null],
+    ['docs/dial-core.md#publications', "an admin lists another user's publications", () => post('/v1/ops/publication/list', { url: `publications/${B}/` }, as('root', ['admin'])), 200, '{"publications":[]}', 'application/json'],
     ['docs/dial-core.md#publications', 'publication list of a URL that is not a publication', () => post('/v1/ops/publication/list', { url: `files/${A}/` }), 400, `Invalid resource: files/${A}/`, null],
     ['docs/dial-core.md#publications', 'rule list of public/', () => post('/v1/ops/publication/rule/list', { url: 'public/' }), 200, '{"rules":{}}', 'application/json'],
     ['docs/dial-core.md#publications', 'rule list of a URL outside public/', () => post('/v1/ops/publication/rule/list', { url: 'files/x/' }), 400, 'Invalid resource: files/x/', null],

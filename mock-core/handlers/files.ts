@@ -31,7 +31,8 @@ export async function uploadFile(exchange: CoreExchange): Promise<void> {
   checkPreconditions(conditions, storage.blobs.meta(resource.key));
   const contentType = exchange.req.headers['content-type'];
   if (!contentType) throw new DialError(400, 'Request must have a content-type header to decode a multipart request');
-  if (!/^multipart\/form-data\b/i.test(contentType)) throw new DialError(400, 'Request must have a valid content-type header to decode a multipart request');
+  // Vert.x decodes either kind of form; only multipart can carry a file.
+  if (!/^(multipart\/form-data|application\/x-www-form-urlencoded)\b/i.test(contentType)) throw new DialError(400, 'Request must have a valid content-type header to decode a multipart request');
   const boundary = boundaryOf(contentType);
   const part = boundary === undefined ? undefined : firstFilePart(await readBody(exchange.req), boundary);
   // Core never answers a body without a file part (it waits for one until the idle timeout); the sandbox

@@ -6,6 +6,7 @@
 import { DialError } from '../errors.ts';
 import type { CoreExchange } from '../exchange.ts';
 import { readBody, sendJson, sendText } from '../http.ts';
+import { isAdmin } from '../storage/resource-access.ts';
 import { parseResourceUrl } from '../storage/resource-url.ts';
 import { selectDeployment } from './deployment-post.ts';
 import { hasAccess } from '../access.ts';
@@ -24,7 +25,8 @@ export async function listPublications(exchange: CoreExchange): Promise<void> {
   } catch {
     throw new DialError(400, `Invalid resource: ${url}`);
   }
-  if (bucket !== core.storage.bucketOf(caller) && bucket !== 'public') throw new DialError(403, `Forbidden resource: ${url}`);
+  // Another's publications, and those waiting for review (publications/public/), are for admins only.
+  if (bucket !== core.storage.bucketOf(caller) && !isAdmin(caller, core.storage.settings.adminRules)) throw new DialError(403, `Forbidden resource: ${url}`);
   if (url.split('/').filter(Boolean).length !== 2) throw new DialError(400, `Bad publication url: ${url}`);
   sendJson(exchange.res, 200, { publications: [] });
 }

@@ -61,7 +61,8 @@ export async function subscribe(exchange: CoreExchange): Promise<void> {
     const resource = watched.get(key);
     // Core checks the caller may still read it before each event, and skips the event if not.
     if (!resource || !permissionsOn(resource, caller, storage.access).has('READ')) return;
-    const event = { url: resource.url, action, timestamp: meta.updatedAt, ...(action !== 'DELETE' && { etag: meta.etag }) };
+    // A deletion is stamped with its own time; a write with the resource's new updatedAt.
+    const event = action === 'DELETE' ? { url: resource.url, action, timestamp: storage.now() } : { url: resource.url, action, timestamp: meta.updatedAt, etag: meta.etag };
     res.write(`data: ${JSON.stringify(event)}\n\n`);
   });
   const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), storage.settings.heartbeatMs);

@@ -16,6 +16,6 @@ export function userInfo({ res, caller }: CoreExchange): void {
  */
 export function bucket({ res, caller, core }: CoreExchange): void {
   const { storage } = core;
-  const appdata = caller.perRequest && `${storage.cipher.encrypt(initiatorLocation(caller))}/appdata/${encodeSegment(caller.perRequest.deployment)}`;
+  const appdata = caller.perRequest && `${storage.cipher.encrypt(initiatorLocation(caller))}/appdata/${caller.perRequest.deployment.split('/').map(encodeSegment).join('/')}`;
   sendJson(res, 200, { bucket: storage.bucketOf(caller), ...(appdata && { appdata }) });
 }

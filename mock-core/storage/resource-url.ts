@@ -99,6 +99,8 @@ function isValidName(segment: string): boolean {
  * the unhandled error's 500 (docs/dial-core.md#resource-paths).
  */
 export function decodeSegment(segment: string): string {
+  // Core parses each segment as a URI first: a query or fragment in it is refused (only URLs in bodies can hold them).
+  if (segment.includes('?') || segment.includes('#')) throw badRequest(`Wrong path provided ${segment}`);
   if (!segment.includes('%')) return segment;
   if (/%(?![0-9a-fA-F]{2})/.test(segment)) throw new DialError(500, '');
   const bytes = Buffer.from(segment, 'utf8');
