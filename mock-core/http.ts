@@ -56,3 +56,15 @@ export function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
+
+/** The body as a JSON object, or Core's 400 with `text` (each controller words its own). */
+export async function readJsonObject(req: IncomingMessage, text: string): Promise<Record<string, unknown>> {
+  const bytes = await readBody(req);
+  try {
+    const value: unknown = JSON.parse(bytes.toString('utf8'));
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // below
+  }
+  throw new DialError(400, text);
+}

@@ -19,7 +19,7 @@ import { deleteNotifications, listNotifications, listPublicationRules, listPubli
 import { moveResource, subscribe } from './handlers/resource-operations.ts';
 import { deleteResource, getMetadata, getResource, putResource } from './handlers/resources.ts';
 import { allowedMethod, bodyWithinLimit, health, onlyHttp11, preflight, version, type ProxyCheck } from './handlers/service.ts';
-import { deleteInvitation, getInvitation, listInvitations, shareOperation } from './handlers/sharing.ts';
+import { copySharedAccess, createShare, deleteInvitation, discardShared, getInvitation, listInvitations, listShared, revokeShared } from './handlers/sharing.ts';
 import { bucket, userInfo } from './handlers/user.ts';
 
 /** 1. The sandbox's window on Core's decisions: any request whose target starts so, itself not logged. */
@@ -68,7 +68,11 @@ export const CORE_ROUTES: readonly CoreRoute[] = [
   route('GET', /^\/v1\/invitations\/(?<id>[a-zA-Z0-9]+)$/, getInvitation),
   route('GET', /^\/v1\/invitations$/, listInvitations),
   route('POST', /^\/v1\/(?<id>.+?)\/rate$/, rateResponse),
-  route('POST', /^\/v1\/ops\/resource\/share\/(create|list|discard|revoke|copy)$/, shareOperation),
+  route('POST', /^\/v1\/ops\/resource\/share\/create$/, createShare),
+  route('POST', /^\/v1\/ops\/resource\/share\/list$/, listShared),
+  route('POST', /^\/v1\/ops\/resource\/share\/discard$/, discardShared),
+  route('POST', /^\/v1\/ops\/resource\/share\/revoke$/, revokeShared),
+  route('POST', /^\/v1\/ops\/resource\/share\/copy$/, copySharedAccess),
   route('POST', /^\/v1\/ops\/publication\/list$/, listPublications),
   route('POST', /^\/v1\/ops\/publication\/rule\/list$/, listPublicationRules),
   route('POST', /^\/v1\/ops\/resource\/move$/, moveResource),

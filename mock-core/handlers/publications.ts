@@ -3,19 +3,18 @@
  * of them (docs/dial-core.md#publications): empty lists, in the shapes Core's PublicationController and
  * NotificationController use. Publishing itself is not emulated; the rating is accepted and not forwarded.
  */
+import { hasAccess } from '../access.ts';
 import { DialError } from '../errors.ts';
 import type { CoreExchange } from '../exchange.ts';
-import { readBody, sendJson, sendText } from '../http.ts';
+import { readBody, readJsonObject, sendJson, sendText } from '../http.ts';
 import { isAdmin } from '../storage/resource-access.ts';
 import { parseResourceUrl } from '../storage/resource-url.ts';
 import { selectDeployment } from './deployment-post.ts';
-import { hasAccess } from '../access.ts';
-import { parseJson } from './resource-operations.ts';
 
 /** POST /v1/ops/publication/list: the caller's publications, `{url: "publications/<own bucket>/"}`. */
 export async function listPublications(exchange: CoreExchange): Promise<void> {
   const { core, caller } = exchange;
-  const body = parseJson(await readBody(exchange.req), 'Failed to parse json: the body is not a JSON object');
+  const body = await readJsonObject(exchange.req, 'Failed to parse json: the body is not a JSON object');
   const url = String(body.url ?? '');
   let bucket: string;
   try {
@@ -33,7 +32,7 @@ export async function listPublications(exchange: CoreExchange): Promise<void> {
 
 /** POST /v1/ops/publication/rule/list: the rules of a public folder; there are none. */
 export async function listPublicationRules(exchange: CoreExchange): Promise<void> {
-  const body = parseJson(await readBody(exchange.req), 'Failed to parse json: the body is not a JSON object');
+  const body = await readJsonObject(exchange.req, 'Failed to parse json: the body is not a JSON object');
   const url = String(body.url ?? '');
   if (!url.startsWith('public/') || !url.endsWith('/')) throw new DialError(400, `Invalid resource: ${url}`);
   sendJson(exchange.res, 200, { rules: {} });
@@ -41,7 +40,7 @@ export async function listPublicationRules(exchange: CoreExchange): Promise<void
 
 /** POST /v1/ops/publication/resource/list: what the caller's approved publications hold (a bare array). */
 export async function listPublishedResources(exchange: CoreExchange): Promise<void> {
-  parseJson(await readBody(exchange.req), 'Failed to parse json: the body is not a JSON object');
+  await readJsonObject(exchange.req, 'Failed to parse json: the body is not a JSON object');
   sendJson(exchange.res, 200, []);
 }
 
@@ -52,7 +51,7 @@ export function listNotifications(exchange: CoreExchange): void {
 
 /** POST /v1/ops/notification/delete: `{ids: […]}`; unknown ids are ignored. */
 export async function deleteNotifications(exchange: CoreExchange): Promise<void> {
-  const body = parseJson(await readBody(exchange.req), 'Failed to parse json: the body is not a JSON object');
+  const body = await readJsonObject(exchange.req, 'Failed to parse json: the body is not a JSON object');
   if (Array.isArray(body.ids) && body.ids.length === 0) throw new DialError(400, 'Notification IDs cannot be empty');
   sendText(exchange.res, 200);
 }

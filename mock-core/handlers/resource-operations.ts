@@ -4,7 +4,7 @@
  */
 import { DialError } from '../errors.ts';
 import type { CoreExchange } from '../exchange.ts';
-import { CORS_HEADERS, readBody, sendText } from '../http.ts';
+import { CORS_HEADERS, readJsonObject, sendText } from '../http.ts';
 import { isObject } from '../json-merge.ts';
 import { permissionsOn } from '../storage/resource-access.ts';
 import { parseResourceUrl, type Resource } from '../storage/resource-url.ts';
@@ -12,7 +12,7 @@ import { parseResourceUrl, type Resource } from '../storage/resource-url.ts';
 export async function moveResource(exchange: CoreExchange): Promise<void> {
   const { caller, core } = exchange;
   const { storage } = core;
-  const body = parseJson(await readBody(exchange.req), "Can't initiate move resource request. Incorrect body provided");
+  const body = await readJsonObject(exchange.req, "Can't initiate move resource request. Incorrect body provided");
   if (!body.sourceUrl) throw new DialError(400, 'sourceUrl must be provided');
   if (!body.destinationUrl) throw new DialError(400, 'destinationUrl must be provided');
   const source = parseResourceUrl(String(body.sourceUrl), storage.cipher);
@@ -44,7 +44,7 @@ const SUBSCRIBABLE = new Set(['files', 'conversations', 'prompts', 'applications
 export async function subscribe(exchange: CoreExchange): Promise<void> {
   const { caller, core, res, req } = exchange;
   const { storage } = core;
-  const body = parseJson(await readBody(req), 'Invalid body provided');
+  const body = await readJsonObject(req, 'Invalid body provided');
   if (!Array.isArray(body.resources) || body.resources.length === 0) throw new DialError(400, 'resources list must be provided');
   const resources: Resource[] = body.resources.map((link: unknown) => {
     const url = isObject(link) ? String(link.url) : String(link);
@@ -71,15 +71,4 @@ export async function subscribe(exchange: CoreExchange): Promise<void> {
     stopListening();
     clearInterval(heartbeat);
   });
-}
-
-/** A JSON object body, or Core's 400 with `text`. */
-export function parseJson(bytes: Buffer, text: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(bytes.toString('utf8'));
-    if (isObject(value)) return value;
-  } catch {
-    // below
-  }
-  throw new DialError(400, text);
 }

@@ -5,37 +5,24 @@
  */
 import { DialError } from '../errors.ts';
 import type { CoreExchange } from '../exchange.ts';
-import { readBody, sendJson, sendText } from '../http.ts';
+import { readJsonObject, sendJson, sendText } from '../http.ts';
 import { isObject } from '../json-merge.ts';
 import type { Permission } from '../storage/resource-access.ts';
 import { parseResourceUrl, RESOURCE_TYPE_NAMES, type Resource } from '../storage/resource-url.ts';
-import type { SharedResource } from '../storage/shares.ts';
 import { initiatorLocation } from '../storage/locations.ts';
 import { nodeOf, type MetadataNode } from '../storage/metadata.ts';
-import { parseJson } from './resource-operations.ts';
+import type { SharedResource } from '../storage/shares.ts';
 import { authorOf } from './resources.ts';
 
-type ShareOperation = 'create' | 'list' | 'discard' | 'revoke' | 'copy';
-
-export async function shareOperation(exchange: CoreExchange): Promise<void> {
-  const operation = /\/share\/(\w+)$/.exec(exchange.path)![1] as ShareOperation;
-  if (exchange.caller.perRequest) throw new DialError(403, 'The Share API is not allowed for per-request keys');
-  const body = await readBody(exchange.req);
-  switch (operation) {
-    case 'create':
-      return createShare(exchange, parseJson(body, "Can't initiate share request. Incorrect body"));
-    case 'list':
-      return listShared(exchange, parseJson(body, "Can't list shared resources. Incorrect body"));
-    case 'discard':
-      return discardShared(exchange, parseJson(body, "Can't DISCARD shared resources. Incorrect body"));
-    case 'revoke':
-      return revokeShared(exchange, parseJson(body, "Can't REVOKE shared resources. Incorrect body"));
-    case 'copy':
-      return copySharedAccess(exchange, parseJson(body, "Can't initiate copy shared access request. Incorrect body provided"));
-  }
+/** The Share API is the user's own: an application calling back with a per-request key may not use it. */
+function refusePerRequestKeys({ caller }: CoreExchange): void {
+  if (caller.perRequest) throw new DialError(403, 'The Share API is not allowed for per-request keys');
 }
 
-function createShare(exchange: CoreExchange, body: Record<string, unknown>): void {
+/** POST /v1/ops/resource/share/create: an invitation link for resources of the caller's bucket. */
+export async function createShare(exchange: CoreExchange): Promise<void> {
+  refusePerRequestKeys(exchange);
+  const body = await readJsonObject(exchange.req, "Can't initiate share request. Incorrect body");
   const { caller, core, res } = exchange;
   const { storage } = core;
   if (!Array.isArray(body.resources)) throw new DialError(400, "Can't initiate share request. Incorrect body");
@@ -53,7 +40,10 @@ function createShare(exchange: CoreExchange, body: Record<string, unknown>): voi
   sendJson(res, 200, { invitationLink: `/v1/invitations/${invitation.id}` });
 }
 
-function listShared(exchange: CoreExchange, body: Record<string, unknown>): void {
+/** POST /v1/ops/resource/share/list: what others shared with me (`with: me`), or what I shared (`others`). */
+export async function listShared(exchange: CoreExchange): Promise<void> {
+  refusePerRequestKeys(exchange);
+  const body = await readJsonObject(exchange.req, "Can't list shared resources. Incorrect body");
   const { caller, core, res } = exchange;
   const { storage } = core;
   if (!Array.isArray(body.resourceTypes)) throw new DialError(400, "Can't list shared resources. Incorrect body");
@@ -69,14 +59,20 @@ function listShared(exchange: CoreExchange, body: Record<string, unknown>): void
   sendJson(res, 200, { resources });
 }
 
-function discardShared(exchange: CoreExchange, body: Record<string, unknown>): void {
+/** POST /v1/ops/resource/share/discard: the recipient lets shared resources go. */
+export async function discardShared(exchange: CoreExchange): Promise<void> {
+  refusePerRequestKeys(exchange);
+  const body = await readJsonObject(exchange.req, "Can't DISCARD shared resources. Incorrect body");
   const { caller, core, res } = exchange;
   const urls = linksIn(body).map((link) => sharedResourceOf(link, core.storage.cipher).url);
   core.storage.shares.discard(initiatorLocation(caller), urls);
   sendText(res, 200);
 }
 
-function revokeShared(exchange: CoreExchange, body: Record<string, unknown>): void {
+/** POST /v1/ops/resource/share/revoke: the owner takes permissions back from everyone. */
+export async function revokeShared(exchange: CoreExchange): Promise<void> {
+  refusePerRequestKeys(exchange);
+  const body = await readJsonObject(exchange.req, "Can't REVOKE shared resources. Incorrect body");
   const { caller, core, res } = exchange;
   const { storage } = core;
   const links = linksIn(body);
@@ -91,7 +87,10 @@ function revokeShared(exchange: CoreExchange, body: Record<string, unknown>): vo
   sendText(res, 200);
 }
 
-function copySharedAccess(exchange: CoreExchange, body: Record<string, unknown>): void {
+/** POST /v1/ops/resource/share/copy: the source's recipients get the same on the destination. */
+export async function copySharedAccess(exchange: CoreExchange): Promise<void> {
+  refusePerRequestKeys(exchange);
+  const body = await readJsonObject(exchange.req, "Can't initiate copy shared access request. Incorrect body provided");
   const { caller, core, res } = exchange;
   const { storage } = core;
   if (!body.sourceUrl) throw new DialError(400, 'sourceUrl must be provided');
