@@ -185,8 +185,34 @@ function printTable(title: string, rows: string[][]): void {
 const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 60);
 
 /** BENCH_ONLY=mock-core: the table of calls through mock-core alone (while measuring it); everything by default. */
-const ONLY_CORE = process.env.BENCH_ONLY === 'mock-core' || process.env.BENCH_ONLY === 'storage';
-const ONLY_STORAGE = process.env.BENCH_ONLY === 'storage';
+const ONLY_CORE = process.env.BENCH_ONLY === 'mock-core';
+
+/** mock-core's storage API, in a process of its own on a state folder of its own. */
+async function storageTable(): Promise<void> {
+  const started: Server[] = [];
+  try {
+    const { put, get, listing10, listing10k } = await storageFigures(async (stateDir) => {
+      const server = await startServer('storage', stateDir);
+      started.push(server);
+      return server.url;
+    }, SECONDS, CONCURRENCY);
+    printTable(`mock-core's storage API: a conversation put (written durably) and got, concurrency ${CONCURRENCY}; a folder's first listing page (limit=1000, recursive)`, [
+      ['figure', 'p50', 'p99', 'requests/s'],
+      ['PUT /v1/conversations/…', ms(put.p50), ms(put.p99), put.perSecond.toFixed(0)],
+      ['GET /v1/conversations/…', ms(get.p50), ms(get.p99), get.perSecond.toFixed(0)],
+      ['listing, 10 conversations', ms(listing10.p50), ms(listing10.p99), '—'],
+      ['listing, 10,000 conversations (first 1,000)', ms(listing10k.p50), ms(listing10k.p99), '—'],
+    ]);
+  } finally {
+    for (const server of started) server.process.kill();
+  }
+}
+
+/** BENCH_ONLY=storage: the storage table alone. */
+if (process.env.BENCH_ONLY === 'storage') {
+  await storageTable();
+  process.exit(0);
+}
 
 const models = await startServer('models');
 const ceiling = await startServer('ceiling');
@@ -307,24 +333,5 @@ if (!ONLY_CORE) {
   ]);
 }
 
-// The storage API as DIAL Chat uses it (BENCH_ONLY=storage: this table alone).
-if (!ONLY_CORE || ONLY_STORAGE) {
-  const started: Server[] = [];
-  try {
-    const figures = await storageFigures(async (stateDir) => {
-      const server = await startServer('storage', stateDir);
-      started.push(server);
-      return server.url;
-    }, SECONDS, CONCURRENCY);
-    const { put, get, listing10, listing10k } = figures;
-    printTable(`mock-core's storage API: a conversation put (written durably) and got, concurrency ${CONCURRENCY}; a folder's first listing page (limit=1000, recursive)`, [
-      ['figure', 'p50', 'p99', 'requests/s'],
-      ['PUT /v1/conversations/…', ms(put.p50), ms(put.p99), put.perSecond.toFixed(0)],
-      ['GET /v1/conversations/…', ms(get.p50), ms(get.p99), get.perSecond.toFixed(0)],
-      ['listing, 10 conversations', ms(listing10.p50), ms(listing10.p99), '—'],
-      ['listing, 10,000 conversations (first 1,000)', ms(listing10k.p50), ms(listing10k.p99), '—'],
-    ]);
-  } finally {
-    for (const server of started) server.process.kill();
-  }
-}
+// The storage API as DIAL Chat uses it.
+if (!ONLY_CORE) await storageTable();

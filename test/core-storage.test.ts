@@ -3,6 +3,7 @@
  * resources, listings, files, ETags, sharing, moves, subscriptions, attachments, and what survives a restart.
  */
 import { existsSync, readdirSync } from 'node:fs';
+import http from 'node:http';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +26,20 @@ async function callerOf(sandbox: StartedSandbox, email: string): Promise<Caller>
     fetch(`${sandbox.coreUrl}${path}`, { method, body: init.body, headers: { authorization: `Bearer ${token}`, ...init.headers } });
   const { bucket } = (await (await call('GET', '/v1/bucket')).json()) as { bucket: string };
   return { token, bucket, call };
+}
+
+/** A request with its path exactly as written (no client-side resolution of "." and ".."). */
+function rawRequest(base: string, method: string, path: string, token: string, body?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const { hostname, port } = new URL(base);
+    const req = http.request({ host: hostname, port, method, path, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 const json = (value: unknown) => ({ body: JSON.stringify(value), headers: { 'content-type': 'application/json' } });
@@ -69,7 +84,8 @@ describe('the storage API', () => {
   it('keeps every user to their own bucket, for every kind of resource (Core\'s 403 words)', async () => {
     await alice.call('PUT', `/v1/prompts/${alice.bucket}/greeting`, json(PROMPT));
     await alice.call('PUT', `/v1/files/${alice.bucket}/notes.txt`, multipart('secret'));
-    for (const path of [`conversations/${alice.bucket}/folder/Hello%20world`, `prompts/${alice.bucket}/greeting`, `files/${alice.bucket}/notes.txt`]) {
+    await alice.call('PUT', `/v1/applications/${alice.bucket}/my-app`, json({ endpoint: 'http://127.0.0.1:1/chat', display_name: 'Mine' }));
+    for (const path of [`conversations/${alice.bucket}/folder/Hello%20world`, `prompts/${alice.bucket}/greeting`, `files/${alice.bucket}/notes.txt`, `applications/${alice.bucket}/my-app`]) {
       const read = await bob.call('GET', `/v1/${path}`);
       expect([read.status, await read.text()]).toEqual([403, `You don't have an access to: ${path}`]);
       expect((await bob.call('DELETE', `/v1/${path}`)).status).toBe(403);
@@ -139,6 +155,15 @@ describe('the storage API', () => {
       const answer = await bob.call(method, path, method === 'PUT' ? json(CONVERSATION) : {});
       expect([path, answer.status, await answer.text()]).toEqual([path, status, text]);
     }
+    // ".." is a name like any to Core's path rules, and ends in a dot: no PUT may make it; a GET finds nothing.
+    // (fetch would resolve the dots itself: these requests are written as sent.)
+    const escape = `/v1/conversations/${bob.bucket}/../../../../escape`;
+    const stateFiles = readdirSync(stateDir);
+    const dots = await rawRequest(sandbox.coreUrl!, 'PUT', escape, bob.token, JSON.stringify(CONVERSATION));
+    expect(dots).toEqual({ status: 400, body: 'Resource name and/or parent folders must not end with .(dot)' });
+    expect(await rawRequest(sandbox.coreUrl!, 'GET', escape, bob.token)).toEqual({ status: 404, body: `Not found: conversations/${bob.bucket}/../../../../escape` });
+    expect(readdirSync(stateDir)).toEqual(stateFiles);
+    expect(existsSync(join(stateDir, '..', 'escape'))).toBe(false);
     const notConversation = await bob.call('PUT', `/v1/conversations/${bob.bucket}/bad`, json({ name: 'no id' }));
     expect([notConversation.status, await notConversation.text()]).toEqual([400, 'Provided payload do not match required schema']);
     const wrongType = await bob.call('PUT', `/v1/conversations/${bob.bucket}/bad`, json({ ...CONVERSATION, messages: 'x' }));

@@ -52,6 +52,8 @@ export class BlobStore {
   readonly #sorted: string[] = [];
   readonly #locks = new Map<string, Promise<unknown>>();
   readonly #listeners = new Set<ChangeListener>();
+  /** The hash-prefix folders known to exist (256 at most). */
+  readonly #shards = new Set<string>();
 
   constructor(options: BlobStoreOptions) {
     this.#folder = options.folder && join(options.folder, FOLDER);
@@ -224,7 +226,11 @@ export class BlobStore {
   async #write(meta: BlobMeta, body: Buffer): Promise<void> {
     if (!this.#folder) return;
     const file = this.#fileOf(meta.key);
-    mkdirSync(join(file, '..'), { recursive: true });
+    const shard = join(file, '..');
+    if (!this.#shards.has(shard)) {
+      mkdirSync(shard, { recursive: true });
+      this.#shards.add(shard);
+    }
     const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     const handle = await open(temporary, 'w', 0o600);
     try {
@@ -234,7 +240,7 @@ export class BlobStore {
       await handle.close();
     }
     await rename(temporary, file);
-    await syncFolder(join(file, '..'));
+    await syncFolder(shard);
   }
 
   async #remove(key: string): Promise<void> {
