@@ -188,6 +188,8 @@ describe('mock-core storage conformance table', () => {
     ['docs/dial-core.md#resource-etags', 'DELETE with If-Match of another tag', () => ({ path: `/v1/conversations/${A}/kept`, method: 'DELETE', headers: { ...alice, 'if-match': 'nope' } }), 412, `If-match condition is failed for etag: ${etagOf(CONVERSATION)}`, null],
 
     // Listings.
+    ['docs/dial-core.md#resource-access', 'the public bucket, nothing published: its root lists empty for anyone', () => ({ path: '/v1/metadata/conversations/public/', headers: bob }), 200, '{"name":null,"parentPath":null,"bucket":"public","url":"conversations/public/","nodeType":"FOLDER","resourceType":"CONVERSATION","items":[]}', 'application/json'],
+    ['docs/dial-core.md#resource-access', 'the public bucket is read-only to all but admins', () => ({ path: '/v1/conversations/public/mine', method: 'PUT', headers: { ...bob, 'content-type': 'application/json' }, body: CONVERSATION }), 403, "You don't have an access to: conversations/public/mine", null],
     ['docs/dial-core.md#metadata-listing', 'a bad limit on conversations', () => ({ path: `/v1/metadata/conversations/${A}/?limit=1001`, headers: alice }), 400, 'Bad query parameters. Limit must be in [0, 1000] range. Recursive must be true/false', null],
     ['docs/dial-core.md#metadata-listing', 'a bad limit on files', () => ({ path: `/v1/metadata/files/${A}/?limit=1001`, headers: alice }), 400, 'Limit is out of allowed range: [0, 1000]', null],
     ['docs/dial-core.md#metadata-listing', 'a missing conversations folder', () => ({ path: `/v1/metadata/conversations/${A}/nope/`, headers: alice }), 404, `Not found: conversations/${A}/nope/`, null],

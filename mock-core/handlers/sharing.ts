@@ -8,7 +8,7 @@ import type { CoreExchange } from '../exchange.ts';
 import { readJsonObject, sendJson, sendText } from '../http.ts';
 import { isObject } from '../json-merge.ts';
 import type { Permission } from '../storage/resource-access.ts';
-import { parseResourceUrl, RESOURCE_TYPE_NAMES, type Resource } from '../storage/resource-url.ts';
+import { parseResourceUrl, PUBLIC_LOCATION, RESOURCE_TYPE_NAMES, type Resource } from '../storage/resource-url.ts';
 import { initiatorLocation } from '../storage/locations.ts';
 import { nodeOf, type MetadataNode } from '../storage/metadata.ts';
 import type { SharedResource } from '../storage/shares.ts';
@@ -158,7 +158,7 @@ function sharedResourceOf(link: unknown, cipher: Parameters<typeof parseResource
   const written = isObject(link) ? String(link.url) : String(link);
   try {
     const resource = parseResourceUrl(written.replace(/^metadata\//, ''), cipher);
-    if (resource.location === 'public/') throw new Error('public');
+    if (resource.location === PUBLIC_LOCATION) throw new Error('public');
     return resource;
   } catch {
     throw new DialError(400, `Incorrect resource link provided ${written}`);

@@ -5,7 +5,7 @@
 import type { Principal } from '../auth/authenticate.ts';
 import { fullMatch, javaRegex } from '../java-regex.ts';
 import type { AdminRule } from '../settings.ts';
-import type { Resource } from './resource-url.ts';
+import { PUBLIC_LOCATION, type Resource } from './resource-url.ts';
 import { initiatorLocation, locationOf } from './locations.ts';
 
 export type Permission = 'READ' | 'WRITE';
@@ -36,6 +36,9 @@ export function permissionsOn(resource: Resource, caller: Principal, rules: Acce
     // The deployment's own folder in the user's bucket.
     if (resource.location === initiatorLocation(caller) && resource.segments.join('/').startsWith(`appdata/${caller.perRequest.deployment}`)) return ALL;
   }
+  // The public bucket: readable where the publication rules allow; with nothing published there are no
+  // rules, and no rules let everyone read.
+  if (resource.location === PUBLIC_LOCATION) found.add('READ');
   for (const permission of rules.shares.permissionsOf(initiatorLocation(caller), resource)) found.add(permission);
   return found;
 }

@@ -33,6 +33,8 @@ export interface Resource {
 }
 
 export const PUBLIC_BUCKET = 'public';
+/** The public bucket's location: it is not encrypted. */
+export const PUBLIC_LOCATION = 'public/';
 
 /** Reads a resource URL; throws Core's 400 for one it refuses. */
 export function parseResourceUrl(url: string, cipher: BucketCipher): Resource {
@@ -44,7 +46,7 @@ export function parseResourceUrl(url: string, cipher: BucketCipher): Resource {
   const type = decodeSegment(parts[0]!);
   if (!URL_TYPES.has(type)) throw badRequest(`Unsupported resource type: ${type}`);
   const bucket = decodeSegment(parts[1]!);
-  const location = bucket === PUBLIC_BUCKET ? 'public/' : cipher.decrypt(bucket);
+  const location = bucket === PUBLIC_BUCKET ? PUBLIC_LOCATION : cipher.decrypt(bucket);
   if (location === null) throw badRequest(`Url has invalid bucket: ${url}`);
   return resourceAt(type as ResourceType, bucket, location, url.slice(parts[0]!.length + parts[1]!.length + 2));
 }
