@@ -123,7 +123,7 @@ describe('dial-sandbox token, decode, env and init', () => {
         AUTH_AUTH0_CLIENT_ID: 'dial-chat',
         AUTH_AUTH0_SECRET: 'dial-chat-secret',
         AUTH_AUTH0_AUDIENCE: 'dial-api',
-        AUTH_AUTH0_NAME: 'Auth0 sandbox',
+        AUTH_AUTH0_NAME: 'dial-sandbox',
         NEXTAUTH_URL: 'http://localhost:3000',
         NEXTAUTH_SECRET: expect.stringMatching(/^[\w-]{43}$/),
         NODE_EXTRA_CA_CERTS: sandbox.caFile,

@@ -54,8 +54,8 @@ export function chatEnvLines(environment: Environment, at: ChatAddresses): strin
     `AUTH_AUTH0_SECRET=${chat.client_secret}`,
     '# Without an audience the access token is opaque, and Core refuses it (docs/auth0.md#audience).',
     `AUTH_AUTH0_AUDIENCE=${audience}`,
-    '# The sign-in button\'s name (SSO by default).',
-    'AUTH_AUTH0_NAME=Auth0 sandbox',
+    '# The sign-in button\'s name (SSO by default); one word, so that a shell can `source` this file too.',
+    'AUTH_AUTH0_NAME=dial-sandbox',
     '# The callback, <NEXTAUTH_URL>/api/auth/callback/auth0, is among the application\'s Allowed Callback URLs (docs/dial-chat.md#callback-url).',
     `NEXTAUTH_URL=${nextAuthUrlOf(chat.callbacks)}`,
     '# Encrypts the session cookie: derived from the sandbox\'s state folder, so it stays the same (and sessions live) across',
@@ -70,6 +70,8 @@ export function chatEnvLines(environment: Environment, at: ChatAddresses): strin
       : ['# No DEFAULT_MODEL: the environment has no Core config with models; Chat picks the first it lists.']),
     '# Conversations and prompts in Core\'s storage, Chat\'s only supported storage (docs/dial-chat.md#first-load-storage).',
     'STORAGE_TYPE=api',
+    '# No THEMES_CONFIG_HOST: Chat then answers 500 for its theme images and retries the model icons without end',
+    '# (harmless, noisy). EPAM\'s compose runs epam/ai-dial-chat-themes for it; set THEMES_CONFIG_HOST to one to quiet it.',
   ].join('\n');
 }
 
