@@ -183,9 +183,8 @@ function toDeployment(name: string, kind: Deployment['kind'], entry: ModelEntry 
     userRoles: aliasOf(entry, 'userRoles') as string[] | undefined,
     forwardAuthToken: Boolean(aliasOf(entry, 'forwardAuthToken')),
     upstreams: (model?.upstreams ?? []).map(toUpstream),
-    // Core's Deployment defaults to 1 attempt (PR #592); its Model sets 5, which the sandbox does not
-    // (docs/dial-core.md#retries).
-    maxRetryAttempts: Number(aliasOf(entry, 'maxRetryAttempts') ?? 1),
+    // Core's Deployment defaults to 1 attempt; its Model sets 5 (PR #592, docs/dial-core.md#retries).
+    maxRetryAttempts: Number(aliasOf(entry, 'maxRetryAttempts') ?? (kind === 'model' ? 5 : 1)),
     overrideName: model && (aliasOf(model, 'overrideName') as string | undefined),
     defaults: entry.defaults ?? {},
     accessibleByPerRequestKey: aliasOf(entry.features ?? {}, 'accessibleByPerRequestKey') !== false,

@@ -98,7 +98,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, core:
     if (req.url?.startsWith(CONTROL_RESET.prefix)) return await CONTROL_RESET.handler(req, res, core);
     const started = Date.now();
     res.on('finish', () => core.requestLog.add(requestFacts(req, res, notes, Date.now() - started)));
-    for (let i = 0; i < PROXY_CHECKS.length; i++) if (PROXY_CHECKS[i]!(req, res)) return;
+    for (let i = 0; i < PROXY_CHECKS.length; i++) if (PROXY_CHECKS[i]!(req, res, core)) return;
     // Core takes any number of leading slashes; URL() would read "//openai/…" as a host.
     const target = req.url ?? '/';
     url = new URL(target.startsWith('//') ? target.replace(/^\/+/, '/') : target, 'http://mock-core');

@@ -19,18 +19,28 @@ export function sendJson(res: ServerResponse, status: number, value: unknown, he
   res.end(body);
 }
 
-/** Core refuses bodies over 16 MiB. */
-export const BODY_LIMIT = 16 * 1024 * 1024;
+/** Core's default `resources.maxSize`, for a request no limit was set on. */
+const DEFAULT_BODY_LIMIT = 64 * 1024 * 1024;
+/** Each request's limit, set by the Proxy check that knows which applies (handlers/service.ts). */
+const bodyLimits = new WeakMap<IncomingMessage, number>();
 
-/** The body, up to BODY_LIMIT (a larger declared Content-Length is refused earlier, by bodyWithinLimit). */
+export function limitBody(req: IncomingMessage, limit: number): void {
+  bodyLimits.set(req, limit);
+}
+
+/**
+ * The body, up to the request's limit (a larger declared Content-Length is refused earlier, by
+ * bodyWithinLimit). Core reads a chunked body whole; mock-core stops at the limit, with the same 413.
+ */
 export function readBody(req: IncomingMessage): Promise<Buffer> {
+  const limit = bodyLimits.get(req) ?? DEFAULT_BODY_LIMIT;
   // Usually the whole body is in by the time a handler asks for it: it is taken from the stream's buffer
   // at once, without switching the stream to flowing and waiting for its events.
   if (req.complete && req.readableFlowing === null) {
     const chunks: Buffer[] = [];
     let size = 0;
     for (let chunk: Buffer | null; (chunk = req.read() as Buffer | null) !== null; size += chunk.length) chunks.push(chunk);
-    if (size > BODY_LIMIT) return Promise.reject(new DialError(413, 'Request body is too large', { connection: 'close' }));
+    if (size > limit) return Promise.reject(new DialError(413, 'Request body is too large', { connection: 'close' }));
     return Promise.resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
   }
   return new Promise((resolve, reject) => {
@@ -38,7 +48,7 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= BODY_LIMIT) chunks?.push(chunk);
+      if (size <= limit) chunks?.push(chunk);
       else if (chunks) {
         // Past the limit (a chunked body): stop keeping it, let it drain, and answer 413.
         chunks = undefined;

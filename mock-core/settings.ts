@@ -51,6 +51,8 @@ export interface StorageSettings {
   encryption: { secret: string; key: string };
   /** `resources.maxSize`: the largest resource, and the largest request body, in bytes. */
   maxSize: number;
+  /** `storage.maxUploadedFileSize`: the largest multipart upload, in bytes. */
+  maxUploadedFileSize: number;
   /** `access.admin.rules`: who sees and changes every bucket. */
   adminRules: AdminRule[];
   /** `resources.heartbeatPeriod`: how often a subscription's stream says it is alive. */
@@ -153,12 +155,16 @@ function parseStorage(raw: JsonObject): StorageSettings {
   const maxSize = Number(resources.maxSize ?? 67_108_864);
   if (!Number.isInteger(maxSize) || maxSize < 0) throw new CoreStartupError(`resources.maxSize must be a whole number of bytes, not ${JSON.stringify(resources.maxSize)}`, 'resources.maxSize');
   const admin = isObject(raw.access) && isObject(raw.access.admin) ? raw.access.admin : {};
+  const storage = isObject(raw.storage) ? raw.storage : {};
+  const maxUploadedFileSize = Number(storage.maxUploadedFileSize ?? 536_870_912);
+  if (!Number.isInteger(maxUploadedFileSize) || maxUploadedFileSize < 0) throw new CoreStartupError(`storage.maxUploadedFileSize must be a whole number of bytes, not ${JSON.stringify(storage.maxUploadedFileSize)}`, 'storage.maxUploadedFileSize');
   const invitations = isObject(raw.invitations) ? raw.invitations : {};
   return {
     heartbeatMs: positiveMs(resources.heartbeatPeriod ?? 60_000, 'resources.heartbeatPeriod'),
     invitationTtlMs: positiveMs(invitations.ttlInSeconds ?? 259_200, 'invitations.ttlInSeconds') * 1000,
     encryption: typeof encryption.secret === 'string' && typeof encryption.key === 'string' ? { secret: encryption.secret, key: encryption.key } : SANDBOX_ENCRYPTION,
     maxSize,
+    maxUploadedFileSize,
     adminRules: Array.isArray(admin.rules) ? admin.rules.map(parseRule) : [],
   };
 }

@@ -61,6 +61,9 @@ describe('mock-core conformance table', () => {
     ['docs/dial-core.md#credentials', 'an unknown API-KEY', () => ({ path: '/openai/models', headers: { 'api-key': 'nope' } }), 401, 'Unknown api key', null],
     ['docs/dial-core.md#credentials', 'a known API-KEY (any case of the header name)', () => ({ path: '/v1/user/info', headers: { 'Api-Key': 'key-a' } }), 200, '{"roles":["a"],"project":"p"}', null],
     ['docs/dial-core.md#credentials', 'a bad Authorization', () => ({ path: '/openai/models', headers: { authorization: 'Bearer nope' } }), 401, 'Bad Authorization header', null],
+    ['docs/dial-core.md#credentials', 'API-KEY beside a one-part Authorization: Core\'s unhandled 500, empty', () => ({ path: '/v1/user/info', headers: { 'api-key': 'key-a', authorization: 'sometoken' } }), 500, '', null],
+    ['docs/dial-core.md#credentials', 'API-KEY beside "Basic ": one part too, as Java splits it', () => ({ path: '/v1/user/info', headers: { 'api-key': 'key-a', authorization: 'Basic ' } }), 500, '', null],
+    ['docs/dial-core.md#credentials', 'a one-part Authorization alone: 401', () => ({ path: '/v1/user/info', headers: { authorization: 'sometoken' } }), 401, 'Bad Authorization header', null],
     ['docs/dial-core.md#credentials', 'API-KEY and the same value in Authorization: tried as a key', () => ({ path: '/v1/user/info', headers: { 'api-key': 'key-a', authorization: 'Bearer key-a' } }), 200, /"project":"p"/, null],
     ['docs/dial-core.md#credentials', 'API-KEY and a different Authorization [0.39 wording inferred]', () => ({ path: '/openai/models', headers: { 'api-key': 'key-a', ...user(['a']) } }), 400, 'Provided API key is not per request key', null],
     ['docs/dial-core.md#credentials', 'API-KEY and an empty "Bearer "', () => ({ path: '/v1/user/info', headers: { 'api-key': 'key-a', authorization: 'Bearer ' } }), 200, /"project":"p"/, null],
@@ -123,11 +126,11 @@ describe('mock-core conformance table', () => {
     expect(forwarded!.headers).not.toHaveProperty('traceparent');
   });
 
-  it('docs/dial-core.md#before-authentication — refuses a body declared over 16 MiB with 413 before reading it', async () => {
+  it('docs/dial-core.md#body-limits — refuses a body declared over resources.maxSize (64 MiB) with 413 before reading it', async () => {
     const { request } = await import('node:http');
     const url = new URL(`${core.url}/openai/deployments/open/chat/completions`);
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request(url, { method: 'POST', headers: { ...user([]), ...json, 'content-length': String(17 * 1024 * 1024) } }, (res) => {
+      const req = request(url, { method: 'POST', headers: { ...user([]), ...json, 'content-length': String(64 * 1024 * 1024 + 1) } }, (res) => {
         res.resume();
         resolve(res.statusCode!);
       });

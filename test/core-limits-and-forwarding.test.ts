@@ -43,6 +43,10 @@ describe('mock-core limits and forwarding', () => {
           roles: stub(),
           retrying: stub({ maxRetryAttempts: 2, upstreams: [{ endpoint: `${models.url}#1`, key: 'modelKey1' }, { endpoint: `${models.url}#2`, key: 'modelKey1' }] }),
           single: stub(),
+          // Two upstreams and Core's default attempts for a model (5, so here 2).
+          pair: stub({ upstreams: [{ endpoint: `${models.url}#1`, key: 'modelKey1' }, { endpoint: `${models.url}#2`, key: 'modelKey1' }] }),
+          'pair-once': stub({ maxRetryAttempts: 1, upstreams: [{ endpoint: `${models.url}#1`, key: 'modelKey1' }, { endpoint: `${models.url}#2`, key: 'modelKey1' }] }),
+          tiered: stub({ maxRetryAttempts: 1, upstreams: [{ endpoint: `${models.url}#main`, key: 'modelKey1' }, { endpoint: `${models.url}#backup`, key: 'modelKey1', tier: 1 }] }),
           'priced-a': stub({ pricing: { unit: 'token', prompt: '0.01', completion: '0.02' } }),
           'priced-b': stub({ pricing: { unit: 'token', prompt: 0.01, completion: 0.02 } }),
         },
@@ -155,6 +159,39 @@ describe('mock-core limits and forwarding', () => {
     const failed = await chat('single', headersFor('auth0|single'));
     expect(failed.status).toBe(500);
     expect(JSON.parse(failed.body).error.type).toBe('server_error');
+  });
+
+  // docs/dial-core.md#retries: Model's maxRetryAttempts is 5 (PR #592), at most one attempt per upstream.
+  it('retries a model on its other upstream by default', async () => {
+    clock.advance(300_000);
+    models.setFault('gpt-35-turbo', { status: 429, retryAfterSeconds: 3, times: 1 });
+    const answer = await chat('pair', headersFor('auth0|pair'));
+    expect([answer.status, answer.headers.get('x-upstream-attempts')]).toEqual([200, '2']);
+  });
+
+  // docs/dial-core.md#retries: the 503 is TieredBalancer's, from the stored state of every upstream.
+  it('answers 502 "No route" while one upstream is not marked 429, and 503 once every one is', async () => {
+    clock.advance(300_000);
+    models.setFault('gpt-35-turbo', { status: 429, retryAfterSeconds: 20, times: 2 });
+    const first = await chat('pair-once', headersFor('auth0|pair-once'));
+    expect([first.status, first.body]).toEqual([502, 'No route']);
+    const second = await chat('pair-once', headersFor('auth0|pair-once'));
+    expect([second.status, second.body, second.headers.get('retry-after')]).toEqual([503, 'Service is not available', '20']);
+    const [a, b] = models.requests('gpt-35-turbo').slice(-2).map((r) => r.headers['x-upstream-endpoint']);
+    expect(a).not.toBe(b);
+  });
+
+  // docs/dial-core.md#upstream-balancing: an answer passed through that is not a success (nor a 4xx) backs
+  // the upstream off (UpstreamState, DeploymentPostController.handleProxyResponse).
+  it('backs an upstream off after a 5xx it answered, so the next call goes to the next tier', async () => {
+    clock.advance(300_000);
+    models.setFault('gpt-35-turbo', { status: 500, times: 1 });
+    expect((await chat('tiered', headersFor('auth0|tiered'))).status).toBe(500);
+    expect((await chat('tiered', headersFor('auth0|tiered'))).status).toBe(200);
+    expect(models.requests('gpt-35-turbo').slice(-2).map((r) => r.headers['x-upstream-endpoint'])).toEqual([`${models.url}#main`, `${models.url}#backup`]);
+    clock.advance(2_001); // 2^1 s after the error: the main upstream is back
+    expect((await chat('tiered', headersFor('auth0|tiered'))).status).toBe(200);
+    expect(models.requests('gpt-35-turbo').at(-1)!.headers['x-upstream-endpoint']).toBe(`${models.url}#main`);
   });
 
   it('passes streamed chunks through as the stub sends them, not buffered', async () => {

@@ -68,15 +68,25 @@ export async function authenticate(req: IncomingMessage, config: CoreConfig, val
   if (authorization === undefined) return lookupKey(apiKey!, config, perRequest);
 
   // Core splits on one space and takes the second part; the scheme itself is not checked.
-  const token = authorization.split(' ')[1];
+  const token = secondPart(authorization);
   if (apiKey === undefined) return validateToken(token, validator);
+  // A bare "Bearer" beside a key: the key is used (Core PR #677).
+  if (authorization.trim().toLowerCase() === 'bearer') return lookupKey(apiKey, config, perRequest);
+  // Any other one-part value ("sometoken", "Basic") beside a key: Core reads a second part that is not
+  // there, and the unhandled error is its 500 with an empty body (docs/dial-core.md#credentials).
+  if (token === undefined) throw new DialError(500, '');
   if (token === apiKey) return validateToken(token, validator).catch(() => lookupKey(apiKey, config, perRequest));
-  // An empty "Bearer " beside a key: the key is used (Core PR #677).
-  if (!token) return lookupKey(apiKey, config, perRequest);
   const byKey = lookupKey(apiKey, config, perRequest);
   // Since Core 0.38 a per-request key may come with an Authorization header; any other key may not.
   if (!byKey.viaPerRequestKey) throw new DialError(400, 'Provided API key is not per request key');
   return byKey;
+}
+
+/** Java's `value.split(" ")[1]`: trailing empty parts dropped, so "Basic " has none. */
+function secondPart(value: string): string | undefined {
+  const parts = value.split(' ');
+  while (parts.length > 0 && parts.at(-1) === '') parts.pop();
+  return parts[1];
 }
 
 async function validateToken(token: string | undefined, validator: TokenValidator): Promise<Principal> {

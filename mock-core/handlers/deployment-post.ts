@@ -21,8 +21,9 @@ export async function deploymentPost(exchange: CoreExchange): Promise<void> {
   notes.rule = { deployment: deployment.name, userRoles: deployment.userRoles, callerRoles: caller.roles };
   if (!hasAccess(deployment.userRoles, caller.roles)) throw new DialError(403, `Forbidden deployment: ${deployment.name}`);
   if (!deployment.endpoint) throw new DialError(503);
-  if (caller.viaPerRequestKey && !deployment.accessibleByPerRequestKey) {
-    throw new DialError(403, `Deployment ${deployment.name} is not accessible by ${caller.viaPerRequestKey}`);
+  // Named by the deployment that called back with the key (Core's source deployment), never the key itself.
+  if (caller.perRequest && !deployment.accessibleByPerRequestKey) {
+    throw new DialError(403, `Deployment ${deployment.name} is not accessible by ${caller.perRequest.deployment}`);
   }
   if (deployment.kind === 'model') core.limiter.check(caller, deployment, config);
 

@@ -5,11 +5,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { DialError } from '../errors.ts';
-import type { OpenExchange } from '../exchange.ts';
-import { BODY_LIMIT, header, sendText } from '../http.ts';
+import type { CoreState, OpenExchange } from '../exchange.ts';
+import { header, limitBody, sendText } from '../http.ts';
 
 /** One of Proxy.handleRequest's checks: answers the request (true) or lets it go on down the table (false). */
-export type ProxyCheck = (req: IncomingMessage, res: ServerResponse) => boolean;
+export type ProxyCheck = (req: IncomingMessage, res: ServerResponse, core: CoreState) => boolean;
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE', 'HEAD']);
 
@@ -38,9 +38,18 @@ export function allowedMethod(req: IncomingMessage, res: ServerResponse): boolea
   return true;
 }
 
-/** A declared Content-Length over the limit; a chunked body is measured as it is read (http.ts). */
-export function bodyWithinLimit(req: IncomingMessage): boolean {
-  if (Number(req.headers['content-length'] ?? 0) > BODY_LIMIT) throw new DialError(413, 'Request body is too large');
+/**
+ * The body's declared size against `storage.maxUploadedFileSize` for a multipart upload, `resources.maxSize`
+ * for anything else; Core counts a request without Content-Length as 1024 bytes (docs/dial-core.md#body-limits).
+ * A chunked body is measured as it is read (http.ts).
+ */
+export function bodyWithinLimit(req: IncomingMessage, _res: ServerResponse, { storage }: CoreState): boolean {
+  const declared = header(req, 'content-length');
+  const size = declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : 1024;
+  const limit = header(req, 'content-type')?.startsWith('multipart/form-data') ? storage.settings.maxUploadedFileSize : storage.settings.maxSize;
+  if (size > limit) throw new DialError(413, 'Request body is too large');
+  // Core reads a chunked body whole, unmeasured; the sandbox reads one up to the largest limit it knows.
+  limitBody(req, declared === undefined ? Math.max(limit, storage.settings.maxUploadedFileSize) : limit);
   return false;
 }
 

@@ -34,8 +34,14 @@ describe('token usage as Core reads it (TokenUsageParser)', () => {
     expect(totalTokensOf('data: {"usage":{"total_tokens":1}}\n\ndata: {"usage":{"total_tokens":9}}\n\n')).toBe(9);
   });
 
-  it('counts nothing for a usage with a nested object (Core 0.18 fails the parse), or no usage at all', () => {
-    expect(totalTokensOf('{"usage":{"prompt_tokens":3,"prompt_tokens_details":{"cached_tokens":0},"total_tokens":7}}')).toBe(0);
+  it('counts a usage with nested objects, as Core since PR #680; unknown fields ignored, a wrong kind of value no usage', () => {
+    const usage = (body: string) => usageOf(body);
+    expect(usage('{"usage":{"prompt_tokens":3,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens":4,"completion_tokens_details":{"reasoning_tokens":1},"total_tokens":7}}')).toEqual({ prompt: 3, completion: 4, total: 7 });
+    expect(usage('data: {"usage":{"promptTokens":1,"completionTokens":"2","totalTokens":3.9}}\n\ndata: [DONE]')).toEqual({ prompt: 1, completion: 2, total: 3 });
+    expect(usage('{"usage":{"total_tokens":true}}')).toBeUndefined();
+    // The last "usage" followed by an object wins; one followed by anything else is passed over.
+    expect(totalTokensOf('{"usage":{"total_tokens":2}} {"x":{"usage":null}}')).toBe(2);
+    expect(totalTokensOf('{"usage":{"total_tokens":2,"note":"a } in a string"}}')).toBe(2);
     expect(totalTokensOf('{"choices":[]}')).toBe(0);
     expect(totalTokensOf('not json "usage": {"total_tokens": 4}')).toBe(4);
   });

@@ -49,9 +49,9 @@ export interface ForwardRequest {
 /** How one attempt ended. */
 type Outcome =
   /** The answer went to the caller: whole, or cut short when the upstream broke mid-answer. */
-  | { kind: 'relayed'; status: number }
+  | { kind: 'relayed'; status: number; retryAfter: number }
   /** A retriable status, or broken (or silent past the idle timeout) before an answer. */
-  | { kind: 'retriable'; status: number; retryAfter?: number; broken: boolean }
+  | { kind: 'retriable'; status: number; retryAfter: number; broken: boolean }
   /** The connection could not be made at all (no retry, as Core). */
   | { kind: 'connect-failed' }
   /** The caller went away: nothing more to do, and no upstream to blame. */
@@ -61,40 +61,34 @@ export async function forward(request: ForwardRequest): Promise<void> {
   const { deployment, balancer } = request;
   // A model without upstreams, or any other deployment, has one synthetic upstream: its endpoint.
   const upstreams: Upstream[] = deployment.upstreams.length ? deployment.upstreams : [{ endpoint: deployment.endpoint!, weight: 1, tier: 0 }];
-  const attempts = Math.max(1, Math.min(deployment.maxRetryAttempts, upstreams.length));
-  const tried = new Set<Upstream>();
-  const retryAfters: number[] = [];
-  let all429 = true;
+  const route = balancer.route(deployment.name, upstreams, deployment.maxRetryAttempts);
+  let upstream = route.next();
 
   const perRequestKey = newPerRequestKey();
   request.perRequestKeys.issue(perRequestKey, request.caller, { deployment: deployment.name, attachments: request.attachments });
   try {
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      const upstream = balancer.pick(deployment.name, upstreams, tried);
-      if (!upstream) break;
-      tried.add(upstream);
-      const outcome = await send(request, upstream, perRequestKey, attempt);
+    for (;;) {
+      const outcome = await send(request, upstream, perRequestKey, route.attempts);
       switch (outcome.kind) {
         case 'abandoned':
           return;
         case 'relayed':
-          if (outcome.status === 200) balancer.succeeded(deployment.name, upstream);
+          // An answer passed on that is not a success (nor the caller's fault, a 4xx) marks the upstream too.
+          if (outcome.status === 200) route.succeeded();
+          else if (outcome.status < 400 || outcome.status >= 500) route.failed(outcome.status, outcome.retryAfter);
           return;
         case 'connect-failed':
           throw new DialError(502, 'Failed to connect to origin');
         case 'retriable':
-          if (outcome.status === 429 && outcome.retryAfter !== undefined) retryAfters.push(outcome.retryAfter);
-          all429 &&= outcome.status === 429 && !outcome.broken;
-          balancer.failed(deployment.name, upstream, outcome.status, outcome.retryAfter);
+          // A connection broken before the answer counts as Core's own 502.
+          route.failed(outcome.broken ? 502 : outcome.status, outcome.broken ? -1 : outcome.retryAfter);
+          // Out of attempts or upstreams: Core's 503 or 502, from what is stored of every upstream.
+          upstream = route.next();
       }
     }
   } finally {
     request.perRequestKeys.revoke(perRequestKey);
   }
-  if (all429 && tried.size > 0) {
-    throw new DialError(503, 'Service is not available', retryAfters.length ? { 'retry-after': String(Math.min(...retryAfters)) } : {});
-  }
-  throw new DialError(502, 'No route');
 }
 
 /** The endpoint, split once per deployment (a config reload makes new ones). */
@@ -157,6 +151,8 @@ class Attempt implements ResponseHandler {
   #settled = false;
   /** The status being relayed to the caller, once one is. */
   #relaying = 0;
+  /** A relayed failure's Retry-After (seconds, -1 for none): it marks the upstream too. */
+  #retryAfter = -1;
   #streaming = false;
   /** The answer's chunks, kept only when its tokens are to be counted. */
   #chunks?: Buffer[];
@@ -180,8 +176,7 @@ class Attempt implements ResponseHandler {
   onResponseStart(status: number, headers: string[]): void {
     if (ALWAYS_RETRIABLE.has(status) || this.#request.retriableErrorCodes.includes(status)) {
       // Core discards a failed attempt's body: it is let through unread, so the connection stays usable.
-      const retryAfter = Number(valueOf(headers, 'retry-after'));
-      return this.#settle({ kind: 'retriable', status, retryAfter: Number.isFinite(retryAfter) ? retryAfter : undefined, broken: false });
+      return this.#settle({ kind: 'retriable', status, retryAfter: retryAfterOf(headers), broken: false });
     }
     const { res, onSuccess } = this.#request;
     // Names and values in one flat list, as writeHead takes them: no header object to build.
@@ -196,6 +191,7 @@ class Attempt implements ResponseHandler {
     relayed.push('x-upstream-attempts', String(this.#attempt));
     res.writeHead(status, relayed);
     this.#relaying = status;
+    if (status !== 200) this.#retryAfter = retryAfterOf(headers);
     if (status === 200 && onSuccess) this.#chunks = [];
     // A stream's first byte should not wait for its first chunk; a plain answer goes out with its body.
     this.#streaming = contentType.startsWith('text/event-stream');
@@ -217,21 +213,21 @@ class Attempt implements ResponseHandler {
     if (!this.#streaming) res.uncork();
     res.end();
     if (this.#chunks) onSuccess!((this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks)).toString('utf8'));
-    this.#settle({ kind: 'relayed', status: this.#relaying });
+    this.#settle({ kind: 'relayed', status: this.#relaying, retryAfter: this.#retryAfter });
   }
 
   onResponseError(error: UpstreamError): void {
     if (this.#relaying) {
       // The upstream broke mid-answer (or went silent past the idle timeout): the answer ends unfinished.
       this.#request.res.destroy();
-      this.#settle({ kind: 'relayed', status: this.#relaying });
+      this.#settle({ kind: 'relayed', status: this.#relaying, retryAfter: this.#retryAfter });
     } else if (this.#request.res.destroyed) {
       this.#settle({ kind: 'abandoned' });
     } else if (CONNECT_ERRORS.has(error.code)) {
       this.#settle({ kind: 'connect-failed' });
     } else {
       // Back-off counts a broken attempt as a 502 from that upstream.
-      this.#settle({ kind: 'retriable', status: 502, broken: true });
+      this.#settle({ kind: 'retriable', status: 502, retryAfter: -1, broken: true });
     }
   }
 
@@ -253,4 +249,10 @@ class Attempt implements ResponseHandler {
 function valueOf(headers: readonly string[], name: string): string | undefined {
   for (let i = 0; i < headers.length; i += 2) if (headers[i] === name) return headers[i + 1];
   return undefined;
+}
+
+/** The upstream's Retry-After in whole seconds, as Java's Long.parseLong reads it; -1 for none or unreadable. */
+function retryAfterOf(headers: string[]): number {
+  const value = valueOf(headers, 'retry-after');
+  return value !== undefined && /^[+-]?\d{1,18}$/.test(value) ? Number(value) : -1;
 }

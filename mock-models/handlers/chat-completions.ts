@@ -22,8 +22,16 @@ export async function chatCompletions(exchange: Exchange): Promise<void> {
   const lastUser = [...messages].reverse().find((m) => m.role === 'user');
   const text = exchange.registry.nextReply(model, contentText(lastUser?.content));
   const tokens = tokenize(text);
-  const usage = { prompt_tokens: countPromptTokens(messages), completion_tokens: tokens.length, total_tokens: 0 };
-  usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
+  const promptTokens = countPromptTokens(messages);
+  // OpenAI's usage, the detail objects included (https://platform.openai.com/docs/api-reference/chat/object):
+  // DIAL Core has to read past them (docs/dial-core.md#token-usage).
+  const usage = {
+    prompt_tokens: promptTokens,
+    completion_tokens: tokens.length,
+    total_tokens: promptTokens + tokens.length,
+    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+  };
   const head = { id: `chatcmpl-${randomBytes(12).toString('base64url')}`, created: Math.floor(Date.now() / 1000), model: model.name };
 
   if (body.stream !== true) {
