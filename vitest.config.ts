@@ -20,10 +20,13 @@ export default defineConfig({
     unstubEnvs: true,
     projects: [
       // Everything, the end-to-end suite against the embedded target included.
-      { extends: true, test: { name: 'default', include: ['**/*.test.ts'], exclude: ['node_modules/**', 'dist/**'], env } },
+      { extends: true, test: { name: 'default', include: ['**/*.test.ts'], exclude: ['node_modules/**', 'dist/**'], env: { ...env, SANDBOX_TARGET: 'embedded' } } },
       // The same end-to-end suite against compose.yaml (real DIAL images); skipped, with the reason, without Docker.
       // One file at a time: each brings compose.yaml up on its fixed host ports.
       { extends: true, test: { name: 'e2e-compose', include: ['test/e2e/**/*.test.ts'], env: { ...env, SANDBOX_TARGET: 'compose' }, hookTimeout: 300_000, fileParallelism: false } },
+      // The same suite against an IdP and a Core running elsewhere (SANDBOX_IDP_URL, SANDBOX_CORE_URL, and
+      // SANDBOX_CA_FILE for that IdP's CA); skipped, with the reason, without them.
+      { extends: true, test: { name: 'e2e-external', include: ['test/e2e/**/*.test.ts'], env: { ...env, SANDBOX_TARGET: 'external', NODE_EXTRA_CA_CERTS: process.env.SANDBOX_CA_FILE ?? env.NODE_EXTRA_CA_CERTS }, fileParallelism: false } },
     ],
   },
 });

@@ -165,7 +165,7 @@ describe('the storage API', () => {
     expect(readdirSync(stateDir)).toEqual(stateFiles);
     expect(existsSync(join(stateDir, '..', 'escape'))).toBe(false);
     const notConversation = await bob.call('PUT', `/v1/conversations/${bob.bucket}/bad`, json({ name: 'no id' }));
-    expect([notConversation.status, await notConversation.text()]).toEqual([400, 'Provided payload do not match required schema']);
+    expect([notConversation.status, await notConversation.text()]).toEqual([400, "Missing required property 'id'"]);
     const wrongType = await bob.call('PUT', `/v1/conversations/${bob.bucket}/bad`, json({ ...CONVERSATION, messages: 'x' }));
     expect([wrongType.status, await wrongType.text()]).toEqual([400, "Missing required property 'messages'"]);
     expect(readdirSync(join(stateDir, 'core', 'blobs')).length).toBe(before);

@@ -110,5 +110,9 @@ function features(deployment: Deployment): Record<string, boolean> {
     folder_attachments: flag('folderAttachmentsSupported'),
     allow_resume: flag('allowResume', true),
     accessible_by_per_request_key: deployment.accessibleByPerRequestKey,
+    // FeaturesData's last three, in its order and with its defaults (measured on Core 0.25 built from source).
+    content_parts: flag('contentPartsSupported'),
+    temperature: flag('temperatureSupported', true),
+    addons: flag('addonsSupported', true),
   };
 }

@@ -41,8 +41,8 @@ export function validateResourceBody(resource: Resource, body: string): void {
   const record = value as Record<string, unknown>;
   for (const [name, [kind, required]] of Object.entries(fields)) {
     if (!(name in record)) {
-      // A missing creator property: Jackson's error has no field path, so Core's words are the general ones.
-      if (required) throw schemaMismatch();
+      // The first required property missing, in the record's order (as the real Core 0.25 answers).
+      if (required) throw new DialError(400, `Missing required property '${name}'`);
       continue;
     }
     // A value of the wrong kind: the error's path names the field, and Core calls it "missing".

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
 
 import { loginThroughBrowser } from '../support/browser.ts';
-import { composeUnavailable, startTarget, TARGET_NAME, type Target } from './target.ts';
+import { targetUnavailable, startTarget, TARGET_NAME, type Target } from './target.ts';
 
-const unavailable = await composeUnavailable();
+const unavailable = await targetUnavailable();
 if (unavailable) console.warn(`[e2e] ${TARGET_NAME} target skipped: ${unavailable}`);
 const CALLBACK = 'http://localhost:3000/api/auth/callback/auth0';
 

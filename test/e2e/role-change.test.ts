@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { chatStatus } from '../support/sandbox-helpers.ts';
-import { composeUnavailable, startTarget, TARGET_NAME, type Target } from './target.ts';
+import { targetUnavailable, startTarget, TARGET_NAME, type Target } from './target.ts';
 
-const unavailable = await composeUnavailable();
+const unavailable = await targetUnavailable();
 if (unavailable) console.warn(`[e2e] ${TARGET_NAME} target skipped: ${unavailable}`);
 
 describe.skipIf(Boolean(unavailable))(`a role change reaches DIAL Core on the next refresh, as Chat refreshes (${TARGET_NAME} target)${unavailable ? ` — skipped: ${unavailable}` : ''}`, () => {

@@ -1,8 +1,10 @@
 /**
  * The target an end-to-end file runs against, chosen by SANDBOX_TARGET: `embedded` (the default: the
- * environment in this process) or `compose` (compose.yaml with the real DIAL Core and Chat images, through
- * testcontainers). The flows are written once against this interface; what a target cannot do yet is a
- * reason, and the tests that need it are skipped with that reason in their title.
+ * environment in this process), `compose` (compose.yaml with the real DIAL Core and Chat images, through
+ * testcontainers) or `external` (an IdP and a DIAL Core already running elsewhere — a real Core wired to the
+ * sandbox's IdP and stub models, a user's own deployment — named by SANDBOX_IDP_URL and SANDBOX_CORE_URL).
+ * The flows are written once against this interface; what a target cannot do yet is a reason, and the
+ * tests that need it are skipped with that reason in their title.
  */
 import { fileURLToPath } from 'node:url';
 
@@ -12,7 +14,7 @@ import { loadEnvironment, type Environment } from '../../sandbox/environment.ts'
 import { privateStateDir } from '../support/sandbox-helpers.ts';
 
 export interface Target {
-  name: 'embedded' | 'compose';
+  name: 'embedded' | 'compose' | 'external';
   environment: Environment;
   /** Where token requests go (the IdP's plain-HTTP port). */
   idpUrl: string;
@@ -27,14 +29,27 @@ export interface Target {
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const TARGET_NAME = (process.env.SANDBOX_TARGET ?? 'embedded') as Target['name'];
 
-/** Why the compose target cannot run here, or undefined when it can. */
-export async function composeUnavailable(): Promise<string | undefined> {
+/** Why the chosen target cannot run here, or undefined when it can. */
+export async function targetUnavailable(): Promise<string | undefined> {
+  if (TARGET_NAME === 'external') return externalUnavailable();
   if (TARGET_NAME !== 'compose') return undefined;
   const { getContainerRuntimeClient } = await import('testcontainers');
   return getContainerRuntimeClient().then(
     () => undefined,
     (error: Error) => `no Docker engine answers (${error.message.split('\n')[0]})`,
   );
+}
+
+/** The external target's addresses: SANDBOX_IDP_URL (the IdP's token endpoint origin) and SANDBOX_CORE_URL. */
+export const EXTERNAL = { idpUrl: process.env.SANDBOX_IDP_URL, coreUrl: process.env.SANDBOX_CORE_URL, environment: process.env.SANDBOX_ENV };
+
+async function externalUnavailable(): Promise<string | undefined> {
+  if (!EXTERNAL.idpUrl || !EXTERNAL.coreUrl) return 'SANDBOX_IDP_URL and SANDBOX_CORE_URL must name the running IdP and DIAL Core';
+  for (const url of [`${EXTERNAL.idpUrl}/.well-known/openid-configuration`, `${EXTERNAL.coreUrl}/health`]) {
+    const answer = await fetch(url).catch((error: Error) => error);
+    if (answer instanceof Error || !answer.ok) return `${url} does not answer (${answer instanceof Error ? answer.message : answer.status})`;
+  }
+  return undefined;
 }
 
 export interface TargetOptions {
@@ -51,7 +66,24 @@ export interface TargetOptions {
 }
 
 export async function startTarget(options: TargetOptions = {}): Promise<Target> {
+  if (TARGET_NAME === 'external') return startExternal();
   return TARGET_NAME === 'compose' ? startCompose() : startEmbedded(options);
+}
+
+/** Nothing to start: the IdP and Core run already; tokens are real password grants at the IdP. */
+async function startExternal(): Promise<Target> {
+  const environment = loadEnvironment(EXTERNAL.environment ?? `${ROOT}environments/auth0-tutorial`);
+  const idpUrl = EXTERNAL.idpUrl!;
+  const { issuer } = (await (await fetch(`${idpUrl}/.well-known/openid-configuration`)).json()) as { issuer: string };
+  return {
+    name: 'external',
+    environment,
+    idpUrl,
+    issuer,
+    coreUrl: EXTERNAL.coreUrl!,
+    token: (email, options) => passwordGrant(environment, idpUrl, email, options),
+    stop: async () => {},
+  };
 }
 
 async function startEmbedded({ changesState = false, allowCallback }: TargetOptions): Promise<Target> {
