@@ -34,6 +34,8 @@ export interface Deployment {
   accessibleByPerRequestKey: boolean;
   /** A model's `pricing`, in nano-dollars per unit. */
   pricing?: Pricing;
+  /** The interceptors a call to it goes through first, by name, in order (docs/dial-core.md#interceptors). */
+  interceptors: string[];
   /** The entry as written (for listings). */
   entry: ModelEntry | ApplicationEntry;
 }
@@ -73,6 +75,8 @@ export interface CoreConfig {
   /** role → its `costLimit`, for the roles that have one. */
   costLimits: Map<string, CostLimit>;
   routes: Route[];
+  /** The config's `interceptors`: name → where it listens. */
+  interceptors: Map<string, { endpoint?: string }>;
   retriableErrorCodes: number[];
 }
 
@@ -156,6 +160,7 @@ export function bindConfig(tree: JsonObject, source?: string): CoreConfig {
     roles: new Map(Object.entries(config.roles ?? {}).map(([name, role]) => [name, role.limits && new Map(Object.entries(role.limits).map(([d, l]) => [d, toLimit(l)]))])),
     costLimits: new Map(Object.entries(config.roles ?? {}).flatMap(([name, role]) => (role.costLimit ? [[name, toCostLimit(role.costLimit, `roles.${name}.costLimit`, source)] as const] : []))),
     routes: Object.entries(config.routes ?? {}).map(([name, route]) => toRoute(name, route)),
+    interceptors: new Map(Object.entries(config.interceptors ?? {}).map(([name, interceptor]) => [name, { endpoint: interceptor.endpoint }])),
     retriableErrorCodes: config.retriableErrorCodes ?? [],
   };
 }
@@ -188,6 +193,7 @@ function toDeployment(name: string, kind: Deployment['kind'], entry: ModelEntry 
     overrideName: model && (aliasOf(model, 'overrideName') as string | undefined),
     defaults: entry.defaults ?? {},
     accessibleByPerRequestKey: aliasOf(entry.features ?? {}, 'accessibleByPerRequestKey') !== false,
+    interceptors: entry.interceptors ?? [],
     entry,
   };
 }

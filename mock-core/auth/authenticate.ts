@@ -23,6 +23,18 @@ export interface PerRequestGrant {
   deployment: string;
   /** Resource URLs (`files/<bucket>/…`) the forwarded request carried, readable with the key. */
   attachments: ReadonlySet<string>;
+  /** Made for an interceptor: where in the chain it is (docs/dial-core.md#interceptors). */
+  chain?: InterceptorChain;
+}
+
+/** A call's way through its deployment's interceptors, carried by each interceptor's per-request key. */
+export interface InterceptorChain {
+  names: readonly string[];
+  /** The interceptor this key was made for. */
+  index: number;
+  /** The deployment first called, and its API (`chat/completions`, …), called once the chain is through. */
+  initialDeployment: string;
+  initialApi: string;
 }
 
 /** Random bytes drawn a page at a time: a key takes 24 of them. */

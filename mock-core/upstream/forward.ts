@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { newPerRequestKey, type Principal, type PerRequestKeys } from '../auth/authenticate.ts';
+import { newPerRequestKey, type InterceptorChain, type Principal, type PerRequestKeys } from '../auth/authenticate.ts';
 import type { Deployment, Upstream } from '../config.ts';
 import { DialError } from '../errors.ts';
 import { CORS_HEADERS } from '../http.ts';
@@ -41,6 +41,8 @@ export interface ForwardRequest {
   perRequestKeys: PerRequestKeys;
   /** The resources the request attached: its per-request key may read them. */
   attachments: ReadonlySet<string>;
+  /** Sent to an interceptor: its answer, whatever the status, goes back as it is (Core's InterceptorController). */
+  interceptorChain?: InterceptorChain;
   client: UpstreamClient;
   /** Called with the whole answer body after a 200, for token usage. */
   onSuccess?: (body: string) => void;
@@ -65,7 +67,7 @@ export async function forward(request: ForwardRequest): Promise<void> {
   let upstream = route.next();
 
   const perRequestKey = newPerRequestKey();
-  request.perRequestKeys.issue(perRequestKey, request.caller, { deployment: deployment.name, attachments: request.attachments });
+  request.perRequestKeys.issue(perRequestKey, request.caller, { deployment: deployment.name, attachments: request.attachments, chain: request.interceptorChain });
   try {
     for (;;) {
       const outcome = await send(request, upstream, perRequestKey, route.attempts);
@@ -174,7 +176,8 @@ class Attempt implements ResponseHandler {
   }
 
   onResponseStart(status: number, headers: string[]): void {
-    if (ALWAYS_RETRIABLE.has(status) || this.#request.retriableErrorCodes.includes(status)) {
+    const interceptor = this.#request.interceptorChain !== undefined;
+    if (!interceptor && (ALWAYS_RETRIABLE.has(status) || this.#request.retriableErrorCodes.includes(status))) {
       // Core discards a failed attempt's body: it is let through unread, so the connection stays usable.
       return this.#settle({ kind: 'retriable', status, retryAfter: retryAfterOf(headers), broken: false });
     }
@@ -188,7 +191,7 @@ class Attempt implements ResponseHandler {
       if (name === 'content-type') contentType = headers[i + 1]!;
       relayed.push(name, headers[i + 1]!);
     }
-    relayed.push('x-upstream-attempts', String(this.#attempt));
+    if (!interceptor) relayed.push('x-upstream-attempts', String(this.#attempt));
     res.writeHead(status, relayed);
     this.#relaying = status;
     if (status !== 200) this.#retryAfter = retryAfterOf(headers);
