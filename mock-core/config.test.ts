@@ -39,7 +39,7 @@ describe('Core dynamic settings', () => {
       keys: { k1: { project: 'p', role: 'a', roles: ['b'] } },
       roles: { a: { limits: { m: { minute: '100', requestDay: 5 } } }, empty: {} },
     })));
-    expect(config.models.get('m')).toMatchObject({ type: 'chat', userRoles: ['a'], maxRetryAttempts: 1, forwardAuthToken: false, upstreams: [{ endpoint: 'http://u', key: 'k', extraData: '{"x":1}', weight: 1, tier: 0 }] });
+    expect(config.models.get('m')).toMatchObject({ type: 'chat', userRoles: ['a'], maxRetryAttempts: 5, forwardAuthToken: false, upstreams: [{ endpoint: 'http://u', key: 'k', extraData: '{"x":1}', weight: 1, tier: 0 }] });
     expect(config.keys.get('k1')).toEqual({ project: 'p', roles: ['b', 'a'] });
     expect(config.roles.get('a')!.get('m')).toEqual({ minute: 100, day: UNLIMITED, week: UNLIMITED, month: UNLIMITED, requestHour: UNLIMITED, requestDay: 5 });
     expect(config.roles.get('empty')).toBeUndefined();

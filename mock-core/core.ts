@@ -68,7 +68,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   };
 
   // Vert.x's default header limit (8 KiB); past it, as in Core, the answer is 431.
-  const server = http.createServer({ maxHeaderSize: 8192 }, (req, res) => void handle(req, res, state, validator));
+  const server = http.createServer({ maxHeaderSize: 8192 }, (req, res) => {
+    // Vert.x sends no Date header; Node would add one to every answer.
+    res.sendDate = false;
+    void handle(req, res, state, validator);
+  });
   const { url } = await listen(server, options.port ?? settings.port ?? CORE_DEFAULTS.port, options.host ?? CORE_DEFAULTS.host);
   const stop = async () => {
     configStore.close();

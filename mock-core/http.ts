@@ -21,11 +21,12 @@ export function sendJson(res: ServerResponse, status: number, value: unknown, he
 
 /** Core's default `resources.maxSize`, for a request no limit was set on. */
 const DEFAULT_BODY_LIMIT = 64 * 1024 * 1024;
-/** Each request's limit, set by the Proxy check that knows which applies (handlers/service.ts). */
-const bodyLimits = new WeakMap<IncomingMessage, number>();
+/** Each request's limit, set on it by the Proxy check that knows which applies (handlers/service.ts). */
+const BODY_LIMIT = Symbol('body limit');
+type Limited = IncomingMessage & { [BODY_LIMIT]?: number };
 
 export function limitBody(req: IncomingMessage, limit: number): void {
-  bodyLimits.set(req, limit);
+  (req as Limited)[BODY_LIMIT] = limit;
 }
 
 /**
@@ -33,7 +34,7 @@ export function limitBody(req: IncomingMessage, limit: number): void {
  * bodyWithinLimit). Core reads a chunked body whole; mock-core stops at the limit, with the same 413.
  */
 export function readBody(req: IncomingMessage): Promise<Buffer> {
-  const limit = bodyLimits.get(req) ?? DEFAULT_BODY_LIMIT;
+  const limit = (req as Limited)[BODY_LIMIT] ?? DEFAULT_BODY_LIMIT;
   // Usually the whole body is in by the time a handler asks for it: it is taken from the stream's buffer
   // at once, without switching the stream to flowing and waiting for its events.
   if (req.complete && req.readableFlowing === null) {

@@ -56,10 +56,11 @@ export function newPerRequestKey(): string {
 
 /** Keys Core makes up for each forwarded request, valid while it runs (the "per-request" API keys). */
 export class PerRequestKeys {
-  readonly #keys = new Map<string, Principal>();
+  readonly #keys = new Map<string, { caller: Principal; grant: PerRequestGrant }>();
 
+  /** Kept as given, on every forwarded call; the principal the key stands for is made only when it comes back. */
   issue(key: string, caller: Principal, grant: PerRequestGrant): void {
-    this.#keys.set(key, { ...caller, viaPerRequestKey: key, perRequest: grant });
+    this.#keys.set(key, { caller, grant });
   }
 
   revoke(key: string): void {
@@ -67,7 +68,8 @@ export class PerRequestKeys {
   }
 
   get(key: string): Principal | undefined {
-    return this.#keys.get(key);
+    const issued = this.#keys.get(key);
+    return issued && { ...issued.caller, viaPerRequestKey: key, perRequest: issued.grant };
   }
 }
 
