@@ -24,7 +24,7 @@ const DROPPED_REQUEST_HEADERS = new Set([
 ]);
 /** Hop-by-hop response headers; Content-Length stays, so a plain answer goes out in one piece. */
 /** Core's ProxyUtil.copyHeaders drops these of an answer, Content-Length too: it sends every relayed answer chunked. */
-const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'host', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'accept-encoding']);
+const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'host', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'content-length', 'accept-encoding']);
 const CORS_HEADER_LIST = Object.entries(CORS_HEADERS).flat();
 const ALWAYS_RETRIABLE = new Set([429, 502, 503, 504]);
 /** Errors that mean no connection could be made (Core's ConnectException: no retry). */
