@@ -12,6 +12,7 @@ import { authenticate, PerRequestKeys } from './auth/authenticate.ts';
 import { TokenValidator } from './auth/token-validator.ts';
 import { ConfigStore, type ConfigSource } from './config-store.ts';
 import { CORE_DEFAULTS } from './defaults.ts';
+import { chooseEncoding } from './compression.ts';
 import { answerError } from './error-handler.ts';
 import type { CoreState } from './exchange.ts';
 import { RateLimiter } from './limits/rate-limiter.ts';
@@ -71,6 +72,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const server = http.createServer({ maxHeaderSize: 8192 }, (req, res) => {
     // Vert.x sends no Date header; Node would add one to every answer.
     res.sendDate = false;
+    chooseEncoding(req, res, settings.compression);
     void handle(req, res, state, validator);
   });
   const { url } = await listen(server, options.port ?? settings.port ?? CORE_DEFAULTS.port, options.host ?? CORE_DEFAULTS.host);

@@ -1,6 +1,7 @@
 /** Answering as Core answers: plain text without Content-Type for errors, JSON with it for successes. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+import { compressed, encodingOf } from './compression.ts';
 import { DialError } from './errors.ts';
 
 /** Every response of Core carries this (docs/dial-core.md#before-authentication). */
@@ -8,15 +9,24 @@ export const CORS_HEADERS = { 'access-control-allow-origin': '*' };
 
 export function sendText(res: ServerResponse, status: number, body = '', headers: Record<string, string> = {}): void {
   // Deliberately no Content-Type: Core's ProxyContext.respond(status, String) sets none.
-  res.writeHead(status, { ...CORS_HEADERS, 'content-length': Buffer.byteLength(body), ...headers });
-  res.end(body);
+  sendBody(res, status, body, { ...CORS_HEADERS, ...headers });
 }
 
 /** JSON with Content-Type; `value` may already be JSON text (for numbers JavaScript cannot hold). */
 export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
-  const body = typeof value === 'string' ? value : JSON.stringify(value);
-  res.writeHead(status, { ...CORS_HEADERS, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
-  res.end(body);
+  sendBody(res, status, typeof value === 'string' ? value : JSON.stringify(value), { ...CORS_HEADERS, 'content-type': 'application/json', ...headers });
+}
+
+/** A whole answer, compressed when the request asked for it (compression.ts). */
+export function sendBody(res: ServerResponse, status: number, body: string | Buffer, headers: Record<string, string>): void {
+  const encoded = status === 304 || status === 204 ? undefined : compressed(res, body);
+  if (encoded) {
+    res.writeHead(status, { ...headers, 'content-encoding': encodingOf(res)!, 'content-length': encoded.length });
+    res.end(encoded);
+  } else {
+    res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }
 }
 
 /** Core's default `resources.maxSize`, for a request no limit was set on. */

@@ -40,6 +40,8 @@ export interface StaticSettings {
   client: { connectMs: number; idleMs: number };
   /** `server.port`. */
   port: number;
+  /** `server.compressionSupported` (on in Core's defaults): answers gzip- or deflate-encoded when asked for. */
+  compression: boolean;
   /** What the storage API needs (docs/dial-core.md#bucket-encryption, docs/dial-core.md#resource-access). */
   storage: StorageSettings;
   /** The merged tree, for `doctor` and for keys the emulator accepts without using (redis, encryption, storage). */
@@ -143,6 +145,7 @@ export function parseSettings(raw: JsonObject): StaticSettings {
     configReloadMs: positiveMs(config.reload ?? 60_000, 'config.reload'),
     client: { connectMs: positiveMs(client.connectTimeout ?? 10_000, 'client.connectTimeout'), idleMs: positiveMs(client.idleTimeout ?? 300_000, 'client.idleTimeout') },
     port: Number(server.port ?? 8080),
+    compression: server.compressionSupported !== false,
     storage: parseStorage(raw),
     raw,
   };

@@ -27,7 +27,7 @@ const EXTERNAL_IDP = process.env.SANDBOX_IDP_URL;
 const EXTERNAL_CORE = process.env.SANDBOX_CORE_URL;
 
 /** The headers compared besides status and body. */
-const COMPARED_HEADERS = ['content-type', 'retry-after', 'etag', 'access-control-expose-headers', 'x-upstream-attempts', 'access-control-allow-origin'];
+const COMPARED_HEADERS = ['content-type', 'content-encoding', 'transfer-encoding', 'retry-after', 'etag', 'access-control-expose-headers', 'x-upstream-attempts', 'access-control-allow-origin', 'date'];
 
 interface Answer {
   status: number;

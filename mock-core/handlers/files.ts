@@ -5,6 +5,7 @@
  */
 import { DialError } from '../errors.ts';
 import type { CoreExchange } from '../exchange.ts';
+import { compressor, encodingOf } from '../compression.ts';
 import { CORS_HEADERS, readBody, sendJson } from '../http.ts';
 import { checkPreconditions, etagConditions } from '../storage/etag-conditions.ts';
 import { itemMetadata } from '../storage/metadata.ts';
@@ -18,8 +19,14 @@ export async function downloadFile(exchange: CoreExchange): Promise<void> {
   const blob = await exchange.core.storage.blobs.read(resource.key);
   if (!blob) throw new DialError(404);
   checkPreconditions(etagConditions(exchange.req), blob.meta);
-  exchange.res.writeHead(200, { ...CORS_HEADERS, 'content-type': blob.meta.contentType, 'content-length': blob.body.length, ...etagHeaders(blob.meta) });
-  exchange.res.end(blob.body);
+  // Core streams a download from the blob store: chunked, compressed as the caller asked.
+  const { res } = exchange;
+  const encoding = encodingOf(res);
+  res.writeHead(200, { ...CORS_HEADERS, 'content-type': blob.meta.contentType, ...etagHeaders(blob.meta), ...(encoding && { 'content-encoding': encoding }), 'transfer-encoding': 'chunked' });
+  if (!encoding) return void res.end(blob.body);
+  const out = compressor(encoding);
+  out.pipe(res);
+  out.end(blob.body);
 }
 
 export async function uploadFile(exchange: CoreExchange): Promise<void> {

@@ -4,6 +4,7 @@
  */
 import { DialError } from '../errors.ts';
 import type { CoreExchange } from '../exchange.ts';
+import { compressor, encodingOf } from '../compression.ts';
 import { CORS_HEADERS, readJsonObject, sendText } from '../http.ts';
 import { isObject } from '../json-merge.ts';
 import { permissionsOn } from '../storage/resource-access.ts';
@@ -55,20 +56,25 @@ export async function subscribe(exchange: CoreExchange): Promise<void> {
     return resource;
   });
   const watched = new Map(resources.map((resource) => [resource.key, resource]));
-  res.writeHead(200, { ...CORS_HEADERS, 'content-type': 'text/event-stream' });
+  const encoding = encodingOf(res);
+  res.writeHead(200, { ...CORS_HEADERS, 'content-type': 'text/event-stream', ...(encoding && { 'content-encoding': encoding }) });
   res.flushHeaders();
+  // Compressed when asked for, each event flushed as it is written.
+  const out = encoding ? compressor(encoding) : res;
+  if (out !== res) out.pipe(res);
   const stopListening = storage.blobs.onChange((key, action, meta) => {
     const resource = watched.get(key);
     // Core checks the caller may still read it before each event, and skips the event if not.
     if (!resource || !permissionsOn(resource, caller, storage.access).has('READ')) return;
     // A deletion is stamped with its own time; a write with the resource's new updatedAt.
     const event = action === 'DELETE' ? { url: resource.url, action, timestamp: storage.now() } : { url: resource.url, action, timestamp: meta.updatedAt, etag: meta.etag };
-    res.write(`data: ${JSON.stringify(event)}\n\n`);
+    out.write(`data: ${JSON.stringify(event)}\n\n`);
   });
-  const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), storage.settings.heartbeatMs);
+  const heartbeat = setInterval(() => out.write(': heartbeat\n\n'), storage.settings.heartbeatMs);
   heartbeat.unref();
   res.on('close', () => {
     stopListening();
     clearInterval(heartbeat);
+    if (out !== res) out.destroy();
   });
 }

@@ -5,9 +5,11 @@
  * is client.ts.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Transform } from 'node:stream';
 
 import { newPerRequestKey, type InterceptorChain, type Principal, type PerRequestKeys } from '../auth/authenticate.ts';
 import type { Deployment, Upstream } from '../config.ts';
+import { compressor, encodingOf } from '../compression.ts';
 import { DialError } from '../errors.ts';
 import { CORS_HEADERS } from '../http.ts';
 import type { Balancer } from './balancer.ts';
@@ -154,6 +156,8 @@ class Attempt implements ResponseHandler {
   #settled = false;
   /** The status being relayed to the caller, once one is. */
   #relaying = 0;
+  /** Between the upstream's answer and the caller, when the caller asked for a compressed one. */
+  #compressor?: Transform;
   /** A relayed failure's Retry-After (seconds, -1 for none): it marks the upstream too. */
   #retryAfter = -1;
   #streaming = false;
@@ -186,13 +190,22 @@ class Attempt implements ResponseHandler {
     // Names and values in one flat list, as writeHead takes them: no header object to build.
     const relayed = [...CORS_HEADER_LIST];
     let contentType = '';
+    let encoded = false;
     for (let i = 0; i < headers.length; i += 2) {
       const name = headers[i]!;
       if (DROPPED_RESPONSE_HEADERS.has(name)) continue;
       if (name === 'content-type') contentType = headers[i + 1]!;
+      else if (name === 'content-encoding') encoded = true;
       relayed.push(name, headers[i + 1]!);
     }
     if (!interceptor) relayed.push('x-upstream-attempts', String(this.#attempt));
+    // Compressed on the way out when the caller asked for it, unless the upstream's answer already is.
+    const encoding = encoded ? undefined : encodingOf(res);
+    if (encoding) {
+      relayed.push('content-encoding', encoding);
+      this.#compressor = compressor(encoding);
+      this.#compressor.pipe(res);
+    }
     res.writeHead(status, relayed);
     this.#relaying = status;
     if (status !== 200) this.#retryAfter = retryAfterOf(headers);
@@ -206,8 +219,9 @@ class Attempt implements ResponseHandler {
   onResponseData(chunk: Buffer): boolean {
     if (!this.#relaying || this.#settled) return true;
     this.#chunks?.push(chunk);
-    if (this.#request.res.write(chunk)) return true;
-    this.#request.res.once('drain', () => this.#call?.resume());
+    const out = this.#compressor ?? this.#request.res;
+    if (out.write(chunk)) return true;
+    out.once('drain', () => this.#call?.resume());
     return false;
   }
 
@@ -215,7 +229,9 @@ class Attempt implements ResponseHandler {
     if (!this.#relaying) return;
     const { res, onSuccess } = this.#request;
     if (!this.#streaming) res.uncork();
-    res.end();
+    // A compressor ends the answer itself once it has written its last bytes.
+    if (this.#compressor) this.#compressor.end();
+    else res.end();
     if (this.#chunks) onSuccess!((this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks)).toString('utf8'));
     this.#settle({ kind: 'relayed', status: this.#relaying, retryAfter: this.#retryAfter });
   }
@@ -223,6 +239,7 @@ class Attempt implements ResponseHandler {
   onResponseError(error: UpstreamError): void {
     if (this.#relaying) {
       // The upstream broke mid-answer (or went silent past the idle timeout): the answer ends unfinished.
+      this.#compressor?.destroy();
       this.#request.res.destroy();
       this.#settle({ kind: 'relayed', status: this.#relaying, retryAfter: this.#retryAfter });
     } else if (this.#request.res.destroyed) {
