@@ -58,7 +58,8 @@ function describe(deployment: Deployment): Record<string, unknown> {
     icon_url: pick('iconUrl'),
     description: e.description,
     reference: e.reference ?? deployment.name,
-    owner: e.owner ?? OWNER,
+    // Core's listing names the config's `author` as the owner (ModelController.createModel).
+    owner: e.author ?? OWNER,
     object: model ? 'model' : 'application',
     status: 'succeeded',
     created_at: pick('createdAt') ?? CREATED,

@@ -46,7 +46,8 @@ describe('RateLimiter windows beyond the minute', () => {
     const error = refusal(limiter);
     expect(JSON.parse(error.body).error.message).toBe('Hit request rate limit. Hour limit: 3 / 9223372036854775807 requests. Day limit: 3 / 3 requests.');
     expect(JSON.parse(error.body).error.display_message).toBe("You've exceeded your daily request limit");
-    // The requests sit in the 10:00 bucket, which leaves the 24-hour window at 10:00 the next day.
-    expect(Number(error.headers['retry-after'])).toBe(23.5 * 3600);
+    // The requests sit in the 10:00 bucket; Core counts whole buckets from the start of the current one
+    // (RateBucket.retryAfter), so the wait is a full 24 h, not the 23.5 h until that bucket leaves.
+    expect(Number(error.headers['retry-after'])).toBe(24 * 3600);
   });
 });

@@ -29,16 +29,21 @@ export class SlidingWindow {
     return this.#sum;
   }
 
-  /** Seconds until enough of the oldest buckets leave the window for the total to fall below `limit`. */
+  /**
+   * Core's Retry-After (RateBucket.retryAfter): whole buckets, the oldest first, until the total falls below
+   * `limit`, counted as if now were the start of the current bucket (so up to a bucket more than the exact
+   * wait, in seconds; docs/dial-core.md#limit-answers).
+   */
   secondsUntilBelow(now: number, limit: number): number {
     this.#evict(now);
+    const current = Math.floor(now / this.#bucketMs);
     let total = this.total(now);
-    for (const index of [...this.#amounts.keys()].sort((a, b) => a - b)) {
-      if (total < limit) break;
-      total -= this.#amounts.get(index)!;
-      if (total < limit) return Math.max(1, Math.ceil(((index + this.#buckets) * this.#bucketMs - now) / 1000));
+    let waitMs = 0;
+    for (let index = current - this.#buckets + 1; index <= current && total >= limit; index++) {
+      total -= this.#amounts.get(index) ?? 0;
+      waitMs += this.#bucketMs;
     }
-    return 0;
+    return Math.floor(waitMs / 1000);
   }
 
   #evict(now: number): void {

@@ -26,7 +26,7 @@ const DROPPED_REQUEST_HEADERS = new Set([
 ]);
 /** Hop-by-hop response headers; Content-Length stays, so a plain answer goes out in one piece. */
 /** Core's ProxyUtil.copyHeaders drops these of an answer, Content-Length too: it sends every relayed answer chunked. */
-const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'host', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'content-length', 'accept-encoding']);
+const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'host', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'content-length', 'accept-encoding', 'api-key', 'traceparent', 'tracestate', 'x-upstream-attempts']);
 const CORS_HEADER_LIST = Object.entries(CORS_HEADERS).flat();
 const ALWAYS_RETRIABLE = new Set([429, 502, 503, 504]);
 /** Errors that mean no connection could be made (Core's ConnectException: no retry). */
@@ -121,19 +121,24 @@ function upstreamHeaders(request: ForwardRequest, upstream: Upstream, perRequest
   headers.push('api-key', perRequestKey);
   // Core's own values replace any the caller sent.
   if (request.deployment.upstreams.length) {
+    // Core sets all three; setting one to an upstream's missing value removes the caller's (Vert.x's set(name, null)).
     replaceHeader(headers, 'x-upstream-endpoint', upstream.endpoint);
-    if (upstream.key !== undefined) replaceHeader(headers, 'x-upstream-key', upstream.key);
-    if (upstream.extraData !== undefined) replaceHeader(headers, 'x-upstream-extra-data', upstream.extraData);
+    replaceHeader(headers, 'x-upstream-key', upstream.key);
+    replaceHeader(headers, 'x-upstream-extra-data', upstream.extraData);
   }
   if (request.deployment.overrideName) replaceHeader(headers, 'x-dial-override-name', request.deployment.overrideName);
   return headers;
 }
 
-function replaceHeader(headers: string[], name: string, value: string): void {
+/** Sets a header in the flat list; undefined removes it. */
+function replaceHeader(headers: string[], name: string, value: string | undefined): void {
   for (let i = 0; i < headers.length; i += 2) {
-    if (headers[i] === name) return void (headers[i + 1] = value);
+    if (headers[i] !== name) continue;
+    if (value === undefined) headers.splice(i, 2);
+    else headers[i + 1] = value;
+    return;
   }
-  headers.push(name, value);
+  if (value !== undefined) headers.push(name, value);
 }
 
 function send(request: ForwardRequest, upstream: Upstream, perRequestKey: string, attempt: number): Promise<Outcome> {
