@@ -1,4 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -121,5 +124,32 @@ describe('mock-core token verification, as Core 0.39 (java-jwt 4.4, jwks-rsa 0.2
     expect((await call(`${core.url}/openai/models`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
     const answer = await call(`${core.url}/openai/deployments/m/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
     expect(answer).toMatchObject({ status: 500, body: 'Failed to process deployment: m' });
+  });
+});
+
+// docs/dial-core.md#jwks-cache: Core keeps the JWK it found and builds the key only to verify.
+describe('a JWKS entry that is found but cannot be a key', () => {
+  it('fails its tokens for the positive lifetime, as Core caches what it found, not for the negative one', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 29, 12, 0, 0));
+    const good = makeKey('k');
+    let published: unknown[] = [{ kty: 'oct', kid: 'k', k: 'c2VjcmV0' }];
+    const server = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: published })));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
+    const core = await startCoreWith({ identityProviders: { idp: { jwksUrl, rolePath: 'roles' } } }, {}, clock);
+    try {
+      const models = () => call(`${core.url}/openai/models`, { headers: { authorization: `Bearer ${signToken(good, { sub: 'u', exp: Math.floor(clock.now() / 1000) + 3600 })}` } });
+      expect((await models()).status).toBe(401);
+      // The JWKS fixed: a failure to find would be retried after 10 s, a find that was no key is kept 10 min.
+      published = [{ ...good.publicKey.export({ format: 'jwk' }), kid: 'k', alg: 'RS256', use: 'sig' }];
+      clock.advance(11_000);
+      expect((await models()).status).toBe(401);
+      clock.advance(600_000);
+      expect((await models()).status).toBe(200);
+    } finally {
+      await core.stop();
+      await new Promise((done) => server.close(done));
+    }
   });
 });

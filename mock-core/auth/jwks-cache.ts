@@ -1,16 +1,19 @@
 /**
  * Core's JWK cache (IdentityProvider.getJwk with jwks-rsa's UrlJwkProvider, docs/dial-core.md#jwks-cache):
  * keyed by `kid`; a `kid` not in the cache re-downloads the whole JWKS; a found key is kept for the positive
- * lifetime (a key rotated out stays trusted that long), a failure for the negative lifetime (the `kid` fails
- * without a refetch meanwhile). One fetch in flight per `kid`. No timeout, as Core's. (Core evicts on a timer
+ * lifetime (a key rotated out stays trusted that long; an entry found that cannot be a key fails its tokens
+ * that long), a failure to find it for the negative lifetime (the `kid` fails without a refetch meanwhile). One fetch in flight per `kid`. No timeout, as Core's. (Core evicts on a timer
  * every min(positive, negative) ms, so its expiry can run up to that much late; this cache expires exactly.)
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 
 import type { Clock } from '../../common/clock.ts';
 
+/** A `kid` found in the JWKS: its key, or why the entry found cannot be one (still a find, for Core). */
+type Found = { key: KeyObject } | { unusable: Error };
+
 interface CacheEntry {
-  key: Promise<KeyObject>;
+  found: Promise<Found>;
   expiresAt: number;
 }
 
@@ -31,30 +34,34 @@ export class JwksCache {
   /** The public key for `kid`, or a rejection saying why not. */
   get(kid: string): Promise<KeyObject> {
     const now = this.#clock.now();
-    const cached = this.#entries.get(kid);
-    if (cached && cached.expiresAt > now) return cached.key;
-    this.#evictExpired(now); // as Core's eviction timer would have
-    const entry: CacheEntry = { key: this.#fetch(kid), expiresAt: Number.POSITIVE_INFINITY };
-    this.#entries.set(kid, entry);
-    entry.key.then(
-      () => (entry.expiresAt = this.#clock.now() + this.#positiveMs),
-      () => (entry.expiresAt = this.#clock.now() + this.#negativeMs),
-    );
-    return entry.key;
+    let entry = this.#entries.get(kid);
+    if (!entry || entry.expiresAt <= now) {
+      this.#evictExpired(now); // as Core's eviction timer would have
+      const fresh: CacheEntry = { found: this.#fetch(kid), expiresAt: Number.POSITIVE_INFINITY };
+      this.#entries.set(kid, fresh);
+      fresh.found.then(
+        () => (fresh.expiresAt = this.#clock.now() + this.#positiveMs),
+        () => (fresh.expiresAt = this.#clock.now() + this.#negativeMs),
+      );
+      entry = fresh;
+    }
+    // Core keeps the JWK it found and builds the key only to verify: an entry that cannot be a key is kept
+    // as long as a good one, and fails every token with its kid meanwhile (docs/dial-core.md#jwks-cache).
+    return entry.found.then((found) => ('key' in found ? found.key : Promise.reject(found.unusable)));
   }
 
   #evictExpired(now: number): void {
     for (const [kid, entry] of this.#entries) if (entry.expiresAt <= now) this.#entries.delete(kid);
   }
 
-  async #fetch(kid: string): Promise<KeyObject> {
+  async #fetch(kid: string): Promise<Found> {
     const jwks = await fetchJwks(this.#url);
     const jwk = jwks.find((k) => k.kid === kid);
     if (!jwk) throw new Error(`No key found in ${this.#url} with kid ${kid}`);
     try {
-      return createPublicKey({ key: jwk as never, format: 'jwk' });
+      return { key: createPublicKey({ key: jwk as never, format: 'jwk' }) };
     } catch (error) {
-      throw new Error(`Invalid JWK for kid ${kid}: ${(error as Error).message}`);
+      return { unusable: new Error(`Invalid JWK for kid ${kid}: ${(error as Error).message}`) };
     }
   }
 }
