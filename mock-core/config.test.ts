@@ -47,13 +47,15 @@ describe('Core dynamic settings', () => {
 
   it('binds pricing and cost budgets in nano-dollars, unset budget fields unlimited, and refuses a price that is no number', () => {
     const config = loadDynamicConfig(files(JSON.stringify({
-      models: { m: { type: 'chat', endpoint: 'http://m', pricing: { unit: 'token', prompt: '0.001', completion: 0.002 } } },
+      models: { m: { type: 'chat', endpoint: 'http://m', pricing: { unit: 'token', prompt: '0.001', completion: '0.002' } } },
       roles: { a: { costLimit: { minute: '0.10', day: 10 } }, b: { limits: {} } },
     })));
     expect(config.models.get('m')!.pricing).toEqual({ unit: 'token', prompt: 1_000_000, completion: 2_000_000 });
     expect(config.costLimits.get('a')).toEqual({ minute: 100_000_000, day: 10_000_000_000, week: UNLIMITED_COST, month: UNLIMITED_COST });
     expect(config.costLimits.has('b')).toBe(false);
     expect(() => loadDynamicConfig(files(JSON.stringify({ roles: { a: { costLimit: { day: 'ten dollars' } } } })))).toThrow(/roles\.a\.costLimit\.day: "ten dollars" is not a valid number/);
+    // Core 0.25's DoubleStringDeserializer: a price is a JSON string, and a bare number fails the load.
+    expect(() => loadDynamicConfig(files(JSON.stringify({ models: { m: { type: 'chat', endpoint: 'http://m', pricing: { prompt: 0.001 } } } })))).toThrow(/models\.m\.pricing\.prompt: Expected a JSON string/);
   });
 
   it('deep-merges the files in order, concatenating arrays', () => {

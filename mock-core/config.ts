@@ -232,11 +232,13 @@ function dollarsAt(value: number | string, path: string, source: string | undefi
 }
 
 function toPricing(entry: NonNullable<ModelEntry['pricing']>, path: string, source: string | undefined): Pricing {
-  return {
-    unit: entry.unit,
-    prompt: entry.prompt === undefined ? undefined : dollarsAt(entry.prompt, `${path}.prompt`, source),
-    completion: entry.completion === undefined ? undefined : dollarsAt(entry.completion, `${path}.completion`, source),
+  const price = (value: string | number | undefined, at: string) => {
+    if (value === undefined) return undefined;
+    // Core reads prices with its DoubleStringDeserializer: a JSON string holding a number, never a number.
+    if (typeof value !== 'string') throw new ConfigLoadError(`com.fasterxml.jackson.databind.exc.InvalidFormatException at ${at}: Expected a JSON string`, source);
+    return dollarsAt(value, at, source);
   };
+  return { unit: entry.unit, prompt: price(entry.prompt, `${path}.prompt`), completion: price(entry.completion, `${path}.completion`) };
 }
 
 function toCostLimit(entry: NonNullable<RoleEntry['costLimit']>, path: string, source: string | undefined): CostLimit {

@@ -48,7 +48,7 @@ describe('mock-core limits and forwarding', () => {
           'pair-once': stub({ maxRetryAttempts: 1, upstreams: [{ endpoint: `${models.url}#1`, key: 'modelKey1' }, { endpoint: `${models.url}#2`, key: 'modelKey1' }] }),
           tiered: stub({ maxRetryAttempts: 1, upstreams: [{ endpoint: `${models.url}#main`, key: 'modelKey1' }, { endpoint: `${models.url}#backup`, key: 'modelKey1', tier: 1 }] }),
           'priced-a': stub({ pricing: { unit: 'token', prompt: '0.01', completion: '0.02' } }),
-          'priced-b': stub({ pricing: { unit: 'token', prompt: 0.01, completion: 0.02 } }),
+          'priced-b': stub({ pricing: { unit: 'token', prompt: '0.010', completion: '0.020' } }),
         },
         roles: {
           default: { limits: { tokens: { minute: String(2 * perCall) }, requests: { requestHour: '2' }, roles: { minute: '1' } }, costLimit: { day: '5' } },
