@@ -65,6 +65,26 @@ describe('mock-core: per-request keys, timeouts and the remaining provider optio
     expect(second.body).toBe('Deployment no-keys is not accessible by calls-closed');
   });
 
+  // docs/dial-core.md#forwarding: an answer larger than a socket's buffer is relayed whole, plain or compressed.
+  it('relays a large plain answer whole and at once, compressed or not', async () => {
+    const big = JSON.stringify({ choices: [{ message: { content: 'x'.repeat(400_000) } }] });
+    const upstream = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' }).end(big);
+    });
+    upstream.listen(0, '127.0.0.1');
+    await once(upstream, 'listening');
+    stops.push(() => new Promise((done) => upstream.close(done)));
+    const endpoint = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/chat`;
+    // A short idle timeout: an answer stuck behind a full socket would be cut after it, not delivered.
+    const core = await startCoreWith({ identityProviders: { idp: { disableJwtVerification: true, rolePath: 'roles' } }, client: { idleTimeout: 5_000 } }, { applications: { big: { endpoint } }, keys: { k: { project: 'p', role: 'r' } } });
+    stops.push(() => core.stop());
+    for (const encoding of ['identity', 'gzip']) {
+      const answer = await fetch(`${core.url}/openai/deployments/big/chat/completions`, { method: 'POST', headers: { 'api-key': 'k', 'content-type': 'application/json', 'accept-encoding': encoding }, body: '{}' });
+      expect([answer.status, (await answer.text()).length]).toEqual([200, big.length]);
+    }
+  });
+
   it('sends X-UPSTREAM-EXTRA-DATA, and gives up on a silent upstream after client.idleTimeout with 502 "No route"', async () => {
     const models = await startTestModels();
     const core = await startCoreWith({ identityProviders: { idp: { disableJwtVerification: true, rolePath: 'roles' } }, client: { idleTimeout: 200 } }, {

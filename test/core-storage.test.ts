@@ -228,6 +228,10 @@ describe('the storage API', () => {
     const exists = await bob.call('POST', '/v1/ops/resource/move', json({ sourceUrl: from, destinationUrl: to }));
     expect([exists.status, await exists.text()]).toEqual([400, `Can't move resource ${from} to ${to}, because destination resource already exists`]);
     expect((await bob.call('POST', '/v1/ops/resource/move', json({ sourceUrl: from, destinationUrl: to, overwrite: true }))).status).toBe(200);
+    // A bucket name far longer than any real one (bodies may be 64 MiB): refused at once, not decoded for seconds.
+    const long = `prompts/${'a'.repeat(300_000)}/x`;
+    const refused = await bob.call('POST', '/v1/ops/resource/move', json({ sourceUrl: long, destinationUrl: to }));
+    expect([refused.status, await refused.text()]).toEqual([400, `Url has invalid bucket: ${long}`]);
     const foreign = await bob.call('POST', '/v1/ops/resource/move', json({ sourceUrl: to, destinationUrl: `prompts/${alice.bucket}/stolen` }));
     expect([foreign.status, await foreign.text()]).toEqual([403, 'no write access to destination resource']);
   });

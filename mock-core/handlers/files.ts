@@ -25,6 +25,7 @@ export async function downloadFile(exchange: CoreExchange): Promise<void> {
   res.writeHead(200, { ...CORS_HEADERS, 'content-type': blob.meta.contentType, ...etagHeaders(blob.meta), ...(encoding && { 'content-encoding': encoding }), 'transfer-encoding': 'chunked' });
   if (!encoding) return void res.end(blob.body);
   const out = compressor(encoding);
+  res.on('close', () => out.destroy());
   out.pipe(res);
   out.end(blob.body);
 }

@@ -19,7 +19,8 @@ export async function moveResource(exchange: CoreExchange): Promise<void> {
   const source = parseResourceUrl(String(body.sourceUrl), storage.cipher);
   const destination = parseResourceUrl(String(body.destinationUrl), storage.cipher);
   if (source.type !== destination.type) throw new DialError(400, 'source and destination resources must be the same type');
-  if (source.url === destination.url) throw new DialError(400, 'source and destination resources cannot be the same');
+  // The same stored resource under two names (the literal `public` bucket and its encrypted name) is the same too.
+  if (source.url === destination.url || source.key === destination.key) throw new DialError(400, 'source and destination resources cannot be the same');
   const onSource = permissionsOn(source, caller, storage.access);
   if (!onSource.has('READ') || !onSource.has('WRITE')) throw new DialError(403, 'no read and write access to source resource');
   if (!permissionsOn(destination, caller, storage.access).has('WRITE')) throw new DialError(403, 'no write access to destination resource');

@@ -44,5 +44,7 @@ describe('token usage as Core reads it (TokenUsageParser)', () => {
     expect(totalTokensOf('{"usage":{"total_tokens":2,"note":"a } in a string"}}')).toBe(2);
     expect(totalTokensOf('{"choices":[]}')).toBe(0);
     expect(totalTokensOf('not json "usage": {"total_tokens": 4}')).toBe(4);
+    // A body that starts with "usage" and has no object after it: the search ends (it once looped for ever).
+    expect(usageOf('"usage" is not reported by this model')).toBeUndefined();
   });
 });

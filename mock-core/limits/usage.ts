@@ -13,7 +13,8 @@ export interface TokenUsage {
 const USAGE = '"usage"';
 
 export function usageOf(body: string): TokenUsage | undefined {
-  for (let at = body.lastIndexOf(USAGE); at >= 0; at = body.lastIndexOf(USAGE, at - 1)) {
+  // (lastIndexOf from -1 finds index 0 again: the search ends after the body's first character.)
+  for (let at = body.lastIndexOf(USAGE); at >= 0; at = at === 0 ? -1 : body.lastIndexOf(USAGE, at - 1)) {
     const start = braceAfterColon(body, at + USAGE.length);
     if (start < 0) continue;
     // Core parses from the brace on and stops after the object (Jackson leaves what follows unread).

@@ -78,7 +78,9 @@ export class BlobStore {
     const file = await readFile(this.#fileOf(key)).catch(() => undefined);
     // Gone between the lookup and the read: deleted meanwhile.
     if (!file) return undefined;
-    return { meta, body: file.subarray(file.indexOf(0x0a) + 1) };
+    // The file's own metadata line: it belongs to this body even if a write replaced the file meanwhile.
+    const newline = file.indexOf(0x0a);
+    return { meta: parseStateFile<BlobMeta>(this.#fileOf(key), file.toString('utf8', 0, newline)), body: file.subarray(newline + 1) };
   }
 
   /**
@@ -143,7 +145,8 @@ export class BlobStore {
 
   /** Every resource removed, once the changes under way are done; how many there were. */
   async clear(): Promise<number> {
-    return this.#locked([...this.#index.keys()], async () => {
+    // The keys being written too: a new resource enters the index only once its file is down.
+    return this.#locked([...new Set([...this.#index.keys(), ...this.#locks.keys()])], async () => {
       const count = this.#index.size;
       for (const key of [...this.#index.keys()]) {
         await this.#remove(key);
@@ -256,9 +259,11 @@ export class BlobStore {
   #load(folder: string): void {
     mkdirSync(folder, { recursive: true });
     const keys: string[] = [];
-    for (const shard of readdirSync(folder)) {
-      for (const name of readdirSync(join(folder, shard))) {
-        const file = join(folder, shard, name);
+    for (const shard of readdirSync(folder, { withFileTypes: true })) {
+      // Only the hash-prefix folders are the store's; anything else put there is left alone.
+      if (!shard.isDirectory()) continue;
+      for (const name of readdirSync(join(folder, shard.name))) {
+        const file = join(folder, shard.name, name);
         if (name.endsWith('.tmp')) {
           unlinkSync(file);
           continue;

@@ -47,7 +47,14 @@ export class BucketCipher {
   }
 }
 
+/**
+ * No name of a real bucket is longer: a location fits a 900-byte storage key, so its ciphertext is under
+ * 1 KiB, ~1,250 Base58 characters. Longer text is refused before Base58's quadratic decoding sees it.
+ */
+const MAX_NAME_LENGTH = 1300;
+
 function decryptOrNull(key: Buffer, name: string): string | null {
+  if (name.length > MAX_NAME_LENGTH) return null;
   const bytes = base58Decode(name);
   if (!bytes || bytes.length === 0 || bytes.length % 16 !== 0) return null;
   try {

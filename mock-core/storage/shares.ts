@@ -5,8 +5,8 @@
  * (temporary file, fsync, rename) before a change is answered.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
 import { writeFileAtomic } from '../../common/atomic-file.ts';
 import type { BucketCipher } from './bucket-cipher.ts';
@@ -43,7 +43,7 @@ export class Shares implements SharedAccess {
   constructor(folder: string | undefined, cipher: BucketCipher) {
     this.#file = folder && join(folder, FILE);
     this.#cipher = cipher;
-    if (this.#file && existsSync(this.#file)) this.#state = JSON.parse(readFileSync(this.#file, 'utf8')) as SharesState;
+    if (this.#file && existsSync(this.#file)) this.#state = readState(this.#file);
   }
 
   permissionsOf(userLocation: string, resource: Resource): Permissions {
@@ -195,4 +195,15 @@ function parentUrl(url: string): string | undefined {
 
 function bucketOfUrl(url: string): string {
   return url.split('/')[1] ?? '';
+}
+
+function readState(file: string): SharesState {
+  // A temporary file beside it is a write a crash cut short: never acknowledged, so dropped.
+  const folder = dirname(file);
+  for (const name of readdirSync(folder)) if (name.startsWith(`${basename(file)}.`) && name.endsWith('.tmp')) rmSync(join(folder, name), { force: true });
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as SharesState;
+  } catch (error) {
+    throw new Error(`${file} is damaged (${(error as Error).message}); \`dial-sandbox reset\` removes the stored resources and shares with the directory.`);
+  }
 }

@@ -166,6 +166,8 @@ class Attempt implements ResponseHandler {
   /** A relayed failure's Retry-After (seconds, -1 for none): it marks the upstream too. */
   #retryAfter = -1;
   #streaming = false;
+  /** A plain answer waits in the socket's buffer until its end, to go out in as few writes as it can. */
+  #corked = false;
   /** The answer's chunks, kept only when its tokens are to be counted. */
   #chunks?: Buffer[];
 
@@ -217,8 +219,11 @@ class Attempt implements ResponseHandler {
     if (status === 200 && onSuccess) this.#chunks = [];
     // A stream's first byte should not wait for its first chunk; a plain answer goes out with its body.
     this.#streaming = contentType.startsWith('text/event-stream');
-    if (this.#streaming) res.flushHeaders();
-    else res.cork();
+    if (this.#streaming || this.#compressor) res.flushHeaders();
+    else {
+      res.cork();
+      this.#corked = true;
+    }
   }
 
   onResponseData(chunk: Buffer): boolean {
@@ -226,6 +231,8 @@ class Attempt implements ResponseHandler {
     this.#chunks?.push(chunk);
     const out = this.#compressor ?? this.#request.res;
     if (out.write(chunk)) return true;
+    // A corked socket never drains: a body too large to wait in memory goes out as it comes.
+    this.#uncork();
     out.once('drain', () => this.#call?.resume());
     return false;
   }
@@ -233,7 +240,7 @@ class Attempt implements ResponseHandler {
   onResponseEnd(): void {
     if (!this.#relaying) return;
     const { res, onSuccess } = this.#request;
-    if (!this.#streaming) res.uncork();
+    this.#uncork();
     // A compressor ends the answer itself once it has written its last bytes.
     if (this.#compressor) this.#compressor.end();
     else res.end();
@@ -259,10 +266,17 @@ class Attempt implements ResponseHandler {
 
   /** The caller going away ends the upstream call too, and blames no upstream for it. */
   #callerLeft = (): void => {
+    this.#compressor?.destroy();
     if (this.#settled) return;
     this.#call?.abort();
     this.#settle({ kind: 'abandoned' });
   };
+
+  #uncork(): void {
+    if (!this.#corked) return;
+    this.#corked = false;
+    this.#request.res.uncork();
+  }
 
   #settle(outcome: Outcome): void {
     if (this.#settled) return;
