@@ -18,7 +18,7 @@ export function sendJson(res: ServerResponse, status: number, value: unknown, he
 }
 
 /** A whole answer, compressed when the request asked for it (compression.ts). */
-export function sendBody(res: ServerResponse, status: number, body: string | Buffer, headers: Record<string, string>): void {
+function sendBody(res: ServerResponse, status: number, body: string | Buffer, headers: Record<string, string>): void {
   const encoded = status === 304 || status === 204 ? undefined : compressed(res, body);
   if (encoded) {
     res.writeHead(status, { ...headers, 'content-encoding': encodingOf(res)!, 'content-length': encoded.length });

@@ -87,7 +87,7 @@ export function getMetadata(exchange: CoreExchange): void {
   sendJson(res, 200, withPermissions(folderMetadata(resource, items, nextToken), resource), { 'content-type': contentType });
 }
 
-export const METADATA_MIME = 'application/vnd.dial.metadata+json';
+const METADATA_MIME = 'application/vnd.dial.metadata+json';
 
 interface ListingQuery {
   limit: number;
@@ -126,6 +126,6 @@ export function authorOf({ caller }: CoreExchange): string | undefined {
   return caller.kind === 'user' && !caller.perRequest ? caller.displayName : undefined;
 }
 
-export function notFound(resource: Resource): DialError {
+function notFound(resource: Resource): DialError {
   return new DialError(404, `Not found: ${resource.url}`);
 }

@@ -11,9 +11,7 @@ import { initiatorLocation, locationOf } from './locations.ts';
 export type Permission = 'READ' | 'WRITE';
 export type Permissions = ReadonlySet<Permission>;
 
-export const ALL: Permissions = new Set(['READ', 'WRITE']);
-export const READ_ONLY: Permissions = new Set(['READ']);
-export const NONE: Permissions = new Set();
+const ALL: Permissions = new Set(['READ', 'WRITE']);
 
 /** What a share grants; the sharing state answers it (docs/dial-core.md#sharing). */
 export interface SharedAccess {

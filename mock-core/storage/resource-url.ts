@@ -6,7 +6,7 @@
 import { DialError } from '../errors.ts';
 import type { BucketCipher } from './bucket-cipher.ts';
 
-export const RESOURCE_TYPES = ['files', 'conversations', 'prompts', 'applications'] as const;
+const RESOURCE_TYPES = ['files', 'conversations', 'prompts', 'applications'] as const;
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
 /** Types Core's ResourceTypes.of accepts in a URL; the last two are served by other controllers. */
 const URL_TYPES = new Set<string>([...RESOURCE_TYPES, 'invitations', 'publications', 'code_interpreter_session']);
@@ -15,7 +15,7 @@ const URL_TYPES = new Set<string>([...RESOURCE_TYPES, 'invitations', 'publicatio
 export const RESOURCE_TYPE_NAMES: Record<ResourceType, string> = { files: 'FILE', conversations: 'CONVERSATION', prompts: 'PROMPT', applications: 'APPLICATION' };
 
 /** The full storage key (location + type + path) may be at most this many UTF-8 bytes. */
-export const MAX_PATH_BYTES = 900;
+const MAX_PATH_BYTES = 900;
 
 export interface Resource {
   type: ResourceType;
@@ -32,7 +32,7 @@ export interface Resource {
   url: string;
 }
 
-export const PUBLIC_BUCKET = 'public';
+const PUBLIC_BUCKET = 'public';
 /** The public bucket's location: it is not encrypted. */
 export const PUBLIC_LOCATION = 'public/';
 
@@ -52,7 +52,7 @@ export function parseResourceUrl(url: string, cipher: BucketCipher): Resource {
 }
 
 /** A resource in a bucket from its percent-encoded path (empty for the root folder). */
-export function resourceAt(type: ResourceType, bucket: string, location: string, encodedPath: string): Resource {
+function resourceAt(type: ResourceType, bucket: string, location: string, encodedPath: string): Resource {
   const path = encodedPath.trim() === '' ? '/' : encodedPath;
   const segments = javaSplit(path).map(decodeSegment);
   for (const segment of segments) if (!isValidName(segment)) throw badRequest(`Invalid path provided ${path}`);
@@ -100,7 +100,7 @@ function isValidName(segment: string): boolean {
  * invalid sequences. A malformed escape fails Java's URI check, which Core does not catch: its answer is
  * the unhandled error's 500 (docs/dial-core.md#resource-paths).
  */
-export function decodeSegment(segment: string): string {
+function decodeSegment(segment: string): string {
   // Core parses each segment as a URI first: a query or fragment in it is refused (only URLs in bodies can hold them).
   if (segment.includes('?') || segment.includes('#')) throw badRequest(`Wrong path provided ${segment}`);
   if (!segment.includes('%')) return segment;
