@@ -256,7 +256,8 @@ function toRoute(name: string, entry: RouteEntry): Route {
         throw new ConfigLoadError(`routes.${name}.paths: ${(error as Error).message}`);
       }
     }),
-    methods: (entry.methods ?? []).map((m) => m.toUpperCase()),
+    // As written: Core compares them with the request's method name, case and all (RouteController.selectRoute).
+    methods: entry.methods ?? [],
     userRoles: aliasOf(entry, 'userRoles') as string[] | undefined,
     response: entry.response && { status: Number(entry.response.status ?? 200), body: entry.response.body ?? '' },
   };

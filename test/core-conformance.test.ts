@@ -50,6 +50,7 @@ describe('mock-core conformance table', () => {
           hello: { paths: ['/custom/.*'], response: { status: 201, body: 'hello' }, userRoles: ['a'] },
           exact: { paths: ['/exact'], response: { status: 200, body: 'exact' } },
           'any-delete': { methods: ['DELETE'], response: { status: 202, body: 'any' } },
+          lower: { paths: ['/lower'], methods: ['post'], response: { status: 200, body: 'lower' } },
         },
       },
     );
@@ -98,6 +99,7 @@ describe('mock-core conformance table', () => {
     ['docs/dial-core.md#routes', 'a configured route answering by itself', () => ({ path: '/custom/x', headers: { 'api-key': 'key-a' } }), 201, 'hello', null],
     ['docs/dial-core.md#routes', 'a route matched on the path alone (0.25): the query does not count', () => ({ path: '/exact?x=1', headers: { 'api-key': 'key-a' } }), 200, 'exact', null],
     ['docs/dial-core.md#routes', 'a route without paths takes every path its methods allow', () => ({ method: 'DELETE', path: '/anything/at/all', headers: { 'api-key': 'key-a' } }), 202, 'any', null],
+    ['docs/dial-core.md#routes', 'a route\'s methods compared as written: "post" never matches a POST', () => ({ method: 'POST', path: '/lower', headers: { 'api-key': 'key-a' }, body: '{}' }), 502, 'No route', null],
     ['docs/dial-core.md#routes', 'a configured route the caller may not use', () => ({ path: '/custom/x', headers: { 'api-key': 'key-b' } }), 403, 'Forbidden route', null],
     ['docs/dial-core.md#user-info-and-bucket', 'GET /v1/bucket', () => ({ path: '/v1/bucket', headers: user([]) }), 200, /^\{"bucket":"[a-zA-Z0-9]+"\}$/, 'application/json'],
     ['docs/dial-core.md#user-info-and-bucket', 'GET /v1/user/info for a user', () => ({ path: '/v1/user/info', headers: user(['a']) }), 200, /^\{"roles":\["a"\],"userClaims":\{"sub":\["auth0\|a"\],"dial_roles":\["a"\],"exp":\[\]\}\}$/, null],
