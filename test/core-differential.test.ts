@@ -145,7 +145,7 @@ interface Difference {
   reference: Answer;
 }
 
-export async function differences(subject: Side, reference: Side, context: Context): Promise<Difference[]> {
+async function differences(subject: Side, reference: Side, context: Context): Promise<Difference[]> {
   const found: Difference[] = [];
   for (const [name, request] of rows()) {
     const [a, b] = [await ask(subject, request(subject, context)), await ask(reference, request(reference, context))];
