@@ -18,7 +18,7 @@ import { emptyList, getApplication, getModel, listApplications, listModels } fro
 import { deleteNotifications, listNotifications, listPublicationRules, listPublications, listPublishedResources, rateResponse } from './handlers/publications.ts';
 import { moveResource, subscribe } from './handlers/resource-operations.ts';
 import { deleteResource, getMetadata, getResource, putResource } from './handlers/resources.ts';
-import { allowedMethod, bodyWithinLimit, health, onlyHttp11, preflight, version, type ProxyCheck } from './handlers/service.ts';
+import { allowedMethod, bodyWithinLimit, decodablePath, health, onlyHttp11, preflight, version, type ProxyCheck } from './handlers/service.ts';
 import { copySharedAccess, createShare, deleteInvitation, discardShared, getInvitation, listInvitations, listShared, revokeShared } from './handlers/sharing.ts';
 import { bucket, userInfo } from './handlers/user.ts';
 
@@ -28,7 +28,7 @@ export const CONTROL_LOG = { prefix: '/__control/log', handler: controlLog } as 
 export const CONTROL_RESET = { prefix: '/__control/reset', handler: controlReset } as const;
 
 /** 2. Proxy.handleRequest's checks, in its order, on every other request (and so logged). */
-export const PROXY_CHECKS: readonly ProxyCheck[] = [onlyHttp11, preflight, allowedMethod, bodyWithinLimit];
+export const PROXY_CHECKS: readonly ProxyCheck[] = [onlyHttp11, preflight, allowedMethod, bodyWithinLimit, decodablePath];
 
 export type CoreRoute =
   | { method: string; pattern: RegExp; authenticated: false; handler: OpenHandler }

@@ -62,6 +62,7 @@ describe('mock-core conformance table', () => {
   type Row = [section: string, rule: string, request: () => { path: string; method?: string; headers?: Record<string, string>; body?: string }, status: number, body: string | RegExp, contentType: string | null];
 
   const rows: Row[] = [
+    ['docs/dial-core.md#resource-paths', 'a malformed %-escape in the path: Core\'s unhandled 500, before authentication', () => ({ path: '/openai/models%zz' }), 500, '', null],
     ['docs/dial-core.md#credentials', 'no API-KEY and no Authorization', () => ({ path: '/openai/models' }), 401, 'At least API-KEY or Authorization header must be provided', null],
     ['docs/dial-core.md#credentials', 'an unknown API-KEY', () => ({ path: '/openai/models', headers: { 'api-key': 'nope' } }), 401, 'Unknown api key', null],
     ['docs/dial-core.md#credentials', 'a known API-KEY (any case of the header name)', () => ({ path: '/v1/user/info', headers: { 'Api-Key': 'key-a' } }), 200, '{"roles":["a"],"project":"p"}', null],

@@ -61,3 +61,15 @@ export function health({ res }: OpenExchange): void {
 export function version({ res, core }: OpenExchange): void {
   sendText(res, 200, core.version);
 }
+
+/**
+ * Core decodes the path (URLDecoder) before it looks at it, and nothing catches the error a malformed
+ * %-escape raises: Core's answer to one, on any path and before authentication, is a 500 with an empty
+ * body (docs/dial-core.md#before-authentication).
+ */
+export function decodablePath(req: IncomingMessage): boolean {
+  const target = req.url ?? '/';
+  const end = target.search(/[?#]/);
+  if (/%(?![0-9a-fA-F]{2})/.test(end === -1 ? target : target.slice(0, end))) throw new DialError(500, '');
+  return false;
+}
