@@ -14,6 +14,7 @@ import { ConfigStore, type ConfigSource } from './config-store.ts';
 import { CORE_DEFAULTS } from './defaults.ts';
 import { chooseEncoding } from './compression.ts';
 import { answerError } from './error-handler.ts';
+import { pathOf } from './http.ts';
 import type { CoreState } from './exchange.ts';
 import { RateLimiter } from './limits/rate-limiter.ts';
 import { createCoreRequestLog, requestFacts, type CoreRequestLog, type RequestNotes } from './request-log-entry.ts';
@@ -87,8 +88,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
 
 /** The request target's path, before any query or fragment, with leading slashes as one (as Core reads them). */
 function rawPath(target: string): string {
-  const end = target.search(/[?#]/);
-  const path = end === -1 ? target : target.slice(0, end);
+  const path = pathOf(target);
   return path.startsWith('//') ? path.replace(/^\/+/, '/') : path;
 }
 

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { compressed, encodingOf } from './compression.ts';
 import { DialError } from './errors.ts';
+import { isObject } from './json-merge.ts';
 
 /** Every response of Core carries this (docs/dial-core.md#before-authentication). */
 export const CORS_HEADERS = { 'access-control-allow-origin': '*' };
@@ -80,12 +81,23 @@ export function header(req: IncomingMessage, name: string): string | undefined {
 
 /** The body as a JSON object, or Core's 400 with `text` (each controller words its own). */
 export async function readJsonObject(req: IncomingMessage, text: string): Promise<Record<string, unknown>> {
-  const bytes = await readBody(req);
+  return jsonObjectOf(await readBody(req), text);
+}
+
+/** Bytes read as a JSON object, or Core's 400 with `text` (empty where Core gives none). */
+export function jsonObjectOf(bytes: Buffer, text = ''): Record<string, unknown> {
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(bytes.toString('utf8'));
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+    value = JSON.parse(bytes.toString('utf8'));
   } catch {
-    // below
+    throw new DialError(400, text);
   }
-  throw new DialError(400, text);
+  if (!isObject(value)) throw new DialError(400, text);
+  return value;
+}
+
+/** A request target's path, before any query or fragment. */
+export function pathOf(target: string): string {
+  const end = target.search(/[?#]/);
+  return end === -1 ? target : target.slice(0, end);
 }

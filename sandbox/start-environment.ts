@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 
 import { SandboxClock, type Clock } from '../common/clock.ts';
-import { createCore, type Core } from '../mock-core/core.ts';
+import { createCore, type Core, type CoreOptions } from '../mock-core/core.ts';
 import type { JsonObject } from '../mock-core/json-merge.ts';
 import { parseSettings } from '../mock-core/settings.ts';
 import { IDP_DEFAULTS } from '../mock-idp/defaults.ts';
@@ -49,21 +49,31 @@ export async function startEnvironment(environment: Environment, options: Servic
     running.idp = await createIdp({ tenant: environment.tenant, stateDir: options.stateDir, host, httpPort: options.idpHttpPort, httpsPort: options.idpHttpsPort, clock, controlToken });
     running.models = await createModels({ models: environment.models, host, port: options.modelsPort, controlToken });
     if (environment.core) {
-      const rewrites = addressRewrites({ idpHttpUrl: running.idp.httpUrl, idpHttpsUrl: running.idp.httpsUrl, modelsUrl: running.models.url });
-      running.core = await createCore({
-        settings: parseSettings(rewriteAddresses(environment.core.settings.raw, rewrites)),
-        config: { baseDir: environment.core.dir, rewrite: (tree: JsonObject) => rewriteAddresses(tree, rewrites) },
-        host,
-        port: options.corePort,
-        // Beside the IdP's state: `dial-sandbox reset` clears both.
-        stateDir: resolve(options.stateDir ?? IDP_DEFAULTS.stateDir),
-        clock,
-        controlToken,
-      });
+      // Beside the IdP's state: `dial-sandbox reset` clears both.
+      running.core = await startCore(environment, { idp: running.idp, models: running.models, clock }, { host, port: options.corePort, stateDir: resolve(options.stateDir ?? IDP_DEFAULTS.stateDir), controlToken });
     }
   } catch (error) {
     await stop(); // nothing half-started stays listening
     throw error;
   }
   return { idp: running.idp, models: running.models, core: running.core, clock, stop };
+}
+
+/**
+ * A mock-core on the environment's Core files, with their addresses of the IdP and the stub models pointed
+ * at where these really run (the files on disk unchanged). Without a state folder it stores in memory.
+ */
+export function startCore(
+  environment: Environment,
+  running: { idp: Idp; models: Models; clock: Clock },
+  options: Pick<CoreOptions, 'host' | 'port' | 'stateDir' | 'controlToken' | 'log'> = {},
+): Promise<Core> {
+  const core = environment.core!;
+  const rewrites = addressRewrites({ idpHttpUrl: running.idp.httpUrl, idpHttpsUrl: running.idp.httpsUrl, modelsUrl: running.models.url });
+  return createCore({
+    settings: parseSettings(rewriteAddresses(core.settings.raw, rewrites)),
+    config: { baseDir: core.dir, rewrite: (tree: JsonObject) => rewriteAddresses(tree, rewrites) },
+    clock: running.clock,
+    ...options,
+  });
 }

@@ -15,10 +15,9 @@ import { writeFileSync } from 'node:fs';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createCore, type Core } from '../mock-core/core.ts';
-import { parseSettings } from '../mock-core/settings.ts';
-import { addressRewrites, rewriteAddresses } from '../sandbox/addresses.ts';
-import { loadEnvironment, type Environment } from '../sandbox/environment.ts';
+import type { Core } from '../mock-core/core.ts';
+import { loadEnvironment } from '../sandbox/environment.ts';
+import { startCore } from '../sandbox/start-environment.ts';
 import { passwordGrant, startSandbox, type StartedSandbox } from '../sandbox/start-sandbox.ts';
 import { privateStateDir } from './support/sandbox-helpers.ts';
 
@@ -199,7 +198,8 @@ describe('the differential mode checks itself: two mock-cores from the same envi
   let second: Core;
   beforeAll(async () => {
     sandbox = await startSandbox(undefined, { stateDir: privateStateDir('differential') });
-    second = await secondCore(sandbox, sandbox.environment);
+    // Another mock-core on the same IdP and stub models, storing in memory.
+    second = await startCore(sandbox.environment, sandbox, { port: 0, log: { info() {}, warn() {}, error() {} } });
   });
   afterAll(async () => {
     await second?.stop();
@@ -213,15 +213,3 @@ describe('the differential mode checks itself: two mock-cores from the same envi
     expect(found, report(found, { subject: 'mock-core', reference: 'a second mock-core' })).toEqual([]);
   });
 });
-
-/** Another mock-core on the same IdP and stub models, storing in memory. */
-function secondCore(sandbox: StartedSandbox, environment: Environment): Promise<Core> {
-  const rewrites = addressRewrites({ idpHttpUrl: sandbox.idp.httpUrl, idpHttpsUrl: sandbox.idp.httpsUrl, modelsUrl: sandbox.models.url });
-  return createCore({
-    settings: parseSettings(rewriteAddresses(environment.core!.settings.raw, rewrites)),
-    config: { baseDir: environment.core!.dir, rewrite: (tree) => rewriteAddresses(tree, rewrites) },
-    port: 0,
-    clock: sandbox.clock,
-    log: { info() {}, warn() {}, error() {} },
-  });
-}

@@ -7,8 +7,7 @@ import type { InterceptorChain } from '../auth/authenticate.ts';
 import type { CoreConfig, Deployment } from '../config.ts';
 import { DialError } from '../errors.ts';
 import type { CoreExchange } from '../exchange.ts';
-import { header, readBody } from '../http.ts';
-import { isObject } from '../json-merge.ts';
+import { header, jsonObjectOf, readBody } from '../http.ts';
 import { costOf } from '../limits/cost.ts';
 import { usageOf } from '../limits/usage.ts';
 import { checkedAttachments } from '../storage/attachments.ts';
@@ -89,7 +88,7 @@ async function callInterceptor(exchange: CoreExchange, chain: InterceptorChain):
   const interceptor = config.interceptors.get(name);
   if (!interceptor) throw new DialError(404, 'Interceptor is not found');
   const body = await readBody(req);
-  const attachments = checkedAttachments(parsedObject(body), caller, core.storage);
+  const attachments = checkedAttachments(jsonObjectOf(body), caller, core.storage);
   if (!interceptor.endpoint) throw new DialError(502, 'Failed to connect to origin');
   await forward({
     req,
@@ -112,17 +111,6 @@ function interceptorDeployment(name: string, endpoint: string): Deployment {
   return { name, kind: 'application', endpoint, forwardAuthToken: true, upstreams: [], maxRetryAttempts: 1, defaults: {}, accessibleByPerRequestKey: true, interceptors: [], entry: {} };
 }
 
-/** The body as Core reads it before forwarding: a JSON object, else 400 without a text. */
-function parsedObject(raw: Buffer): Record<string, unknown> {
-  let body: unknown;
-  try {
-    body = JSON.parse(raw.toString('utf8'));
-  } catch {
-    throw new DialError(400);
-  }
-  if (!isObject(body)) throw new DialError(400);
-  return body;
-}
 
 /** Applications first, then models, as Core's Config.selectDeployment. */
 export function selectDeployment(config: CoreConfig, id: string): Deployment {
@@ -137,7 +125,7 @@ export function selectDeployment(config: CoreConfig, id: string): Deployment {
  * top-level keys and puts `overrideName` into `model`; the bytes go on unchanged when it changes nothing.
  */
 function withDefaults(deployment: Deployment, raw: Buffer): { bytes: Buffer; json: Record<string, unknown> } {
-  const body = parsedObject(raw);
+  const body = jsonObjectOf(raw);
   const missing = Object.keys(deployment.defaults).filter((key) => !(key in body));
   if (missing.length === 0 && !deployment.overrideName) return { bytes: raw, json: body };
   const changed: Record<string, unknown> = { ...body };

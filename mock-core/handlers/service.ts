@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { DialError } from '../errors.ts';
 import type { CoreState, OpenExchange } from '../exchange.ts';
-import { header, limitBody, sendText } from '../http.ts';
+import { header, limitBody, pathOf, sendText } from '../http.ts';
 
 /** One of Proxy.handleRequest's checks: answers the request (true) or lets it go on down the table (false). */
 export type ProxyCheck = (req: IncomingMessage, res: ServerResponse, core: CoreState) => boolean;
@@ -68,8 +68,6 @@ export function version({ res, core }: OpenExchange): void {
  * body (docs/dial-core.md#before-authentication).
  */
 export function decodablePath(req: IncomingMessage): boolean {
-  const target = req.url ?? '/';
-  const end = target.search(/[?#]/);
-  if (/%(?![0-9a-fA-F]{2})/.test(end === -1 ? target : target.slice(0, end))) throw new DialError(500, '');
+  if (/%(?![0-9a-fA-F]{2})/.test(pathOf(req.url ?? '/'))) throw new DialError(500, '');
   return false;
 }
