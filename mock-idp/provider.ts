@@ -15,6 +15,7 @@ import { CurrentSigningKey } from './provider-signing-key.ts';
 import { renderErrorPage } from './login/login-page.ts';
 import { resourceServerInfo } from './resource-servers.ts';
 import type { Tenant, TenantClient } from './tenant.ts';
+import { shapeTokenAnswers } from './token-answers.ts';
 import { addActionIdTokenClaims, grantedOidcScope, shapeAccessToken } from './token-shapes.ts';
 import { grantForSession, outcomeForToken, postLoginPrompt, runTriggerOnRefresh } from './trigger-points.ts';
 
@@ -111,6 +112,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   registerPasswordGrants(provider, deps, outcomes);
   translateTokenErrors(provider);
   addActionIdTokenClaims(provider, outcomes);
+  shapeTokenAnswers(provider, { outcomes, rotatesRefreshTokens: (clientId) => tenantClient(clientId).refresh_token_rotation });
   return provider;
 }
 

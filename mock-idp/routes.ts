@@ -85,7 +85,7 @@ export const ROUTES: readonly Route[] = [
   // as sent (a fault's or a shim's included), and no other route is tried on the way.
   route('post', AUTH0_ROUTES.token, (c) => [tokenLog(c.requestLog), tokenEndpointFaults(c.scenario, c.keys, c.clock), ...tokenRequestShim(c.tenant), c.toProvider]),
   route('post', AUTH0_ROUTES.revocation, (c) => [...tokenRequestShim(c.tenant), c.toProvider]),
-  route('all', AUTH0_ROUTES.userinfo, (c) => [userinfoHandler(c.provider, c)]),
+  route('all', AUTH0_ROUTES.userinfo, (c) => [readBody({ types: ['form'] }), userinfoHandler(c.provider, c)]),
   route('get', '/v2/logout', (c) => [v2LogoutHandler(c.provider, c.tenant)]),
   route('get', '/u/login', (c) => [showLogin(c)]),
   route('post', '/u/login', (c) => [readBody({ types: ['form'] }), submitLogin(c)]),

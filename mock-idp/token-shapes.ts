@@ -33,8 +33,7 @@ export function shapeAccessToken(ctx: KoaContextWithOIDC, token: { kind: string 
   if (grantType === 'password' || grantType.endsWith('/password-realm')) payload.gty = 'password';
   if (grantType === 'refresh_token') payload.gty = 'refresh_token';
 
-  const requested = (grantedOidcScope(ctx) ?? String(ctx.oidc.params?.scope ?? '')).split(' ');
-  const scopes = auth0Scopes(requested, String(payload.scope ?? '').split(' '), outcomes.forRequest(ctx));
+  const scopes = auth0Scopes(requestedOidcScopes(ctx), String(payload.scope ?? '').split(' '), outcomes.forRequest(ctx));
   payload.scope = scopes.join(' ') || undefined;
   payload.aud = auth0Audience(payload.aud, scopes, issuer);
 }
@@ -51,6 +50,21 @@ export function auth0Scopes(requested: readonly string[], apiScopes: readonly st
 /** With openid, Auth0 makes a user's token good at /userinfo too: aud becomes [api, <issuer>userinfo]. */
 export function auth0Audience(audience: unknown, scopes: readonly string[], issuer: string): unknown {
   return scopes.includes('openid') ? [audience, `${issuer}userinfo`] : audience;
+}
+
+/**
+ * The OIDC scopes a token is issued for. A refresh: its refresh token's own (fixed when it was issued, as
+ * Auth0 keeps them; a later, broader login of the same user and client does not widen them), or the
+ * narrower `scope` it asks for, and offline_access, which oidc-provider keeps out of a refresh token's scope
+ * and the request shim out of `scope`. Otherwise what the login granted.
+ */
+export function requestedOidcScopes(ctx: KoaContextWithOIDC): string[] {
+  const { params, entities } = ctx.oidc;
+  if (params?.grant_type === 'refresh_token' && entities.RefreshToken) {
+    const scopes = params.scope ? String(params.scope).split(' ') : [...entities.RefreshToken.scopes];
+    return [...scopes, 'offline_access'];
+  }
+  return (grantedOidcScope(ctx) ?? String(params?.scope ?? '')).split(' ');
 }
 
 /** The OIDC scopes the login granted, offline_access included (see REQUESTED_SCOPE_PARAM in auth0.ts). */

@@ -54,6 +54,41 @@ describe('mock-idp authorization code flow with openid-client', () => {
     expect((await idp.verify(refreshed.access_token)).dial_roles).toEqual(['auth0-role-name']);
   });
 
+  it('answers the scope the tokens are for: the OIDC ones (offline_access too) beside the API\'s, with an audience and without one', async () => {
+    const withApi = await codeFor();
+    const { body } = await withApi.exchange();
+    expect(body.scope).toBe('openid email profile offline_access');
+    expect((await idp.verify(body.access_token!, 'dial-api')).scope).toBe(body.scope);
+
+    const { url, verifier } = await startLogin({ audience: '' });
+    const landing = await loginThroughBrowser(url, { email: alice.username, password: alice.password }, CALLBACK);
+    const opaque = await idp.token({ grant_type: 'authorization_code', ...dialChat, code: landing.url.searchParams.get('code')!, redirect_uri: CALLBACK, code_verifier: verifier });
+    expect(opaque.body.access_token!.split('.')).toHaveLength(1);
+    expect(opaque.body).toMatchObject({ scope: 'openid email profile offline_access', refresh_token: expect.any(String) });
+  });
+
+  it('refreshes with the refresh token\'s own scope, or a narrower one asked for, never a later login\'s broader one; without rotation no refresh_token comes back', async () => {
+    const { url, verifier } = await startLogin({ scope: 'openid offline_access' });
+    const landing = await loginThroughBrowser(url, { email: alice.username, password: alice.password }, CALLBACK);
+    const first = (await idp.token({ grant_type: 'authorization_code', ...dialChat, code: landing.url.searchParams.get('code')!, redirect_uri: CALLBACK, code_verifier: verifier })).body;
+    // The same user and application log in again, asking for more.
+    await (await codeFor()).exchange();
+
+    const refresh = (scope?: string) => idp.token({ grant_type: 'refresh_token', ...dialChat, refresh_token: first.refresh_token!, ...(scope ? { scope } : {}) });
+    const same = await refresh();
+    expect(same.status).toBe(200);
+    expect(same.body.scope).toBe('openid offline_access');
+    expect((await idp.verify(same.body.access_token!, 'dial-api')).scope).toBe('openid offline_access');
+    expect(same.body).not.toHaveProperty('refresh_token');
+
+    const narrower = await refresh('openid');
+    expect((await idp.verify(narrower.body.access_token!, 'dial-api')).scope).toBe('openid offline_access');
+    const { body: full } = await (await codeFor()).exchange();
+    const narrowed = await idp.token({ grant_type: 'refresh_token', ...dialChat, refresh_token: full.refresh_token!, scope: 'openid email' });
+    expect((await idp.verify(narrowed.body.access_token!, 'dial-api')).scope).toBe('openid email offline_access');
+    expect(narrowed.body.scope).toBe('openid email offline_access');
+  });
+
   it('logs a picked tenant user in and echoes the nonce in the ID token when one is sent', async () => {
     const nonce = client.randomNonce();
     const { url, verifier, state } = await startLogin({ nonce });

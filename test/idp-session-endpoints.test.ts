@@ -27,7 +27,23 @@ describe('mock-idp userinfo, revocation and logout', () => {
     expect((await fetch(`${idp.httpsUrl}/userinfo`, { headers: { authorization: `Bearer ${body.access_token}` } })).status).toBe(401);
     const anonymous = await fetch(`${idp.httpsUrl}/userinfo`);
     expect(anonymous.status).toBe(401);
-    expect(anonymous.headers.get('www-authenticate')).toContain('invalid_token');
+    // Auth0's challenge: the realm alone when no token came, the reason too for one refused; the body is no JSON.
+    expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="Users"');
+    expect(await anonymous.text()).toBe('Unauthorized');
+    const refused = await fetch(`${idp.httpsUrl}/userinfo`, { headers: { authorization: 'Bearer not-a-token' } });
+    expect(refused.headers.get('www-authenticate')).toBe('Bearer realm="Users", error="invalid_token", error_description="Invalid token"');
+  });
+
+  it('takes the token as the query\'s or a form body\'s access_token too (RFC 6750 §2.2, §2.3; passport-auth0 sends the query), but from one place only', async () => {
+    const { body } = await login('openid email');
+    const sub = idp.accounts.byEmail(alice.username)!.user_id;
+    const inQuery = await fetch(`${idp.httpsUrl}/userinfo?access_token=${body.access_token}`);
+    expect(inQuery.status).toBe(200);
+    expect(((await inQuery.json()) as { sub: string }).sub).toBe(sub);
+    const inForm = await fetch(`${idp.httpsUrl}/userinfo`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `access_token=${body.access_token}` });
+    expect(((await inForm.json()) as { sub: string }).sub).toBe(sub);
+    const twice = await fetch(`${idp.httpsUrl}/userinfo?access_token=${body.access_token}`, { headers: { authorization: `Bearer ${body.access_token}` } });
+    expect(twice.status).toBe(400);
   });
 
   it('revokes a refresh token at /oauth/revoke (JSON body), after which it no longer refreshes', async () => {
@@ -38,6 +54,9 @@ describe('mock-idp userinfo, revocation and logout', () => {
       body: JSON.stringify({ ...dialChat, token: body.refresh_token }),
     });
     expect(revoke.status).toBe(200);
+    // Auth0's is a 200 with no body: no Content-Type, which oidc-client-ts checks (only JSON or none).
+    expect(revoke.headers.get('content-type')).toBeNull();
+    expect(await revoke.text()).toBe('');
     const refresh = await idp.token({ grant_type: 'refresh_token', ...dialChat, refresh_token: body.refresh_token });
     expect(refresh).toEqual({ status: 403, body: { error: 'invalid_grant', error_description: 'Unknown or invalid refresh token.' } });
   });
