@@ -3,7 +3,7 @@
  * bindings, Action files) and report every problem at once, each with its file, JSON path, line and column.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 import { SandboxError, type Problem } from '../common/sandbox-error.ts';
@@ -15,14 +15,15 @@ import { tenantFileSchema, type TenantFile } from './tenant-schema.ts';
 export function loadTenant(file: string): Tenant {
   const problems: Problem[] = [];
   const { data, report } = readYamlFile(file, tenantFileSchema, problems);
-  const tenant = data && resolveTenant(data, dirname(file), report);
+  // Users defined in the file were created, and last updated, when the file was last written.
+  const tenant = data && resolveTenant(data, dirname(file), report, statSync(file).mtime.toISOString());
   if (!tenant || problems.length) {
     throw new SandboxError('ERR_SANDBOX_DEFINITION', `The tenant file has ${problems.length} problem(s):`, problems);
   }
   return tenant;
 }
 
-function resolveTenant(data: TenantFile, baseDir: string, at: Report): Tenant {
+function resolveTenant(data: TenantFile, baseDir: string, at: Report, definedAt: string): Tenant {
   const clients = data.clients.map(resolveClient);
   const roleNames = new Set(data.roles.map((r) => r.name));
   const apiIds = new Set(data.resourceServers.map((r) => r.identifier));
@@ -56,6 +57,7 @@ function resolveTenant(data: TenantFile, baseDir: string, at: Report): Tenant {
     allowed_logout_urls: data.tenant.allowed_logout_urls,
     // Assumed on: Auth0 turns this toggle on for tenants created since late 2023.
     end_session_endpoint_discovery: data.tenant.oidc_logout?.rp_logout_end_session_endpoint_discovery ?? true,
+    oidc_logout_prompt: data.tenant.sessions?.oidc_logout_prompt_enabled ?? true,
     clients,
     resource_servers: data.resourceServers.map((r) => ({
       name: r.name,
@@ -66,7 +68,7 @@ function resolveTenant(data: TenantFile, baseDir: string, at: Report): Tenant {
     })),
     client_grants,
     roles: data.roles.map((r) => ({ id: r.id ?? stableId('rol_', r.name, 16), name: r.name, description: r.description })),
-    users: data.users.map(resolveUser),
+    users: data.users.map((u) => resolveUser(u, definedAt)),
     post_login_actions: resolvePostLoginActions(data, baseDir, at),
   };
 }
@@ -90,9 +92,8 @@ function resolveClient(c: TenantFile['clients'][number]): TenantClient {
   };
 }
 
-function resolveUser(u: TenantFile['users'][number]): TenantUser {
+function resolveUser(u: TenantFile['users'][number], definedAt: string): TenantUser {
   const local = u.email.split('@')[0]!;
-  const now = new Date(0).toISOString();
   return {
     user_id: u.user_id ?? stableId('auth0|', u.email.toLowerCase(), 24),
     email: u.email,
@@ -105,8 +106,8 @@ function resolveUser(u: TenantFile['users'][number]): TenantUser {
     picture: u.picture,
     given_name: u.given_name,
     family_name: u.family_name,
-    created_at: now,
-    updated_at: now,
+    created_at: definedAt,
+    updated_at: definedAt,
     app_metadata: u.app_metadata,
     user_metadata: u.user_metadata,
     roles: u.roles,

@@ -12,7 +12,7 @@ import { Auth0Error, serviceNotFound } from './errors.ts';
 import { registerPasswordGrants } from './grants/password.ts';
 import type { ProviderDeps } from './provider-deps.ts';
 import { CurrentSigningKey } from './provider-signing-key.ts';
-import { renderErrorPage } from './login/login-page.ts';
+import { renderErrorPage, renderLogoutPrompt } from './login/login-page.ts';
 import { resourceServerInfo } from './resource-servers.ts';
 import type { Tenant, TenantClient } from './tenant.ts';
 import { shapeTokenAnswers } from './token-answers.ts';
@@ -63,7 +63,8 @@ export function createProvider(deps: ProviderDeps): Provider {
       clientCredentials: { enabled: true },
       // A client revokes only its own tokens.
       revocation: { enabled: true, allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId },
-      rpInitiatedLogout: { enabled: true, logoutSource: autoSubmitLogout },
+      // Reached only for the logout prompt: handlers/oidc-logout.ts ends a matched session itself.
+      rpInitiatedLogout: { enabled: true, logoutSource: (ctx, form) => void ((ctx.type = 'html'), (ctx.body = renderLogoutPrompt(form))) },
       resourceIndicators: {
         enabled: true,
         // Auth0's "Default Audience": a request that names no API gets a token for it, or an opaque one.
@@ -109,6 +110,9 @@ export function createProvider(deps: ProviderDeps): Provider {
   };
 
   const provider = new Provider(issuer, configuration);
+  // Auth0's ID tokens from a login carry the session's id (`sid`), which /oidc/logout matches; oidc-provider
+  // adds it only for clients of back-channel logout.
+  (provider.Client.prototype as unknown as { includeSid: () => boolean }).includeSid = () => true;
   registerPasswordGrants(provider, deps, outcomes);
   translateTokenErrors(provider);
   addActionIdTokenClaims(provider, outcomes);
@@ -153,10 +157,3 @@ function translateTokenErrors(provider: Provider): void {
     }
   });
 }
-
-/** Auth0's /oidc/logout asks nothing; submit oidc-provider's confirmation form at once. */
-function autoSubmitLogout(ctx: KoaContextWithOIDC, form: string): void {
-  ctx.type = 'html';
-  ctx.body = `<!doctype html><html><head><title>Logout</title></head><body>${form}<input type="hidden" form="op.logoutForm" name="logout" value="yes"/><script>document.forms[0].submit()</script><noscript><button form="op.logoutForm" type="submit">Log out</button></noscript></body></html>`;
-}
-

@@ -91,7 +91,7 @@ function parameterText(value: unknown): string | undefined {
  * The request as oidc-provider should read it: same method, URL, headers and socket, with the rewritten
  * form body as a fresh stream (it reads bodies itself, and warns when something upstream already did).
  */
-function replayWithForm(req: Request, form: string): IncomingMessage {
+export function replayWithForm(req: Request, form: string): IncomingMessage {
   const content = Buffer.from(form);
   // The whole body pushed at once: Readable.from would read it through an async iterator of its own.
   const stream = new Readable({ read() {} });

@@ -20,6 +20,7 @@ import { avatarHandler } from './handlers/avatar.ts';
 import { allowAnyOrigin } from './handlers/cors.ts';
 import { healthz } from './handlers/health.ts';
 import { userinfoHandler } from './handlers/userinfo.ts';
+import { oidcLogoutHandler } from './handlers/oidc-logout.ts';
 import { v2LogoutHandler } from './handlers/v2-logout.ts';
 import { discoveryHandler, jwksHandler } from './handlers/well-known.ts';
 import { showLogin, submitLogin } from './login/login-handlers.ts';
@@ -87,6 +88,8 @@ export const ROUTES: readonly Route[] = [
   route('post', AUTH0_ROUTES.revocation, (c) => [...tokenRequestShim(c.tenant), c.toProvider]),
   route('all', AUTH0_ROUTES.userinfo, (c) => [readBody({ types: ['form'] }), userinfoHandler(c.provider, c)]),
   route('get', '/v2/logout', (c) => [v2LogoutHandler(c.provider, c.tenant)]),
+  route('get', AUTH0_ROUTES.end_session, (c) => [oidcLogoutHandler(c.provider, c), c.toProvider]),
+  route('post', AUTH0_ROUTES.end_session, (c) => [readBody({ types: ['form'] }), oidcLogoutHandler(c.provider, c), c.toProvider]),
   route('get', '/u/login', (c) => [showLogin(c)]),
   route('post', '/u/login', (c) => [readBody({ types: ['form'] }), submitLogin(c)]),
 

@@ -89,6 +89,7 @@ export const tenantFileSchema = z.object({
       default_audience: z.string().optional(),
       allowed_logout_urls: z.array(url).default([]),
       oidc_logout: z.object({ rp_logout_end_session_endpoint_discovery: z.boolean().optional() }).optional(),
+      sessions: z.object({ oidc_logout_prompt_enabled: z.boolean().optional() }).optional(),
     })
     .default({ allowed_logout_urls: [] }),
   clients: z.array(client).default([]),

@@ -20,6 +20,11 @@ export interface Tenant {
   allowed_logout_urls: string[];
   /** Auth0's "RP-Initiated Logout End Session Endpoint Discovery" toggle. */
   end_session_endpoint_discovery: boolean;
+  /**
+   * Auth0's "Show RP-Initiated Logout End-User Confirmation": /oidc/logout asks the user before it ends a
+   * session its request cannot be matched to (no hint, or another session's).
+   */
+  oidc_logout_prompt: boolean;
   clients: TenantClient[];
   resource_servers: ResourceServer[];
   client_grants: ClientGrant[];

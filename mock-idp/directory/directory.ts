@@ -141,6 +141,8 @@ function fromTenant(tenant: Tenant): { users: TenantUser[]; roles: Role[] } {
   return structuredClone({ users: tenant.users, roles: tenant.roles });
 }
 
+/** What tenant.yaml defines of the directory; its users' timestamps (the file's time) change with a mere touch. */
 function definitionHash(tenant: Tenant): string {
-  return createHash('sha256').update(JSON.stringify({ users: tenant.users, roles: tenant.roles })).digest('hex').slice(0, 16);
+  const users = tenant.users.map(({ created_at: _created, updated_at: _updated, ...defined }) => defined);
+  return createHash('sha256').update(JSON.stringify({ users, roles: tenant.roles })).digest('hex').slice(0, 16);
 }

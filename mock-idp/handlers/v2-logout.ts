@@ -7,6 +7,7 @@ import type Provider from 'oidc-provider';
 
 import { renderErrorPage } from '../login/login-page.ts';
 import type { Tenant } from '../tenant.ts';
+import { endSession, matchesLogoutUrl } from './session-end.ts';
 
 export function v2LogoutHandler(provider: Provider, tenant: Tenant) {
   return async function v2Logout(req: Request, res: Response): Promise<void> {
@@ -27,18 +28,4 @@ export function v2LogoutHandler(provider: Provider, tenant: Tenant) {
     if (returnTo) res.redirect(302, returnTo);
     else res.type('text').send('OK');
   };
-}
-
-/** Auth0 allows a `*` wildcard in a subdomain of an Allowed Logout URL. */
-function matchesLogoutUrl(allowed: string, candidate: string): boolean {
-  if (!allowed.includes('*')) return allowed.replace(/\/$/, '') === candidate.replace(/\/$/, '');
-  const pattern = new RegExp(`^${allowed.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^./]+')}/?$`);
-  return pattern.test(candidate);
-}
-
-async function endSession(provider: Provider, req: Request, res: Response): Promise<void> {
-  const ctx = provider.createContext(req, res);
-  const session = await provider.Session.get(ctx);
-  await session.destroy();
-  for (const name of ['_session', '_session.legacy', '_session.sig', '_session.legacy.sig']) res.clearCookie(name, { path: '/' });
 }

@@ -39,3 +39,20 @@ ${pickers ? `<p>or continue as a tenant user:</p><form method="post" action="${a
 export function renderErrorPage(error: string, description: string): string {
   return page('Error | dial-auth-sandbox', `<h1>Oops!, something went wrong</h1><p class="error">${escape(error)}</p><p>${escape(description)}</p>`);
 }
+
+/**
+ * Auth0's logout prompt, for an /oidc/logout it cannot match to the browser's session: `form` is
+ * oidc-provider's confirmation form (its xsrf token inside), submitted by the button with `logout=yes`.
+ */
+export function renderLogoutPrompt(form: string): string {
+  return page(
+    'Log out | dial-auth-sandbox',
+    `<h1>Log out</h1><p>Are you sure you want to log out of the sandbox tenant?</p>${form}
+<button form="op.logoutForm" type="submit" name="logout" value="yes">Yes, log me out</button>`,
+  );
+}
+
+/** What /oidc/logout shows when it has nowhere to send the browser back to. */
+export function renderLoggedOutPage(): string {
+  return page('Logged out | dial-auth-sandbox', '<h1>Successfully logged out</h1><p>You are logged out of the sandbox tenant.</p>');
+}
