@@ -16,6 +16,7 @@ import { renderErrorPage, renderLogoutPrompt } from './login/login-page.ts';
 import { resourceServerInfo } from './resource-servers.ts';
 import type { Tenant, TenantClient } from './tenant.ts';
 import { shapeTokenAnswers } from './token-answers.ts';
+import { WEB_MESSAGE, webMessageResponse } from './web-message.ts';
 import { addActionIdTokenClaims, grantedOidcScope, shapeAccessToken } from './token-shapes.ts';
 import { grantForSession, outcomeForToken, postLoginPrompt, runTriggerOnRefresh } from './trigger-points.ts';
 
@@ -30,7 +31,9 @@ export function createProvider(deps: ProviderDeps): Provider {
   const configuration: Configuration = {
     clients: tenant.clients.map(toClientMetadata),
     jwks: { keys: [new CurrentSigningKey(keys)] as never },
-    cookies: { keys: [randomBytes(32).toString('hex')] },
+    // Auth0's session cookie is SameSite=None (and Secure), so a silent login in an application's iframe on
+    // another site carries it; oidc-provider's default, Lax, would not (plain HTTP: handlers/cookies.ts).
+    cookies: { keys: [randomBytes(32).toString('hex')], long: { httpOnly: true, sameSite: 'none' } },
     adapter: store.adapterFactory(),
     findAccount: accounts.findAccount,
     claims: { ...SCOPE_CLAIMS, openid: ['sub'] } as unknown as Configuration['claims'],
@@ -116,6 +119,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   registerPasswordGrants(provider, deps, outcomes);
   translateTokenErrors(provider);
   addActionIdTokenClaims(provider, outcomes);
+  (provider as unknown as { registerResponseMode(name: string, handler: typeof webMessageResponse): void }).registerResponseMode(WEB_MESSAGE, webMessageResponse);
   shapeTokenAnswers(provider, { outcomes, rotatesRefreshTokens: (clientId) => tenantClient(clientId).refresh_token_rotation });
   return provider;
 }

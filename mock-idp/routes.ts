@@ -17,6 +17,7 @@ import { tokenLog, type IdpRequestLog } from './control/token-log.ts';
 import { handleErrors } from './error-handler.ts';
 import { notServed } from './errors.ts';
 import { avatarHandler } from './handlers/avatar.ts';
+import { laxCookiesOverPlainHttp } from './handlers/cookies.ts';
 import { allowAnyOrigin } from './handlers/cors.ts';
 import { healthz } from './handlers/health.ts';
 import { userinfoHandler } from './handlers/userinfo.ts';
@@ -35,6 +36,7 @@ import { authorizeShim, tokenRequestShim } from './request-shim.ts';
 import type { ActiveScenario } from './scenarios/active-scenario.ts';
 import { clearScenario, listScenarios, setScenario, showScenario } from './scenarios/scenario-handlers.ts';
 import { tokenEndpointFaults, wellKnownFaults } from './scenarios/scenario-middleware.ts';
+import { checkWebMessageOrigin } from './web-message.ts';
 
 export interface RouteDeps {
   provider: Provider;
@@ -81,7 +83,7 @@ export const ROUTES: readonly Route[] = [
   route('get', `${AVATAR_PATH}/:hash.svg`, (c) => [avatarHandler(c.accounts)]),
 
   // Auth0's Authentication API: oidc-provider answers, once the shims have made Auth0's requests its own.
-  route('get', AUTH0_ROUTES.authorization, (c) => [authorizeShim, c.toProvider]),
+  route('get', AUTH0_ROUTES.authorization, (c) => [checkWebMessageOrigin(c.tenant), authorizeShim, c.toProvider]),
   // A token request's whole way on one row: logged first, so that the log's res.end wrapper sees the answer
   // as sent (a fault's or a shim's included), and no other route is tried on the way.
   route('post', AUTH0_ROUTES.token, (c) => [tokenLog(c.requestLog), tokenEndpointFaults(c.scenario, c.keys, c.clock), ...tokenRequestShim(c.tenant), c.toProvider]),
@@ -143,6 +145,7 @@ export function createRoutes({ provider, deps, ...parts }: RouteDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(collapseLeadingSlashes);
+  app.use(laxCookiesOverPlainHttp);
   for (const { method, path, chain } of ROUTES) (app[method] as (path: Route['path'], ...chain: RequestHandler[]) => void).call(app, path, ...chain(idp));
   app.use(notServedHere);
   app.use(handleErrors(parts.log, MANAGEMENT_API));
