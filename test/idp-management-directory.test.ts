@@ -72,6 +72,18 @@ describe('Management API: users, roles and assignments', () => {
     await expect(management.users.get(carol!.user_id!)).rejects.toMatchObject({ statusCode: 404, body: { statusCode: 404, error: 'Not Found', message: 'The user does not exist.', errorCode: 'inexistent_user' } });
   });
 
+  it('returns only the fields asked for (fields, include_fields), or all but them', async () => {
+    const listed = await management.users.list({ fields: 'email,user_id', include_fields: true });
+    expect(listed.data.map((u) => Object.keys(u).sort())).toEqual(listed.data.map(() => ['email', 'user_id']));
+    const alice = listed.data.find((u) => u.email === 'alice@example.com')!;
+    const without = await management.users.get(alice.user_id!, { fields: 'identities,picture', include_fields: false });
+    expect(without).toMatchObject({ email: 'alice@example.com', user_id: alice.user_id });
+    expect(without).not.toHaveProperty('identities');
+    expect(without).not.toHaveProperty('picture');
+    expect(await management.users.listUsersByEmail({ email: 'alice@example.com', fields: 'name' })).toEqual([{ name: 'Alice' }]);
+    await expect(management.users.list({ fields: 'email,password' })).rejects.toMatchObject({ statusCode: 400, body: { errorCode: 'invalid_query_string', message: expect.stringContaining('on property fields') } });
+  });
+
   it('answers bad requests as Auth0 does', async () => {
     await expect(management.users.create({ email: 'alice@example.com', password: 'x' } as never)).rejects.toMatchObject({ statusCode: 400, body: { errorCode: 'invalid_body' } });
     await expect(management.users.create({ connection: 'Username-Password-Authentication', email: 'alice@example.com', password: 'x' })).rejects.toMatchObject({ statusCode: 409, body: { message: 'The user already exists.' } });

@@ -7,7 +7,7 @@ import { newRoleId, newUserId } from '../directory/directory.ts';
 import { ManagementError } from '../errors.ts';
 import type { Role, TenantUser } from '../tenant.ts';
 import type { ManagementDeps } from './management-handlers.ts';
-import { checkpoint, invalidQuery, luceneFilter, page } from './listing.ts';
+import { checkpoint, fieldSelection, invalidQuery, luceneFilter, page } from './listing.ts';
 import { checkMetadataSize, checkUserBody, invalidBody } from './user-fields.ts';
 
 /** The user fields PATCH and POST may set (Auth0's names); the rest are Auth0's to keep. */
@@ -17,22 +17,25 @@ type Handler = (req: Request, res: Response) => void;
 
 export function listUsers({ directory, accounts }: ManagementDeps): Handler {
   return function listUsers(req, res) {
+    const shown = fieldSelection(req);
     const matching = directory.users.filter(luceneFilter(typeof req.query.q === 'string' ? req.query.q : undefined));
-    res.json(page(matching.map((user) => publicProfile(user, accounts.pictureOrigin)), req, 'users'));
+    res.json(page(matching.map((user) => shown(publicProfile(user, accounts.pictureOrigin))), req, 'users'));
   };
 }
 
 export function usersByEmail({ directory, accounts }: ManagementDeps): Handler {
   return function usersByEmail(req, res) {
     if (typeof req.query.email !== 'string') throw invalidQuery('Missing required property: email');
+    const shown = fieldSelection(req);
     const user = directory.userByEmail(req.query.email);
-    res.json(user ? [publicProfile(user, accounts.pictureOrigin)] : []);
+    res.json(user ? [shown(publicProfile(user, accounts.pictureOrigin))] : []);
   };
 }
 
 export function getUser({ directory, accounts }: ManagementDeps): Handler {
   return function getUser(req, res) {
-    res.json(publicProfile(directory.user(String(req.params.id)), accounts.pictureOrigin));
+    const shown = fieldSelection(req);
+    res.json(shown(publicProfile(directory.user(String(req.params.id)), accounts.pictureOrigin)));
   };
 }
 

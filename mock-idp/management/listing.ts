@@ -4,7 +4,29 @@ import type { Request } from 'express';
 import { ManagementError } from '../errors.ts';
 import type { TenantUser } from '../tenant.ts';
 
-export const invalidQuery = (message: string): ManagementError => new ManagementError(400, `Query validation error: '${message}'.`, 'invalid_query_string');
+export const invalidQuery = (message: string, property?: string): ManagementError =>
+  new ManagementError(400, `Query validation error: '${message}'${property ? ` on property ${property}` : ''}.`, 'invalid_query_string');
+
+/** The user fields `fields` may name (Auth0's pattern for the parameter). */
+const USER_FIELDS = [
+  'phone_number', 'email', 'email_verified', 'picture', 'username', 'user_id', 'name', 'nickname', 'created_at', 'identities', 'app_metadata',
+  'user_metadata', 'last_ip', 'last_login', 'logins_count', 'updated_at', 'blocked', 'given_name', 'family_name',
+];
+
+/**
+ * `fields` (a comma-separated list) and `include_fields` (true, the default, or false): the user fields
+ * returned are those listed, or all but them; without `fields`, all. A name outside Auth0's list is its 400.
+ */
+export function fieldSelection(req: Request): (user: Record<string, unknown>) => Record<string, unknown> {
+  const { fields, include_fields: include = 'true' } = req.query;
+  if (fields === undefined || fields === '') return (user) => user;
+  if (typeof fields !== 'string' || !fields.split(',').every((name) => USER_FIELDS.includes(name))) {
+    throw invalidQuery(`String '${String(fields)}' does not match pattern. Must be a comma separated list of the following values: ${USER_FIELDS.join(',')}`, 'fields');
+  }
+  if (include !== 'true' && include !== 'false') throw invalidQuery('Expected type boolean but found type string', 'include_fields');
+  const named = new Set(fields.split(','));
+  return (user) => Object.fromEntries(Object.entries(user).filter(([name]) => named.has(name) === (include === 'true')));
+}
 
 /** Offset pagination: `page` from 0, `per_page` up to 100 (50 without), `include_totals` for the envelope. */
 export function page<T>(items: T[], req: Request, key: 'users' | 'roles'): T[] | Record<string, unknown> {
