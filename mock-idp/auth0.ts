@@ -46,9 +46,10 @@ export function resourceToAudience(resource: string): string {
 export const REQUESTED_SCOPE_PARAM = 'sandbox_requested_scope';
 
 /**
- * The discovery document of a real tenant (docs/auth0.md#discovery), for this issuer. Two lists are cut to
- * what the sandbox serves, so that no client picks what would then fail: Auth0 also lists the implicit and
- * hybrid response types and the `plain` PKCE method.
+ * The discovery document of a real tenant (docs/auth0.md#discovery), for this issuer, cut to what the sandbox
+ * serves, so that no client picks what would then fail: Auth0 also lists the implicit and hybrid response
+ * types, the `plain` PKCE method, and endpoints the sandbox has not (device authorization, MFA challenge,
+ * dynamic registration, global token revocation, DPoP).
  */
 export function discoveryDocument(issuer: string, withEndSession: boolean, browserOrigin?: string): Record<string, unknown> {
   const at = (path: string) => `${issuer}${path.slice(1)}`;
@@ -57,11 +58,8 @@ export function discoveryDocument(issuer: string, withEndSession: boolean, brows
     issuer,
     authorization_endpoint: inBrowser(AUTH0_ROUTES.authorization),
     token_endpoint: at(AUTH0_ROUTES.token),
-    device_authorization_endpoint: at('/oauth/device/code'),
     userinfo_endpoint: at(AUTH0_ROUTES.userinfo),
-    mfa_challenge_endpoint: at('/mfa/challenge'),
     jwks_uri: at(AUTH0_ROUTES.jwks),
-    registration_endpoint: at('/oidc/register'),
     revocation_endpoint: at(AUTH0_ROUTES.revocation),
     scopes_supported: [
       'openid', 'profile', 'offline_access', 'name', 'given_name', 'family_name', 'nickname', 'email',
@@ -81,9 +79,6 @@ export function discoveryDocument(issuer: string, withEndSession: boolean, brows
     request_parameter_supported: false,
     id_token_signing_alg_values_supported: ['HS256', 'RS256', 'PS256'],
     ...(withEndSession ? { end_session_endpoint: inBrowser(AUTH0_ROUTES.end_session) } : {}),
-    global_token_revocation_endpoint: at('/oauth/global-token-revocation/connection/{connectionName}'),
-    global_token_revocation_endpoint_auth_methods_supported: ['global-token-revocation+jwt'],
-    dpop_signing_alg_values_supported: ['ES256'],
   };
 }
 

@@ -27,6 +27,18 @@ describe('mock-idp discovery and keys', () => {
     expect(viaHttps.code_challenge_methods_supported).toContain('S256');
   });
 
+  it('serves every endpoint it lists (an advertised one that answered 404 would send clients astray)', async () => {
+    const document = await getJson(`${idp.httpsUrl}/.well-known/openid-configuration`);
+    const endpoints = Object.entries(document).filter(([key]) => key.endsWith('_endpoint') || key === 'jwks_uri');
+    expect(endpoints.map(([key]) => key).sort()).toEqual(['authorization_endpoint', 'end_session_endpoint', 'jwks_uri', 'revocation_endpoint', 'token_endpoint', 'userinfo_endpoint']);
+    for (const [key, url] of endpoints) {
+      // Each as a client first meets it: a browser's GET, or a POST without credentials; anything but 404 means served.
+      const method = key === 'token_endpoint' || key === 'revocation_endpoint' ? 'POST' : 'GET';
+      const response = await fetch(url as string, { method, redirect: 'manual' });
+      expect({ key, status: response.status }).not.toEqual({ key, status: 404 });
+    }
+  });
+
   it('answers the double-slash discovery path next-auth asks for when the issuer ends with a slash', async () => {
     const response = await fetch(`${idp.httpsUrl}//.well-known/openid-configuration`);
     expect(response.status).toBe(200);
