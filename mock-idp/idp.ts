@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { systemClock, type Clock } from '../common/clock.ts';
 import { listen } from '../common/listen.ts';
 import { createLogger, type Logger } from '../common/log.ts';
-import { createIdpRequestLog, type IdpRequestLog } from './control/token-log.ts';
+import { createIdpRequestLog, noteGrants, type IdpRequestLog } from './control/token-log.ts';
 import { Accounts } from './accounts.ts';
 import { pictureOrigin } from './avatar.ts';
 import { ActionRunner } from './actions/action-runner.ts';
@@ -91,7 +91,8 @@ export async function createIdp(options: IdpOptions): Promise<Idp> {
   const deps = { tenant, issuer, keys, accounts, directory, clock, trigger, store };
   const provider = createProvider(deps);
   const scenario = new ActiveScenario(clock);
-  const requestLog = createIdpRequestLog();
+  const requestLog = createIdpRequestLog((userId) => accounts.byId(userId)?.email);
+  noteGrants(provider);
   app = createRoutes({ provider, deps, scenario, requestLog, log, controlToken: options.controlToken });
 
   const stop = async () => {

@@ -22,7 +22,8 @@ describe('POST /__control/tokens: tokens without a browser', () => {
     const token = body.access_token!;
     expect(decodeProtectedHeader(token)).toEqual({ alg: 'RS256', typ: 'JWT', kid: sandbox.idp.keys.current.kid });
     const claims = decodeJwt(token);
-    expect(claims).toMatchObject({ iss: sandbox.issuer, aud: 'dial-api', azp: 'dial-chat', dial_roles: ['auth0-role-name'], department: 'research' });
+    // gty: the Actions ran as for a password grant (event.transaction.protocol oauth2-password).
+    expect(claims).toMatchObject({ iss: sandbox.issuer, aud: 'dial-api', azp: 'dial-chat', gty: 'password', dial_roles: ['auth0-role-name'], department: 'research' });
     expect(claims.exp! - claims.iat!).toBe(120);
     expect(await callCore(token)).toBe(200);
   });

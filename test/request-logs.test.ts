@@ -22,6 +22,19 @@ describe('request logs of mock-idp and mock-core (/__control/log)', () => {
     for (const secret of ['dial-chat-secret', 'nope', token, token.split('.')[2]!]) expect(text).not.toContain(secret);
   });
 
+  it('names the client, the user and the audience of every grant, also when only the IdP knows them (HTTP Basic, a refresh token)', async () => {
+    const tokenRequest = (body: Record<string, string>, basic: string) =>
+      fetch(`${sandbox.idpUrl}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(basic).toString('base64')}` }, body: new URLSearchParams(body).toString() });
+    const login = (await (await tokenRequest({ grant_type: 'password', username: 'alice@example.com', password: 'alice', audience: 'dial-api', scope: 'openid offline_access' }, 'dial-chat:dial-chat-secret')).json()) as { refresh_token: string };
+    await tokenRequest({ grant_type: 'refresh_token', refresh_token: login.refresh_token }, 'dial-chat:dial-chat-secret');
+    await tokenRequest({ grant_type: 'client_credentials', audience: 'dial-api' }, 'ci-runner:ci-runner-secret');
+    const [password, refresh, m2m] = ((await (await fetch(`${sandbox.idpUrl}/__control/log`)).json()) as Record<string, any>[]).slice(-3);
+    expect(password).toMatchObject({ grant_type: 'password', client_id: 'dial-chat', user: 'alice@example.com', audience: 'dial-api', status: 200 });
+    expect(refresh).toMatchObject({ grant_type: 'refresh_token', client_id: 'dial-chat', user: 'alice@example.com', audience: 'dial-api', status: 200 });
+    expect(m2m).toMatchObject({ grant_type: 'client_credentials', client_id: 'ci-runner', audience: 'dial-api', status: 200 });
+    expect(m2m).not.toHaveProperty('user');
+  });
+
   it('records the answer as sent: a fault scenario\'s status, and the token as a token-* scenario spoiled it', async () => {
     const scenario = (name: string | null) => fetch(`${sandbox.idpUrl}/__control/scenario`, name ? { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) } : { method: 'DELETE' });
     const lastIdpEntry = async () => ((await (await fetch(`${sandbox.idpUrl}/__control/log`)).json()) as Record<string, any>[]).at(-1);

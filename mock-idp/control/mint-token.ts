@@ -69,6 +69,8 @@ export async function mintToken(deps: ProviderDeps, body: unknown, now = deps.cl
       sub: user.user_id,
       aud: auth0Audience(audience, scopes, issuer),
       azp: client.client_id,
+      // The Actions saw a password grant (oauth2-password), so the token says so, as Auth0's does.
+      gty: 'password',
       ...outcome?.accessTokenClaims,
     });
   } else if (request.client_id) {
