@@ -64,8 +64,8 @@ export function createProvider(deps: ProviderDeps): Provider {
       // Keys rotate at run time (provider-signing-key.ts).
       externalSigningSupport: { enabled: true, ack: 'experimental-01' },
       clientCredentials: { enabled: true },
-      // A client revokes only its own tokens.
-      revocation: { enabled: true, allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId },
+      // A client revokes only its own refresh tokens; anything else is a no-op (Auth0 revokes refresh tokens only).
+      revocation: { enabled: true, allowedPolicy: (_ctx, client, token) => token.kind === 'RefreshToken' && token.clientId === client.clientId },
       // Reached only for the logout prompt: handlers/oidc-logout.ts ends a matched session itself.
       rpInitiatedLogout: { enabled: true, logoutSource: (ctx, form) => void ((ctx.type = 'html'), (ctx.body = renderLogoutPrompt(form))) },
       resourceIndicators: {

@@ -5,7 +5,9 @@
  *   answers an API token's scope without the OIDC ones (`""`), and an opaque one's without offline_access;
  * - a refresh without rotation answers no `refresh_token` (oidc-provider echoes the one sent);
  * - a revocation is a 200 with no body, and so no Content-Type (oidc-provider's says text/plain, which
- *   oidc-client-ts refuses).
+ *   oidc-client-ts refuses); Auth0 revokes refresh tokens only, and answers the same 200 for any other token
+ *   (oidc-provider refuses a JWT access token with 400 unsupported_token_type; oidc-client-ts revokes the
+ *   access token first by default).
  */
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
@@ -23,9 +25,12 @@ export function shapeTokenAnswers(provider: Provider, { outcomes, rotatesRefresh
   provider.use(async (ctx, next) => {
     await next();
     const { oidc } = ctx as KoaContextWithOIDC;
+    if (oidc?.route === 'revocation' && ctx.status === 400 && (ctx.body as { error?: string } | undefined)?.error === 'unsupported_token_type') ctx.status = 200;
     if (!oidc || ctx.status !== 200) return;
     if (oidc.route === 'revocation') {
-      // Koa drops the Content-Type of an explicitly empty body; the status is set again after it (null means 204).
+      // An explicitly empty body: Koa then sends no Content-Type (unless it was JSON, which makes it `null`),
+      // and the status is set again after it (null means 204).
+      ctx.remove('content-type');
       ctx.body = null;
       ctx.status = 200;
     } else if (oidc.route === 'token' && ctx.body && typeof ctx.body === 'object') {

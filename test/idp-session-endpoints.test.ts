@@ -57,6 +57,9 @@ describe('mock-idp userinfo, revocation and logout', () => {
     // Auth0's is a 200 with no body: no Content-Type, which oidc-client-ts checks (only JSON or none).
     expect(revoke.headers.get('content-type')).toBeNull();
     expect(await revoke.text()).toBe('');
+    // An access token (a JWT here) is no refresh token: the same empty 200, and it stays valid (Auth0 revokes refresh tokens only).
+    const revokeAccess = await fetch(`${idp.httpsUrl}/oauth/revoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...dialChat, token: body.access_token, token_type_hint: 'access_token' }) });
+    expect([revokeAccess.status, await revokeAccess.text()]).toEqual([200, '']);
     const refresh = await idp.token({ grant_type: 'refresh_token', ...dialChat, refresh_token: body.refresh_token });
     expect(refresh).toEqual({ status: 403, body: { error: 'invalid_grant', error_description: 'Unknown or invalid refresh token.' } });
   });
