@@ -1,4 +1,5 @@
 /** `dial-sandbox`: the command line. Each command is a thin shell over the library. */
+import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 
 import { Command, Option } from 'commander';
@@ -19,6 +20,7 @@ import { initEnvironment } from './commands/init.ts';
 import { formatLogs } from './commands/logs.ts';
 import { callRunning, controlHeaders, controlTokenRefused, notRunning } from './commands/running-sandbox.ts';
 import { mintAt, parseClaims, seconds } from './commands/mint.ts';
+import { trustCa } from './commands/trust.ts';
 import { runDoctor } from './doctor/doctor.ts';
 import { formatFindings } from './doctor/findings.ts';
 import { readInputs } from './doctor/inputs.ts';
@@ -205,6 +207,17 @@ program
       return;
     }
     process.stdout.write(`${envLines(environment, { issuer: discovery.issuer, idpHttpUrl: options.idp, coreUrl: options.core, caFile: resolve(options.stateDir ?? IDP_DEFAULTS.stateDir, 'tls', 'ca.pem') })}\n`);
+  });
+
+program
+  .command('trust')
+  .description("make this user's browsers trust the sandbox CA (Linux: Chromium, Chrome and Firefox through NSS's certutil; elsewhere: prints how)")
+  .option('--state-dir <dir>', 'the state folder whose CA to trust', IDP_DEFAULTS.stateDir)
+  .option('--home <dir>', "whose browsers: the home folder", homedir())
+  .option('--remove', 'take the CA out again')
+  .action((options: { stateDir: string; home: string; remove?: boolean }) => {
+    const lines = trustCa({ caFile: resolve(options.stateDir, 'tls', 'ca.pem'), home: options.home, remove: options.remove });
+    process.stdout.write(`${lines.join('\n')}\n`);
   });
 
 program

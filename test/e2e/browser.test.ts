@@ -1,26 +1,22 @@
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import * as client from 'openid-client';
-import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { browserUnavailable, launchTrustingChromium, type TrustingBrowser } from '../support/chromium.ts';
 import { startTarget, TARGET_NAME, type Target } from './target.ts';
 
-/** Debian's chromium, which .ci/run installs; never a downloaded browser. */
-const CHROMIUM = '/usr/bin/chromium';
 const CALLBACK_PATH = '/api/auth/callback/auth0';
-const unavailable = !existsSync(CHROMIUM)
-  ? `no browser at ${CHROMIUM} (apt-get install -y chromium, as .ci/run does)`
-  : TARGET_NAME === 'compose' ? 'on the compose target the callback is the real DIAL Chat, which exchanges the code itself'
-  : TARGET_NAME === 'external' ? 'an external IdP has no Allowed Callback URL for the test\'s own app on a free port' : undefined;
+const unavailable = browserUnavailable()
+  ?? (TARGET_NAME === 'compose' ? 'on the compose target the callback is the real DIAL Chat, which exchanges the code itself'
+  : TARGET_NAME === 'external' ? 'an external IdP has no Allowed Callback URL for the test\'s own app on a free port' : undefined);
 if (unavailable) console.warn(`[e2e] browser test skipped: ${unavailable}`);
 
 describe.skipIf(Boolean(unavailable))(`a browser logs in (${TARGET_NAME} target)${unavailable ? ` — skipped: ${unavailable}` : ''}`, () => {
   let target: Target;
-  let browser: Browser;
+  let browser: TrustingBrowser;
   // The app the login returns to (DIAL Chat's callback path), on a free port: what it was called with.
   let app: http.Server;
   let callbackUrl: string;
@@ -35,11 +31,7 @@ describe.skipIf(Boolean(unavailable))(`a browser logs in (${TARGET_NAME} target)
     await once(app.listen(0, '127.0.0.1'), 'listening');
     callbackUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}${CALLBACK_PATH}`;
     target = await startTarget({ allowCallback: callbackUrl });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchTrustingChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -57,8 +49,8 @@ describe.skipIf(Boolean(unavailable))(`a browser logs in (${TARGET_NAME} target)
       code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
     }).toString();
 
-    // The browser does not know the sandbox CA.
-    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    // It trusts the sandbox CA as a user's browser does after `dial-sandbox trust`.
+    const context = await browser.browser.newContext();
     const page = await context.newPage();
     await page.goto(authorize.href);
     expect(await page.locator('h1').textContent()).toBe('Log in');
