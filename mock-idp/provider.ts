@@ -64,8 +64,17 @@ export function createProvider(deps: ProviderDeps): Provider {
       // Keys rotate at run time (provider-signing-key.ts).
       externalSigningSupport: { enabled: true, ack: 'experimental-01' },
       clientCredentials: { enabled: true },
-      // A client revokes only its own refresh tokens; anything else is a no-op (Auth0 revokes refresh tokens only).
-      revocation: { enabled: true, allowedPolicy: (_ctx, client, token) => token.kind === 'RefreshToken' && token.clientId === client.clientId },
+      revocation: {
+        enabled: true,
+        // Auth0 revokes the one refresh token named (its "Refresh Token Revocation Deletes Grant" is off by
+        // default), only the client's own, and nothing else (access tokens are not revocable). oidc-provider,
+        // told yes, would revoke every token of the grant, which a user's logins with the application share;
+        // so the token is destroyed here and oidc-provider told no.
+        allowedPolicy: async (_ctx, client, token) => {
+          if (token.kind === 'RefreshToken' && token.clientId === client.clientId) await token.destroy();
+          return false;
+        },
+      },
       // Reached only for the logout prompt: handlers/oidc-logout.ts ends a matched session itself.
       rpInitiatedLogout: { enabled: true, logoutSource: (ctx, form) => void ((ctx.type = 'html'), (ctx.body = renderLogoutPrompt(form))) },
       resourceIndicators: {

@@ -64,6 +64,22 @@ describe('mock-idp userinfo, revocation and logout', () => {
     expect(refresh).toEqual({ status: 403, body: { error: 'invalid_grant', error_description: 'Unknown or invalid refresh token.' } });
   });
 
+  it('revokes only the refresh token named, not the others of the same user and application (Auth0\'s default)', async () => {
+    const cookies = new Map<string, string>();
+    const authorize = new URL(`${idp.issuer}authorize`);
+    authorize.search = new URLSearchParams({ response_type: 'code', client_id: 'dial-chat', redirect_uri: CALLBACK, scope: 'openid offline_access', audience: 'dial-api' }).toString();
+    // Two logins in one browser session: oidc-provider keeps both under one grant.
+    const refreshTokens: string[] = [];
+    for (const as of [{ email: alice.username, password: alice.password }, {}]) {
+      const landing = await loginThroughBrowser(authorize, as, CALLBACK, cookies);
+      refreshTokens.push((await idp.token({ grant_type: 'authorization_code', ...dialChat, code: landing.url.searchParams.get('code'), redirect_uri: CALLBACK })).body.refresh_token!);
+    }
+    const revoke = await fetch(`${idp.httpsUrl}/oauth/revoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...dialChat, token: refreshTokens[0] }) });
+    expect(revoke.status).toBe(200);
+    expect((await idp.token({ grant_type: 'refresh_token', ...dialChat, refresh_token: refreshTokens[0] })).status).toBe(403);
+    expect((await idp.token({ grant_type: 'refresh_token', ...dialChat, refresh_token: refreshTokens[1] })).status).toBe(200);
+  });
+
   it('/v2/logout redirects to an allowed returnTo and ends the session, so the next /authorize asks to log in again', async () => {
     const cookies = new Map<string, string>();
     const authorize = new URL(`${idp.issuer}authorize`);
