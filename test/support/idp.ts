@@ -33,12 +33,13 @@ export function tutorialTenant(edit?: (tenant: Tenant) => void): Tenant {
   return tenant;
 }
 
-export async function startTestIdp(options: { tenant?: Tenant; actionTimeoutMs?: number } = {}): Promise<TestIdp> {
+/** `stateDir`: a folder of the file's own (privateStateDir), for a file that changes users, roles or keys. */
+export async function startTestIdp(options: { tenant?: Tenant; actionTimeoutMs?: number; stateDir?: string } = {}): Promise<TestIdp> {
   const tenant = options.tenant ?? tutorialTenant();
   const log = createMemoryLogger('mock-idp');
   const idp = await createIdp({
     tenant,
-    stateDir: process.env.SANDBOX_TEST_STATE_DIR,
+    stateDir: options.stateDir ?? process.env.SANDBOX_TEST_STATE_DIR,
     httpPort: 0,
     httpsPort: 0,
     actionTimeoutMs: options.actionTimeoutMs,
