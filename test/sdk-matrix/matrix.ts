@@ -24,9 +24,9 @@ export const MATRIX: readonly MatrixRow[] = [
   },
   {
     library: 'express-openid-connect', package: 'express-openid-connect', test: 'web-apps.test.ts',
-    flows: 'login; `accessToken.refresh()`; logout through `/oidc/logout`, and through `/v2/logout` with `auth0Logout`',
+    flows: 'login; `accessToken.refresh()`; logout through `/oidc/logout`, and through `/v2/logout` with `auth0Logout`; a wrong client secret is Auth0\'s `access_denied`',
   },
-  { library: 'passport-auth0', package: 'passport-auth0', test: 'web-apps.test.ts', flows: 'web login, the profile from `/userinfo?access_token=`' },
+  { library: 'passport-auth0', package: 'passport-auth0', test: 'web-apps.test.ts', flows: 'web login with and without an audience, the profile from `/userinfo?access_token=`; a callback replayed in another browser is refused (state)' },
   { library: 'passport-openidconnect', package: 'passport-openidconnect', test: 'web-apps.test.ts', flows: 'web login, the profile from `/userinfo`' },
   {
     library: 'openid-client', package: 'openid-client', test: 'node-sdks.test.ts',
