@@ -2,6 +2,9 @@ import { AzureOpenAI } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startSandbox, type StartedSandbox } from '../sandbox/index.ts';
+import { loginThroughBrowser } from './support/browser.ts';
+
+const CALLBACK = 'http://localhost:3000/api/auth/callback/auth0';
 
 describe('request logs of mock-idp and mock-core (/__control/log)', () => {
   let sandbox: StartedSandbox;
@@ -28,11 +31,16 @@ describe('request logs of mock-idp and mock-core (/__control/log)', () => {
     const login = (await (await tokenRequest({ grant_type: 'password', username: 'alice@example.com', password: 'alice', audience: 'dial-api', scope: 'openid offline_access' }, 'dial-chat:dial-chat-secret')).json()) as { refresh_token: string };
     await tokenRequest({ grant_type: 'refresh_token', refresh_token: login.refresh_token }, 'dial-chat:dial-chat-secret');
     await tokenRequest({ grant_type: 'client_credentials', audience: 'dial-api' }, 'ci-runner:ci-runner-secret');
-    const [password, refresh, m2m] = ((await (await fetch(`${sandbox.idpUrl}/__control/log`)).json()) as Record<string, any>[]).slice(-3);
+    const authorize = new URL(`${sandbox.issuer}authorize`);
+    authorize.search = new URLSearchParams({ response_type: 'code', client_id: 'dial-chat', redirect_uri: CALLBACK, scope: 'openid', audience: 'dial-api' }).toString();
+    const landing = await loginThroughBrowser(authorize, { email: 'bob@example.com', password: 'bob' }, CALLBACK);
+    await tokenRequest({ grant_type: 'authorization_code', code: landing.url.searchParams.get('code')!, redirect_uri: CALLBACK }, 'dial-chat:dial-chat-secret');
+    const [password, refresh, m2m, code] = ((await (await fetch(`${sandbox.idpUrl}/__control/log`)).json()) as Record<string, any>[]).slice(-4);
     expect(password).toMatchObject({ grant_type: 'password', client_id: 'dial-chat', user: 'alice@example.com', audience: 'dial-api', status: 200 });
     expect(refresh).toMatchObject({ grant_type: 'refresh_token', client_id: 'dial-chat', user: 'alice@example.com', audience: 'dial-api', status: 200 });
     expect(m2m).toMatchObject({ grant_type: 'client_credentials', client_id: 'ci-runner', audience: 'dial-api', status: 200 });
     expect(m2m).not.toHaveProperty('user');
+    expect(code).toMatchObject({ grant_type: 'authorization_code', client_id: 'dial-chat', user: 'bob@example.com', audience: 'dial-api', status: 200 });
   });
 
   it('records the answer as sent: a fault scenario\'s status, and the token as a token-* scenario spoiled it', async () => {
