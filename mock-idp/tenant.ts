@@ -103,3 +103,20 @@ export interface Action {
   /** The environment's node_modules folder, where its dependencies are loaded from. */
   modulesDir?: string;
 }
+
+/** The application DIAL Chat logs in with: the first that may use the code flow and has a secret (Chat is a confidential client). */
+export function dialChatApplication(tenant: Pick<Tenant, 'clients'>): TenantClient | undefined {
+  return tenant.clients.find((c) => c.grant_types.includes('authorization_code') && c.client_secret);
+}
+
+/**
+ * The tenant with DIAL Chat served at `origin` too (compose.yaml's SANDBOX_CHAT_ORIGIN, when Chat's host port
+ * is moved): its callback (next-auth's /api/auth/callback/auth0) and the origin itself join Chat's
+ * application's Allowed Callback and Logout URLs.
+ */
+export function withChatOrigin(tenant: Tenant, origin: string): Tenant {
+  const chat = dialChatApplication(tenant);
+  if (!chat) return tenant;
+  const moved: TenantClient = { ...chat, callbacks: [...new Set([...chat.callbacks, `${origin}/api/auth/callback/auth0`])], allowed_logout_urls: [...new Set([...chat.allowed_logout_urls, origin])] };
+  return { ...tenant, clients: tenant.clients.map((c) => (c === chat ? moved : c)) };
+}

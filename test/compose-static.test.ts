@@ -7,6 +7,7 @@ import { Ajv2019 } from 'ajv/dist/2019.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
+import { CHAT_FEATURES } from '../sandbox/commands/chat-env.ts';
 import { loadEnvironment } from '../sandbox/environment.ts';
 
 /**
@@ -15,14 +16,31 @@ import { loadEnvironment } from '../sandbox/environment.ts';
  * no published port collides, and every service is waited on by its healthcheck.
  */
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const compose = parse(readFileSync(join(ROOT, 'compose.yaml'), 'utf8'), { merge: true }) as {
+type Compose = {
   services: Record<string, {
-    image?: string; build?: unknown; ports?: string[]; volumes?: string[]; environment?: Record<string, string>;
-    healthcheck?: { test: string[] }; depends_on?: Record<string, { condition: string }>; network_mode?: string; command?: string[];
+    image?: string; build?: unknown; platform?: string; ports?: string[]; volumes?: string[]; environment?: Record<string, string>;
+    healthcheck?: { test: string[]; interval?: string; retries?: number; start_period?: string }; depends_on?: Record<string, { condition: string }>; network_mode?: string; command?: string[];
   }>;
 };
+const TEXT = readFileSync(join(ROOT, 'compose.yaml'), 'utf8');
+
+/**
+ * compose.yaml as Compose reads it with these variables in the shell: `${NAME:-default}` and `${NAME}`
+ * interpolated (an empty value takes the default too, as `:-` says), `$$` a literal `$`.
+ */
+function composeWith(shell: Record<string, string> = {}): Compose {
+  const interpolate = (value: unknown): unknown =>
+    typeof value === 'string'
+      ? value.replace(/\$\$|\$\{(\w+)(?::-([^}]*))?\}/g, (whole, name: string | undefined, fallback: string | undefined) => (whole === '$$' ? '$' : shell[name!] || (fallback ?? '')))
+      : Array.isArray(value) ? value.map(interpolate)
+        : value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v)])) : value;
+  return interpolate(parse(TEXT, { merge: true })) as Compose;
+}
+const compose = composeWith();
 const services = Object.entries(compose.services);
-const env = (name: string) => compose.services[name]!.environment ?? {};
+const env = (name: string, of = compose) => of.services[name]!.environment ?? {};
+/** The seconds compose waits for a service to turn healthy. */
+const healthBudget = ({ interval = '30s', retries = 3, start_period = '0s' }: NonNullable<Compose['services'][string]['healthcheck']>) => parseInt(interval, 10) * retries + parseInt(start_period, 10);
 
 describe('compose.yaml (static checks, no Docker needed)', () => {
   it('is valid against the Compose specification schema', () => {
@@ -37,7 +55,7 @@ describe('compose.yaml (static checks, no Docker needed)', () => {
     // The schema this package ships predates the top-level `name` of today's Compose specification.
     schema.properties.name = { type: 'string' };
     const validate = new Ajv2019({ strict: false, allErrors: true }).compile(schema);
-    const valid = validate(compose);
+    const valid = validate(parse(TEXT, { merge: true }));
     expect(validate.errors ?? []).toEqual([]);
     expect(valid).toBe(true);
   });
@@ -51,10 +69,11 @@ describe('compose.yaml (static checks, no Docker needed)', () => {
     expect(compose.services.chat!.image).toBe('epam/ai-dial-chat:0.41.7');
   });
 
-  it('mounts only files that exist', () => {
+  it('mounts only files that exist, but the state folder, which the IdP makes', () => {
     for (const [, service] of services) {
       for (const volume of service.volumes ?? []) {
         const source = volume.split(':')[0]!;
+        if (source === './.sandbox/compose') continue;
         if (source.startsWith('.') || source.startsWith('/')) expect(existsSync(resolve(ROOT, source)), source).toBe(true);
       }
     }
@@ -70,7 +89,9 @@ describe('compose.yaml (static checks, no Docker needed)', () => {
   it('hands SANDBOX_CONTROL_TOKEN from the shell to every service of the project\'s image (empty: none)', () => {
     const own = services.filter(([, service]) => service.image === 'dial-auth-sandbox:local').map(([name]) => name);
     expect(own.sort()).toEqual(['idp', 'models']);
-    for (const name of own) expect(env(name).SANDBOX_CONTROL_TOKEN, name).toBe('${SANDBOX_CONTROL_TOKEN:-}');
+    const raw = parse(TEXT, { merge: true }) as Compose;
+    for (const name of own) expect(raw.services[name]!.environment?.SANDBOX_CONTROL_TOKEN, name).toBe('${SANDBOX_CONTROL_TOKEN:-}');
+    expect(env('idp', composeWith({ SANDBOX_CONTROL_TOKEN: 'the-token' })).SANDBOX_CONTROL_TOKEN).toBe('the-token');
   });
 
   it('has a healthcheck on every service, and waits on health where it depends', () => {
@@ -90,7 +111,7 @@ describe('compose.yaml (static checks, no Docker needed)', () => {
     expect(core['aidial.identityProviders.auth0.jwksUrl']).toMatch(/^https?:\/\/[^/]+\/\.well-known\/jwks\.json$/); // two slashes, not three
     expect(JSON.parse(core['aidial.config.files']!)).toEqual(['/app/config/aidial.config.json']);
     // Compose turns `$$` into `$`; the result must be the full-match pattern of the issuer the IdP issues.
-    const pattern = new RegExp(core['aidial.identityProviders.auth0.issuerPattern']!.replace('$$', '$'));
+    const pattern = new RegExp(core['aidial.identityProviders.auth0.issuerPattern']!);
     expect(pattern.test(`https://${env('idp').SANDBOX_DOMAIN}/`)).toBe(true);
   });
 
@@ -99,8 +120,8 @@ describe('compose.yaml (static checks, no Docker needed)', () => {
     const { tenant } = loadEnvironment(join(ROOT, 'environments/auth0-tutorial'));
     const client = tenant.clients.find((c) => c.client_id === chat.AUTH_AUTH0_CLIENT_ID)!;
     expect(chat.AUTH_AUTH0_HOST).toBe(`https://${env('idp').SANDBOX_DOMAIN}`);
-    expect(chat).not.toHaveProperty('AUTH_AUTH0_CLIENT_SECRET');
-    expect(chat.AUTH_AUTH0_SECRET).toBe(client.client_secret);
+    // Both names: older Chat reads AUTH_AUTH0_SECRET only, newer AUTH_AUTH0_CLIENT_SECRET first.
+    expect([chat.AUTH_AUTH0_SECRET, chat.AUTH_AUTH0_CLIENT_SECRET]).toEqual([client.client_secret, client.client_secret]);
     expect(tenant.resource_servers.map((r) => r.identifier)).toContain(chat.AUTH_AUTH0_AUDIENCE);
     expect(client.callbacks).toContain(`${chat.NEXTAUTH_URL}/api/auth/callback/auth0`);
   });
@@ -120,5 +141,53 @@ describe('compose.yaml (static checks, no Docker needed)', () => {
     mains.forEach(visit);
     const folders = new Set([...loaded].map((file) => file.split('/')[0]!));
     expect(copied.sort()).toEqual([...folders, 'environments'].sort());
+  });
+
+  it('publishes its host ports where the SANDBOX_*_PORT variables say (today\'s by default), and every address that names them follows', () => {
+    const published = (of: Compose) => Object.fromEntries(Object.entries(of.services).map(([name, service]) => [name, (service.ports ?? []).map((p) => p.split(':')[1])]));
+    expect(published(compose)).toMatchObject({ idp: ['4443', '4000'], core: ['8080'], chat: ['3000'] });
+    // Beside `npm start`, which holds 4000, 4443 and 8080.
+    const moved = composeWith({ SANDBOX_CHAT_PORT: '3100', SANDBOX_IDP_PORT: '5443', SANDBOX_IDP_HTTP_PORT: '5000', SANDBOX_CORE_PORT: '9080' });
+    expect(published(moved)).toMatchObject({ idp: ['5443', '5000'], core: ['9080'], chat: ['3100'] });
+    expect(env('chat', moved).NEXTAUTH_URL).toBe('http://localhost:3100');
+    expect(env('idp', moved)).toMatchObject({ SANDBOX_BROWSER_ORIGIN: 'https://localhost:5443', SANDBOX_CHAT_ORIGIN: 'http://localhost:3100' });
+    // What the containers use among themselves stays: the host ports are the browser's business.
+    expect(env('chat', moved).DIAL_API_HOST).toBe('http://core:8080');
+    expect(env('core', moved)['aidial.identityProviders.auth0.jwksUrl']).toBe('http://idp:4000/.well-known/jwks.json');
+  });
+
+  it('keeps the IdP\'s state, its CA included, on the host, where `dial-sandbox trust --state-dir .sandbox/compose` finds it', () => {
+    expect(compose.services.idp!.volumes).toContain('./.sandbox/compose:/sandbox');
+    expect(compose.services.chat!.volumes).toContain('./.sandbox/compose:/sandbox:ro');
+    expect(env('chat').NODE_EXTRA_CA_CERTS).toBe('/sandbox/tls/ca.pem');
+    expect(TEXT).toContain('dial-sandbox trust --state-dir .sandbox/compose');
+  });
+
+  it("turns on Chat's panels and model picker as EPAM's compose does (ENABLED_FEATURES)", () => {
+    const features = env('chat').ENABLED_FEATURES!.split(',');
+    expect(features).toEqual([...CHAT_FEATURES]);
+    expect(features).toEqual(expect.arrayContaining(['conversations-section', 'prompts-section', 'top-chat-model-settings', 'empty-chat-settings', 'header']));
+  });
+
+  it('runs the amd64-only DIAL images as amd64, and gives Core and Chat the minutes emulation needs to turn healthy', () => {
+    for (const name of ['core', 'chat']) {
+      expect(compose.services[name]!.platform, name).toBe('linux/amd64');
+      expect(healthBudget(compose.services[name]!.healthcheck!), name).toBeGreaterThanOrEqual(300);
+    }
+  });
+
+  it("empties Docker's proxy variables for Chat (its next-auth ignores NO_PROXY), and checks Chat's health without following redirects", () => {
+    for (const name of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) expect(env('chat')[name], name).toBe('');
+    const check = compose.services.chat!.healthcheck!.test.join(' ');
+    expect(check).toContain("redirect: 'manual'");
+    expect(check).toContain('r.status < 400');
+  });
+
+  it('mounts the environment folder into the services that read it, and Core\'s config as a folder (a replaced file is seen)', () => {
+    const folder = './environments/auth0-tutorial';
+    for (const name of ['idp', 'models']) expect(compose.services[name]!.volumes, name).toContain(`${folder}:/app/environments/auth0-tutorial:ro`);
+    expect(compose.services.core!.volumes).toEqual([`${folder}/core:/app/config:ro`]);
+    expect(JSON.parse(env('core')['aidial.config.files']!)).toEqual(['/app/config/aidial.config.json']);
+    expect(composeWith({ SANDBOX_ENV_DIR: './my-env' }).services.core!.volumes).toEqual(['./my-env/core:/app/config:ro']);
   });
 });

@@ -43,6 +43,19 @@ describe("the services' own processes (compose's entry points)", () => {
     expect(await idp.stop()).toBe(0);
   });
 
+  it('mock-idp/main.ts lets DIAL Chat log in from SANDBOX_CHAT_ORIGIN (compose with Chat on another host port) besides the tenant\'s own URL', async () => {
+    const idp = await startMain('mock-idp/main.ts', { SANDBOX_IDP_HTTP_PORT: '0', SANDBOX_IDP_HTTPS_PORT: '0', SANDBOX_CHAT_ORIGIN: 'http://localhost:3100' });
+    const httpUrl = /(http:\/\/127\.0\.0\.1:\d+)/.exec(idp.line)![1]!;
+    const authorize = (redirectUri: string) =>
+      fetch(`${httpUrl}/authorize?${new URLSearchParams({ response_type: 'code', client_id: 'dial-chat', redirect_uri: redirectUri, scope: 'openid' })}`, { redirect: 'manual' });
+    for (const origin of ['http://localhost:3100', 'http://localhost:3000']) {
+      const answer = await authorize(`${origin}/api/auth/callback/auth0`);
+      expect([origin, answer.status, new URL(answer.headers.get('location') ?? '/', httpUrl).pathname]).toEqual([origin, 303, '/u/login']);
+    }
+    expect((await authorize('http://localhost:3200/api/auth/callback/auth0')).status).toBe(400);
+    expect(await idp.stop()).toBe(0);
+  });
+
   it('mock-models/main.ts serves the environment\'s stub models', async () => {
     const models = await startMain('mock-models/main.ts', { SANDBOX_MODELS_PORT: '0' });
     expect(models.line).toMatch(/listening: http:\/\/127\.0\.0\.1:\d+ \(gpt-35-turbo, gpt-4, text-embedding-3-small\)/);

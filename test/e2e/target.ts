@@ -107,21 +107,30 @@ async function startEmbedded({ changesState = false, allowCallback }: TargetOpti
   };
 }
 
+/** compose.yaml's host ports: the shell's SANDBOX_*_PORT, else compose's defaults (its header lists them). */
+const COMPOSE_PORTS = {
+  SANDBOX_CHAT_PORT: process.env.SANDBOX_CHAT_PORT || '3000',
+  SANDBOX_IDP_PORT: process.env.SANDBOX_IDP_PORT || '4443',
+  SANDBOX_IDP_HTTP_PORT: process.env.SANDBOX_IDP_HTTP_PORT || '4000',
+  SANDBOX_CORE_PORT: process.env.SANDBOX_CORE_PORT || '8080',
+};
+
 async function startCompose(): Promise<Target> {
   const { DockerComposeEnvironment, Wait } = await import('testcontainers');
   const environment = loadEnvironment(`${ROOT}environments/auth0-tutorial`);
   const compose = await new DockerComposeEnvironment(ROOT, 'compose.yaml')
+    .withEnvironment(COMPOSE_PORTS)
     .withBuild()
     .withWaitStrategy('chat-1', Wait.forHealthCheck())
     .withStartupTimeout(300_000)
     .up();
-  const idpUrl = 'http://127.0.0.1:4000';
+  const idpUrl = `http://127.0.0.1:${COMPOSE_PORTS.SANDBOX_IDP_HTTP_PORT}`;
   return {
     name: 'compose',
     environment,
     idpUrl,
     issuer: 'https://dial-sandbox.eu.auth0.com/',
-    coreUrl: 'http://127.0.0.1:8080',
+    coreUrl: `http://127.0.0.1:${COMPOSE_PORTS.SANDBOX_CORE_PORT}`,
     token: (email, options) => passwordGrant(environment, idpUrl, email, options),
     stop: async () => {
       await compose.down();
