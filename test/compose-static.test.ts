@@ -120,8 +120,8 @@ describe('compose.yaml (static checks, no Docker needed)', () => {
     const { tenant } = loadEnvironment(join(ROOT, 'environments/auth0-tutorial'));
     const client = tenant.clients.find((c) => c.client_id === chat.AUTH_AUTH0_CLIENT_ID)!;
     expect(chat.AUTH_AUTH0_HOST).toBe(`https://${env('idp').SANDBOX_DOMAIN}`);
-    // Both names: older Chat reads AUTH_AUTH0_SECRET only, newer AUTH_AUTH0_CLIENT_SECRET first.
-    expect([chat.AUTH_AUTH0_SECRET, chat.AUTH_AUTH0_CLIENT_SECRET]).toEqual([client.client_secret, client.client_secret]);
+    expect(chat).not.toHaveProperty('AUTH_AUTH0_CLIENT_SECRET');
+    expect(chat.AUTH_AUTH0_SECRET).toBe(client.client_secret);
     expect(tenant.resource_servers.map((r) => r.identifier)).toContain(chat.AUTH_AUTH0_AUDIENCE);
     expect(client.callbacks).toContain(`${chat.NEXTAUTH_URL}/api/auth/callback/auth0`);
   });

@@ -56,6 +56,21 @@ describe("the services' own processes (compose's entry points)", () => {
     expect(await idp.stop()).toBe(0);
   });
 
+  it('mock-core/main.ts reads its settings as DIAL Core does (AIDIAL_SETTINGS, then aidial.* variables) and serves Core\'s API', async () => {
+    const core = await startMain('mock-core/main.ts', {
+      SANDBOX_CORE_PORT: '0',
+      AIDIAL_SETTINGS: join(DEFAULT_ENVIRONMENT, 'core', 'aidial.settings.json'),
+      'aidial.config.files': JSON.stringify([join(DEFAULT_ENVIRONMENT, 'core', 'aidial.config.json')]),
+      'aidial.identityProviders.auth0.jwksUrl': 'http://idp:4000/.well-known/jwks.json',
+    });
+    const url = /listening: (http:\/\/127\.0\.0\.1:\d+)/.exec(core.line)![1]!;
+    const deployments = (key: string) => fetch(`${url}/openai/deployments`, { headers: { 'api-key': key } });
+    const listed = (await (await deployments('ci-api-key')).json()) as { data: { id: string }[] };
+    expect(listed.data.map((d) => d.id)).toContain('chat-gpt-35-turbo');
+    expect((await deployments('no-such-key')).status).toBe(401);
+    expect(await core.stop()).toBe(0);
+  });
+
   it('mock-models/main.ts serves the environment\'s stub models', async () => {
     const models = await startMain('mock-models/main.ts', { SANDBOX_MODELS_PORT: '0' });
     expect(models.line).toMatch(/listening: http:\/\/127\.0\.0\.1:\d+ \(gpt-35-turbo, gpt-4, text-embedding-3-small\)/);
