@@ -24,6 +24,8 @@ export default defineConfig({
       // The same end-to-end suite against compose.yaml (real DIAL images); skipped, with the reason, without Docker.
       // One file at a time: each brings compose.yaml up on its fixed host ports.
       { extends: true, test: { name: 'e2e-compose', include: ['test/e2e/**/*.test.ts'], env: { ...env, SANDBOX_TARGET: 'compose' }, hookTimeout: 300_000, fileParallelism: false } },
+      // The same against compose.lite.yaml: the real DIAL Chat against mock-core (no JVM, no Redis).
+      { extends: true, test: { name: 'e2e-compose-lite', include: ['test/e2e/**/*.test.ts'], env: { ...env, SANDBOX_TARGET: 'compose-lite' }, hookTimeout: 300_000, fileParallelism: false } },
       // The same suite against an IdP and a Core running elsewhere (SANDBOX_IDP_URL, SANDBOX_CORE_URL, and
       // SANDBOX_CA_FILE for that IdP's CA); skipped, with the reason, without them.
       { extends: true, test: { name: 'e2e-external', include: ['test/e2e/**/*.test.ts'], env: { ...env, SANDBOX_TARGET: 'external', NODE_EXTRA_CA_CERTS: process.env.SANDBOX_CA_FILE ?? env.NODE_EXTRA_CA_CERTS }, fileParallelism: false } },

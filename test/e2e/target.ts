@@ -14,7 +14,7 @@ import { loadEnvironment, type Environment } from '../../sandbox/environment.ts'
 import { privateStateDir } from '../support/sandbox-helpers.ts';
 
 export interface Target {
-  name: 'embedded' | 'compose' | 'external';
+  name: 'embedded' | 'compose' | 'compose-lite' | 'external';
   environment: Environment;
   /** Where token requests go (the IdP's plain-HTTP port). */
   idpUrl: string;
@@ -28,11 +28,15 @@ export interface Target {
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const TARGET_NAME = (process.env.SANDBOX_TARGET ?? 'embedded') as Target['name'];
+/** The compose targets and their files: the real Core and Chat, or the real Chat against mock-core. */
+const COMPOSE_FILES: Partial<Record<Target['name'], string>> = { compose: 'compose.yaml', 'compose-lite': 'compose.lite.yaml' };
+/** Whether the target is one of the compose files (the real DIAL Chat, in containers). */
+export const COMPOSE_TARGET = TARGET_NAME in COMPOSE_FILES;
 
 /** Why the chosen target cannot run here, or undefined when it can. */
 export async function targetUnavailable(): Promise<string | undefined> {
   if (TARGET_NAME === 'external') return externalUnavailable();
-  if (TARGET_NAME !== 'compose') return undefined;
+  if (!COMPOSE_TARGET) return undefined;
   const { getContainerRuntimeClient } = await import('testcontainers');
   return getContainerRuntimeClient().then(
     () => undefined,
@@ -67,7 +71,7 @@ export interface TargetOptions {
 
 export async function startTarget(options: TargetOptions = {}): Promise<Target> {
   if (TARGET_NAME === 'external') return startExternal();
-  return TARGET_NAME === 'compose' ? startCompose() : startEmbedded(options);
+  return COMPOSE_TARGET ? startCompose(COMPOSE_FILES[TARGET_NAME]!) : startEmbedded(options);
 }
 
 /** Nothing to start: the IdP and Core run already; tokens are real password grants at the IdP. */
@@ -115,10 +119,10 @@ const COMPOSE_PORTS = {
   SANDBOX_CORE_PORT: process.env.SANDBOX_CORE_PORT || '8080',
 };
 
-async function startCompose(): Promise<Target> {
+async function startCompose(file: string): Promise<Target> {
   const { DockerComposeEnvironment, Wait } = await import('testcontainers');
   const environment = loadEnvironment(`${ROOT}environments/auth0-tutorial`);
-  const compose = await new DockerComposeEnvironment(ROOT, 'compose.yaml')
+  const compose = await new DockerComposeEnvironment(ROOT, file)
     .withEnvironment(COMPOSE_PORTS)
     .withBuild()
     .withWaitStrategy('chat-1', Wait.forHealthCheck())
@@ -126,7 +130,7 @@ async function startCompose(): Promise<Target> {
     .up();
   const idpUrl = `http://127.0.0.1:${COMPOSE_PORTS.SANDBOX_IDP_HTTP_PORT}`;
   return {
-    name: 'compose',
+    name: TARGET_NAME,
     environment,
     idpUrl,
     issuer: 'https://dial-sandbox.eu.auth0.com/',
