@@ -7,7 +7,7 @@ import { Ajv2019 } from 'ajv/dist/2019.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
-import { CHAT_FEATURES } from '../sandbox/commands/chat-env.ts';
+import { CHAT_FEATURES, defaultModelOf } from '../sandbox/commands/chat-env.ts';
 import { loadEnvironment } from '../sandbox/environment.ts';
 
 /**
@@ -165,6 +165,10 @@ describe('compose.yaml (static checks, no Docker needed)', () => {
     expect(compose.services.chat!.volumes).toContain('./.sandbox/compose:/sandbox:ro');
     expect(env('chat').NODE_EXTRA_CA_CERTS).toBe('/sandbox/tls/ca.pem');
     expect(TEXT).toContain('dial-sandbox trust --state-dir .sandbox/compose');
+  });
+
+  it("preselects for a new conversation the model `dial-sandbox env --chat` picks (DEFAULT_MODEL): one every user may use", () => {
+    expect(env('chat').DEFAULT_MODEL).toBe(defaultModelOf(loadEnvironment(join(ROOT, 'environments/auth0-tutorial')))!.name);
   });
 
   it("turns on Chat's panels and model picker as EPAM's compose does (ENABLED_FEATURES)", () => {

@@ -23,6 +23,8 @@ export interface Target {
   token(email: string, options?: { audience?: string; scope?: string }): Promise<string>;
   /** The embedded sandbox, for what only it can do (sign with its key in place, reach the stub models). */
   embedded?: StartedSandbox;
+  /** Where a browser reaches the real DIAL Chat, on the targets that run one, and the CA of its IdP's login page. */
+  chat?: { url: string; caFile: string };
   stop(): Promise<void>;
 }
 
@@ -45,7 +47,7 @@ export async function targetUnavailable(): Promise<string | undefined> {
 }
 
 /** The external target's addresses: SANDBOX_IDP_URL (the IdP's token endpoint origin) and SANDBOX_CORE_URL. */
-export const EXTERNAL = { idpUrl: process.env.SANDBOX_IDP_URL, coreUrl: process.env.SANDBOX_CORE_URL, environment: process.env.SANDBOX_ENV };
+export const EXTERNAL = { idpUrl: process.env.SANDBOX_IDP_URL, coreUrl: process.env.SANDBOX_CORE_URL, environment: process.env.SANDBOX_ENV, chatUrl: process.env.SANDBOX_CHAT_URL, caFile: process.env.SANDBOX_CA_FILE };
 
 async function externalUnavailable(): Promise<string | undefined> {
   if (!EXTERNAL.idpUrl || !EXTERNAL.coreUrl) return 'SANDBOX_IDP_URL and SANDBOX_CORE_URL must name the running IdP and DIAL Core';
@@ -86,6 +88,7 @@ async function startExternal(): Promise<Target> {
     issuer,
     coreUrl: EXTERNAL.coreUrl!,
     token: (email, options) => passwordGrant(environment, idpUrl, email, options),
+    chat: EXTERNAL.chatUrl ? { url: EXTERNAL.chatUrl, caFile: EXTERNAL.caFile ?? process.env.NODE_EXTRA_CA_CERTS! } : undefined,
     stop: async () => {},
   };
 }
@@ -135,6 +138,8 @@ async function startCompose(file: string): Promise<Target> {
     idpUrl,
     issuer: 'https://dial-sandbox.eu.auth0.com/',
     coreUrl: `http://127.0.0.1:${COMPOSE_PORTS.SANDBOX_CORE_PORT}`,
+    // The IdP keeps its state, the CA included, on the host (compose.yaml mounts .sandbox/compose).
+    chat: { url: `http://localhost:${COMPOSE_PORTS.SANDBOX_CHAT_PORT}`, caFile: `${ROOT}.sandbox/compose/tls/ca.pem` },
     token: (email, options) => passwordGrant(environment, idpUrl, email, options),
     stop: async () => {
       await compose.down();
