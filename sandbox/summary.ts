@@ -3,13 +3,33 @@ import { relative } from 'node:path';
 
 import { CONTROL_TOKEN_ENV } from '../common/control-token.ts';
 import type { Idp } from '../mock-idp/idp.ts';
+import type { TenantClient, TenantUser } from '../mock-idp/tenant.ts';
+import { IDP_DEFAULTS } from '../mock-idp/defaults.ts';
 import { hasAccess } from '../mock-core/access.ts';
 import type { Core } from '../mock-core/core.ts';
+import { CORE_DEFAULTS } from '../mock-core/defaults.ts';
 import type { Models } from '../mock-models/models.ts';
 import type { Environment } from './environment.ts';
 
-export function printSummary({ environment, idp, models, core, controlToken, startedInMs }: { environment: Environment; idp: Idp; models: Models; core?: Core; controlToken: boolean; startedInMs: number }): void {
+export interface SummaryInput {
+  environment: Environment;
+  idp: Idp;
+  models: Models;
+  core?: Core;
+  controlToken: boolean;
+  startedInMs: number;
+  /** Where the `aidial.*` variables in force are read: the process environment, as loadEnvironment read Core's settings. */
+  env?: Record<string, string | undefined>;
+}
+
+export function printSummary(input: SummaryInput): void {
+  process.stdout.write(formatSummary(input));
+}
+
+export function formatSummary({ environment, idp, models, core, controlToken, startedInMs, env = process.env }: SummaryInput): string {
   const { tenant } = environment;
+  // The users as the running IdP has them: tenant.yaml's, or the Management API's changes kept in the state folder.
+  const users = idp.accounts.all;
   const show = (path: string) => relative(process.cwd(), path) || '.';
   const lines = [
     `dial-auth-sandbox: ${show(environment.dir)} is up (${startedInMs} ms)`,
@@ -28,32 +48,137 @@ export function printSummary({ environment, idp, models, core, controlToken, sta
     ...models.definitions.map((m) => `  ${m.name.padEnd(24)} ${m.kind.padEnd(10)} ${m.reply.kind.padEnd(8)} ${m.upstreamKey ? `key ${m.upstreamKey}` : 'no key'}`),
     `  e.g.       ${models.url}/v1/openai/deployments/${models.definitions[0]?.name ?? '<name>'}/chat/completions`,
     '',
-    ...(core && environment.core
-      ? [
-          'mock-core (emulated DIAL Core 0.39)',
-          `  url        ${core.url}`,
-          `  settings   ${show(environment.core.dir)}/aidial.settings.json (+ aidial.* variables)`,
-          `  config     ${environment.core.settings.configFiles.join(', ')} (in ${show(environment.core.dir)})`,
-          '  who may use which model (mock-core\'s own userRoles rule, with each user\'s tenant roles):',
-          ...[...core.config.current.models.values()].map((m) => {
-            const users = tenant.users.filter((u) => hasAccess(m.userRoles, u.roles)).map((u) => u.email);
-            return `    ${m.name.padEnd(24)} ${users.length ? users.join(', ') : '(nobody)'}${m.userRoles === undefined ? '   [no userRoles: everyone]' : m.userRoles.length ? `   [userRoles ${m.userRoles.join(', ')}]` : '   [userRoles []: nobody]'}`;
-          }),
-          '',
-        ]
-      : []),
-    'users',
-    ...tenant.users.map((u) => `  ${u.email.padEnd(24)} password ${u.password.padEnd(10)} roles ${u.roles.join(', ') || '(none)'}`),
+    ...(core && environment.core ? coreLines(environment, core, users, env, show) : []),
+    'users (the IdP\'s directory in force)',
+    ...users.map((u) => `  ${u.email.padEnd(24)} password ${u.password.padEnd(10)} roles ${u.roles.join(', ') || '(none)'}`),
+    ...directoryDrift(tenant.users, users, { idp, core }),
     '',
     'trust the sandbox CA (Auth0 SDKs require HTTPS):',
     `  export NODE_EXTRA_CA_CERTS=${idp.caFile}`,
     '',
     ...(controlToken ? [`every /__control endpoint wants the control token: Authorization: Bearer <token> (the CLI sends --control-token or $${CONTROL_TOKEN_ENV})`, ''] : []),
     'try:',
-    `  curl -s ${idp.httpUrl}/oauth/token -H 'content-type: application/json' \\`,
-    `    -d '{"grant_type":"password","client_id":"${tenant.clients[0]?.client_id ?? 'CLIENT'}","client_secret":"${tenant.clients[0]?.client_secret ?? 'SECRET'}","username":"${tenant.users[0]?.email ?? 'EMAIL'}","password":"${tenant.users[0]?.password ?? 'PASSWORD'}","audience":"${tenant.resource_servers[0]?.identifier ?? 'API'}"}'`,
+    ...tryLines(environment, idp, users),
     '',
     'Ctrl-C stops.',
   ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  return `${lines.join('\n')}\n`;
+}
+
+function coreLines(environment: Environment, core: Core, users: readonly TenantUser[], env: Record<string, string | undefined>, show: (path: string) => string): string[] {
+  const settings = environment.core!;
+  const config = core.config.current;
+  const who = (userRoles: readonly string[] | undefined) => (userRoles === undefined ? '   [no userRoles: everyone]' : userRoles.length ? `   [userRoles ${userRoles.join(', ')}]` : '   [userRoles []: nobody]');
+  const models = [...config.models.values()];
+  return [
+    'mock-core (emulated DIAL Core 0.39)',
+    `  url        ${core.url}`,
+    // AIDIAL_SETTINGS names the file when set, as for Core (sandbox/environment.ts reads it so).
+    `  settings   ${env.AIDIAL_SETTINGS ? show(env.AIDIAL_SETTINGS) : `${show(settings.dir)}/aidial.settings.json`}`,
+    ...variableLines(env),
+    `  config     ${settings.settings.configFiles.join(', ')} (in ${show(settings.dir)})`,
+    '  who may use which model (mock-core\'s own userRoles rule, with each user\'s roles in the directory):',
+    ...models.map((m) => {
+      const allowed = users.filter((u) => hasAccess(m.userRoles, u.roles)).map((u) => u.email);
+      return `    ${m.name.padEnd(24)} ${allowed.length ? allowed.join(', ') : '(nobody)'}${who(m.userRoles)}`;
+    }),
+    // API keys pass the same rule with their roles (`roles` and `role` together), sent as the Api-Key header.
+    ...(config.keys.size
+      ? [
+          '  API keys (header Api-Key; the same rule with the key\'s roles):',
+          ...[...config.keys].map(([key, { project, roles }]) => {
+            const allowed = models.filter((m) => hasAccess(m.userRoles, roles)).map((m) => m.name);
+            return `    ${key.padEnd(24)} project ${project}, roles ${roles.join(', ')}: ${allowed.length ? allowed.join(', ') : '(no model)'}`;
+          }),
+        ]
+      : []),
+    '',
+  ];
+}
+
+/** Names Core reads its settings from besides the file (mock-core/vertx-env.ts): the legacy prefix, then `aidial.`. */
+const SETTING_PREFIXES = ['proxy.', 'aidial.'];
+/** A setting whose name says it is a secret, or a JSON object value with such a key, is shown masked. */
+const SECRET_NAME = /secret|key|password|salt|token|credential/i;
+
+/**
+ * The `aidial.*` (and legacy `proxy.*`) variables over the settings file, as mock-core read them at start:
+ * a `proxy.` one that an `aidial.` one of the same key overrides is marked so.
+ */
+function variableLines(env: Record<string, string | undefined>): string[] {
+  const variables = Object.entries(env).filter(([name, value]) => value !== undefined && SETTING_PREFIXES.some((p) => name.startsWith(p)));
+  if (!variables.length) return ['  variables  none (no aidial.* variable in the environment)'];
+  variables.sort(([a], [b]) => a.localeCompare(b));
+  return variables.map(([name, value], index) => {
+    const shown = SECRET_NAME.test(name) || (value!.trimStart().startsWith('{') && SECRET_NAME.test(value!)) ? '***' : value;
+    const overridden = name.startsWith('proxy.') && env[`aidial.${name.slice('proxy.'.length)}`] !== undefined;
+    return `  ${index === 0 ? 'variables ' : '          '} ${name}=${shown}${overridden ? `   [overridden by aidial.${name.slice('proxy.'.length)}]` : ''}`;
+  });
+}
+
+/**
+ * One line when the directory in force is not tenant.yaml's (Management API changes kept in the state
+ * folder, or tenant.yaml edited since they were made): who is only in one of them, or whose password or
+ * roles differ. tenant.yaml's users missing from the directory cannot log in until a reset.
+ */
+function directoryDrift(defined: readonly TenantUser[], inForce: readonly TenantUser[], running: { idp: Idp; core?: Core }): string[] {
+  const byEmail = (list: readonly TenantUser[]) => new Map(list.map((u) => [u.email.toLowerCase(), u]));
+  const definedUsers = byEmail(defined);
+  const inForceUsers = byEmail(inForce);
+  const added = inForce.filter((u) => !definedUsers.has(u.email.toLowerCase())).map((u) => u.email);
+  const missing = defined.filter((u) => !inForceUsers.has(u.email.toLowerCase())).map((u) => u.email);
+  const changed = inForce.filter((u) => {
+    const d = definedUsers.get(u.email.toLowerCase());
+    return d && (d.password !== u.password || d.roles.join('\n') !== u.roles.join('\n'));
+  }).map((u) => u.email);
+  if (!added.length && !missing.length && !changed.length) return [];
+  const differences = [
+    ...(added.length ? [`not in tenant.yaml: ${added.join(', ')}`] : []),
+    ...(missing.length ? [`in tenant.yaml but not here, so they cannot log in: ${missing.join(', ')}`] : []),
+    ...(changed.length ? [`password or roles changed: ${changed.join(', ')}`] : []),
+  ];
+  return [`  ! not tenant.yaml's users (Management API changes kept in the state folder): ${differences.join('; ')}. \`dial-sandbox reset${whereRunning(running)}\` takes tenant.yaml's users again (and forgets mock-core's stored resources).`];
+}
+
+/**
+ * A first token: a real password grant with an application that may use it (its secret when it has one),
+ * else a token minted with the tenant key for a user, else an M2M token.
+ */
+function tryLines(environment: Environment, idp: Idp, users: readonly TenantUser[]): string[] {
+  const { tenant } = environment;
+  const audience = tenant.default_audience ?? tenant.resource_servers[0]?.identifier;
+  const user = users[0];
+  const passwordClients = tenant.clients.filter((c) => c.grant_types.includes('password'));
+  // A confidential client with its secret first; a public one (token_endpoint_auth_method none) needs none.
+  const client: TenantClient | undefined = passwordClients.find((c) => c.client_secret && c.token_endpoint_auth_method !== 'none') ?? passwordClients.find((c) => c.token_endpoint_auth_method === 'none');
+  if (client && user) {
+    const body = {
+      grant_type: 'password',
+      client_id: client.client_id,
+      ...(client.token_endpoint_auth_method === 'none' ? {} : { client_secret: client.client_secret }),
+      username: user.email,
+      password: user.password,
+      ...(audience ? { audience } : {}),
+    };
+    // In single quotes for the shell: a ' of a password closes them, so it is written '\''.
+    return [`  curl -s ${idp.httpUrl}/oauth/token -H 'content-type: application/json' \\`, `    -d '${JSON.stringify(body).replaceAll("'", "'\\''")}'`];
+  }
+  // The mint endpoint stands in for a login with an interactive application: the Post-Login Actions still run.
+  const interactive = tenant.clients.find((c) => c.grant_types.includes('authorization_code'));
+  if (user && interactive) {
+    return [
+      `  dial-sandbox token --user ${user.email} --lifetime 3600 --decode${whereRunning({ idp })}`,
+      '  (minted with the tenant key: no application has the password grant, add "password" to one\'s grant_types for a real login from the command line)',
+    ];
+  }
+  const machine = tenant.clients.find((c) => c.grant_types.includes('client_credentials'));
+  if (machine) return [`  dial-sandbox token --client ${machine.client_id} --decode${whereRunning({ idp })}`, '  (an M2M token: no application logs users in)'];
+  return ['  no application of the tenant issues tokens; add one with the password grant to tenant.yaml'];
+}
+
+/** The CLI's commands talk to the default ports; a sandbox elsewhere has to be named (--idp, --core). */
+function whereRunning(running: { idp: Idp; core?: Core }): string {
+  const idp = running.idp.httpUrl === `http://${IDP_DEFAULTS.host}:${IDP_DEFAULTS.httpPort}` ? '' : ` --idp ${running.idp.httpUrl}`;
+  const core = !running.core || running.core.url === `http://${CORE_DEFAULTS.host}:${CORE_DEFAULTS.port}` ? '' : ` --core ${running.core.url}`;
+  return idp + core;
 }
