@@ -190,6 +190,16 @@ describe('the start summary', () => {
       expect(answer.status).toBe(200);
     });
 
+    it('with a public application (no secret) as the one with the password grant, a curl without a secret that gets a token', async () => {
+      const dir = withClients((yaml) => yaml.replace('    client_secret: dial-chat-secret\n', '').replace('app_type: regular_web', 'app_type: spa').replace('token_endpoint_auth_method: client_secret_post', 'token_endpoint_auth_method: none'));
+      sandbox = await startSandbox(dir, { stateDir: privateStateDir('summary-public') });
+      expect(sandbox.environment.tenant.clients[0]).toMatchObject({ client_id: 'dial-chat', token_endpoint_auth_method: 'none' }); // the edit took
+      const body = /-d '(.*)'$/m.exec(tryOf(summaryOf(sandbox)))![1]!;
+      expect(JSON.parse(body)).not.toHaveProperty('client_secret');
+      const answer = await fetch(`${sandbox.idpUrl}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect(answer.status).toBe(200);
+    });
+
     it('without an application with the password grant, offers a minted token instead of a curl that cannot work', async () => {
       const dir = withClients((yaml) => yaml.replace('      - refresh_token\n      - password\n', '      - refresh_token\n'));
       sandbox = await startSandbox(dir, { stateDir: privateStateDir('summary-nopassword') });
