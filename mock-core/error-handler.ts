@@ -16,6 +16,7 @@ export function answerError(error: unknown, req: IncomingMessage, res: ServerRes
     res.destroy();
   } else if (error instanceof DialError) {
     notes.reason = error.body || `HTTP ${error.status}`;
+    notes.cause = error.explanation;
     sendText(res, error.status, error.body, error.headers);
   } else {
     log.error(`${req.method} ${req.url} failed: ${(error as Error | undefined)?.stack ?? String(error)}`);

@@ -7,13 +7,19 @@ export class DialError extends Error {
   /** The body exactly as Core sends it; '' for Core's empty bodies. */
   readonly body: string;
   readonly headers: Record<string, string>;
+  /**
+   * What the sandbox knows of why, beyond Core's words (the request log's `cause`): never sent. Core's 401
+   * "Bad Authorization header" is one answer for a dozen reasons, told only in Core's own server log.
+   */
+  readonly explanation: string | undefined;
 
-  constructor(status: number, body = '', headers: Record<string, string> = {}) {
+  constructor(status: number, body = '', headers: Record<string, string> = {}, explanation?: string) {
     super(body || `HTTP ${status}`);
     this.name = 'DialError';
     this.status = status;
     this.body = body;
     this.headers = headers;
+    this.explanation = explanation;
   }
 }
 

@@ -22,6 +22,8 @@ export interface RequestNotes {
   principal?: Principal;
   /** Core's own words for an answer that was not a success. */
   reason?: string;
+  /** What the sandbox knows of why, beyond Core's words (why a token was turned away). */
+  cause?: string;
   /** The access rule that allowed or refused a deployment call. */
   rule?: RuleFacts;
 }
@@ -35,6 +37,7 @@ export interface CoreRequestFacts {
   caller: Principal | undefined;
   bearer: string | undefined;
   reason: string | undefined;
+  cause: string | undefined;
   rule: RuleFacts | undefined;
 }
 
@@ -49,6 +52,12 @@ export interface CoreLogEntry {
   token?: ReturnType<typeof tokenForLog>;
   /** Why Core answered as it did, for anything but a 2xx (Core's own words). */
   reason?: string;
+  /**
+   * What the sandbox knows of why, where Core's words do not say (Core tells it only in its own server log):
+   * for a 401 "Bad Authorization header", the JWKS that did not answer, the unknown `kid`, the `alg`, the
+   * expiry, the signature, the audience. Never part of Core's answer.
+   */
+  cause?: string;
   /** The access rule that decided it (deployment calls): which userRoles, which of the caller's roles. */
   rule?: string;
 }
@@ -59,13 +68,13 @@ export type CoreRequestLog = RequestLog<CoreRequestFacts, CoreLogEntry>;
  * Nothing to cut: what an entry holds comes from the request line and headers, which Core (Vert.x) limits to
  * 8 KiB; the principal holds the token a second time.
  */
-export const createCoreRequestLog = (): CoreRequestLog => new RequestLog({ present, size: ({ url, bearer, reason }) => url.length + 2 * (bearer?.length ?? 0) + (reason?.length ?? 0) });
+export const createCoreRequestLog = (): CoreRequestLog => new RequestLog({ present, size: ({ url, bearer, reason, cause }) => url.length + 2 * (bearer?.length ?? 0) + (reason?.length ?? 0) + (cause?.length ?? 0) });
 
 export function requestFacts(req: IncomingMessage, res: ServerResponse, notes: RequestNotes, ms: number): CoreRequestFacts {
-  return { method: req.method ?? 'GET', url: req.url ?? '/', status: res.statusCode, ms, caller: notes.principal, bearer: header(req, 'authorization'), reason: notes.reason, rule: notes.rule };
+  return { method: req.method ?? 'GET', url: req.url ?? '/', status: res.statusCode, ms, caller: notes.principal, bearer: header(req, 'authorization'), reason: notes.reason, cause: notes.cause, rule: notes.rule };
 }
 
-function present({ method, url, status, ms, caller, bearer, reason, rule }: CoreRequestFacts): CoreLogEntry {
+function present({ method, url, status, ms, caller, bearer, reason, cause, rule }: CoreRequestFacts): CoreLogEntry {
   return {
     method,
     path: url.split('?')[0]!,
@@ -76,6 +85,7 @@ function present({ method, url, status, ms, caller, bearer, reason, rule }: Core
       : { kind: 'api-key', project: caller.project, roles: caller.roles, viaPerRequestKey: Boolean(caller.viaPerRequestKey) }),
     token: tokenForLog(bearer?.split(' ')[1]),
     reason,
+    cause,
     rule: rule && `${rule.deployment}: ${accessRule(rule.userRoles, rule.callerRoles)}`,
   };
 }

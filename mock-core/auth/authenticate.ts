@@ -9,6 +9,7 @@ import type { CoreConfig } from '../config.ts';
 import { DialError } from '../errors.ts';
 import { header } from '../http.ts';
 import type { UserClaims } from './identity-provider.ts';
+import { explainRejection } from './token-rejection.ts';
 import type { TokenValidator } from './token-validator.ts';
 
 export type Principal = (({ kind: 'user'; token: string } & UserClaims) | { kind: 'key'; key: string; project: string; roles: string[] }) & {
@@ -104,11 +105,12 @@ function secondPart(value: string): string | undefined {
 }
 
 async function validateToken(token: string | undefined, validator: TokenValidator): Promise<Principal> {
-  if (!token) throw new DialError(401, 'Bad Authorization header');
+  if (!token) throw new DialError(401, 'Bad Authorization header', {}, 'no token: Core takes what follows the first space of the Authorization header');
   try {
     return { kind: 'user', token, ...(await validator.validate(token)) };
-  } catch {
-    throw new DialError(401, 'Bad Authorization header');
+  } catch (error) {
+    // One answer whatever the reason, as Core's; the reason goes to the request log only.
+    throw new DialError(401, 'Bad Authorization header', {}, explainRejection(error));
   }
 }
 

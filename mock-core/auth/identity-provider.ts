@@ -9,6 +9,7 @@ import type { Clock } from '../../common/clock.ts';
 import type { IdentityProviderSettings } from '../settings.ts';
 import { JwksCache } from './jwks-cache.ts';
 import { verifyJwt, type DecodedJwt } from './jwt.ts';
+import { networkFailure, TokenRejection } from './token-rejection.ts';
 
 /** What Core keeps of an authenticated user (ExtractedClaims). */
 export interface UserClaims {
@@ -60,7 +61,7 @@ export class IdentityProvider {
     if (this.#jwks) {
       const kid = jwt.header.kid;
       // Core's cache is a ConcurrentHashMap: a null kid is a NullPointerException, so a 401.
-      if (typeof kid !== 'string') throw new Error('the token has no "kid"');
+      if (typeof kid !== 'string') throw new TokenRejection('the token has no "kid"', `the token's header has no kid: Core finds the key at ${this.settings.jwksUrl} by kid`);
       const key = await this.#jwks.get(kid);
       const known = this.#verified.get(jwt);
       verifyJwt(jwt, key, this.#clock.now(), this.settings.audience, known?.key === key);
@@ -86,8 +87,13 @@ export class IdentityProvider {
 
   async #fetchUserInfo(token: string): Promise<UserClaims> {
     const url = this.settings.userInfoEndpoint!;
-    const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
-    if (response.status !== 200) throw new Error(`UserInfo endpoint '${url}' is failed with http code ${response.status}`);
+    let response: Response;
+    try {
+      response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+    } catch (error) {
+      throw new TokenRejection(`UserInfo endpoint '${url}' is failed: ${(error as Error).message}`, `the userinfo endpoint ${url} did not answer (${networkFailure(error)})`);
+    }
+    if (response.status !== 200) throw new TokenRejection(`UserInfo endpoint '${url}' is failed with http code ${response.status}`, `the userinfo endpoint ${url} answered HTTP ${response.status}, not 200`);
     const body = (await response.json()) as unknown;
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw new Error(`UserInfo endpoint '${url}' did not answer a JSON object`);
     return this.#claims(body as Record<string, unknown>);

@@ -8,6 +8,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 
 import type { Clock } from '../../common/clock.ts';
+import { networkFailure, TokenRejection } from './token-rejection.ts';
 
 /** A `kid` found in the JWKS: its key, or why the entry found cannot be one (still a find, for Core). */
 type Found = { key: KeyObject } | { unusable: Error };
@@ -57,36 +58,44 @@ export class JwksCache {
   async #fetch(kid: string): Promise<Found> {
     const jwks = await fetchJwks(this.#url);
     const jwk = jwks.find((k) => k.kid === kid);
-    if (!jwk) throw new Error(`No key found in ${this.#url} with kid ${kid}`);
+    if (!jwk) throw new TokenRejection(`No key found in ${this.#url} with kid ${kid}`, `kid ${kid} is not in the JWKS at ${this.#url} (${knownKids(jwks)})`);
     try {
       return { key: createPublicKey({ key: jwk as never, format: 'jwk' }) };
     } catch (error) {
-      return { unusable: new Error(`Invalid JWK for kid ${kid}: ${(error as Error).message}`) };
+      return { unusable: new TokenRejection(`Invalid JWK for kid ${kid}: ${(error as Error).message}`, `the JWKS at ${this.#url} has kid ${kid}, but not as a key Core can use (${(error as Error).message})`) };
     }
   }
 }
 
+/** The kids a JWKS offers, for the log line of a kid it lacks. */
+function knownKids(jwks: Record<string, unknown>[]): string {
+  const kids = jwks.map((k) => k.kid).filter((kid): kid is string => typeof kid === 'string');
+  return kids.length ? `its kids: ${kids.join(', ')}` : 'it has no key with a kid';
+}
+
 async function fetchJwks(url: string): Promise<Record<string, unknown>[]> {
+  // jwks-rsa's words, then the sandbox's: what went wrong with the JWKS document itself.
+  const failed = (why: string, explanation: string) => new TokenRejection(`Cannot obtain jwks from url ${url}: ${why}`, explanation);
   // java.net.URL keeps an empty host ("https:///tenant/…", the tutorial's jwksUrl); WHATWG URL would not.
-  if (/^[a-z][a-z0-9+.-]*:\/\/\//i.test(url)) throw new Error(`Cannot obtain jwks from url ${url}: no host`);
+  if (/^[a-z][a-z0-9+.-]*:\/\/\//i.test(url)) throw failed('no host', `the jwksUrl ${url} names no host`);
   let response: Response;
   try {
     response = await fetch(url, { headers: { accept: 'application/json' } });
   } catch (error) {
-    throw new Error(`Cannot obtain jwks from url ${url}: ${(error as Error).cause ?? (error as Error).message}`);
+    throw failed(String((error as Error).cause ?? (error as Error).message), `the JWKS at ${url} did not answer (${networkFailure(error)})`);
   }
-  if (!response.ok) throw new Error(`Cannot obtain jwks from url ${url}: HTTP ${response.status}`);
+  if (!response.ok) throw failed(`HTTP ${response.status}`, `the JWKS at ${url} answered HTTP ${response.status}`);
   let body: unknown;
   try {
     body = await response.json();
   } catch {
-    throw new Error(`Cannot obtain jwks from url ${url}: not JSON`);
+    throw failed('not JSON', `the JWKS at ${url} answered something that is not JSON`);
   }
   const keys = (body as { keys?: unknown }).keys;
-  if (!Array.isArray(keys)) throw new Error(`Cannot obtain jwks from url ${url}: no "keys" array`);
+  if (!Array.isArray(keys)) throw failed('no "keys" array', `the JWKS at ${url} has no "keys" array`);
   // jwks-rsa builds every entry, and one without kty fails the whole document.
   if (keys.some((k) => !k || typeof k !== 'object' || typeof (k as { kty?: unknown }).kty !== 'string')) {
-    throw new Error(`Cannot obtain jwks from url ${url}: an entry has no "kty"`);
+    throw failed('an entry has no "kty"', `an entry of the JWKS at ${url} has no "kty", which fails the whole document for Core`);
   }
   return keys as Record<string, unknown>[];
 }

@@ -5,6 +5,8 @@
  */
 import { createVerify, type KeyObject } from 'node:crypto';
 
+import { spanInWords, TokenRejection } from './token-rejection.ts';
+
 export interface DecodedJwt {
   token: string;
   header: Record<string, unknown>;
@@ -14,9 +16,9 @@ export interface DecodedJwt {
 }
 
 /** java-jwt's JWTDecodeException: the token is not a JWT at all (Core then tries userinfo providers). */
-export class JwtDecodeError extends Error {}
+export class JwtDecodeError extends TokenRejection {}
 /** A JWT that decodes but fails verification. */
-export class JwtVerificationError extends Error {}
+export class JwtVerificationError extends TokenRejection {}
 
 const DATE_CLAIMS = ['exp', 'nbf', 'iat'];
 
@@ -70,22 +72,23 @@ function instantText(at: number): string {
  * this token's signature was already verified with this very key (the RSA step is skipped, nothing else).
  */
 export function verifyJwt(jwt: DecodedJwt, key: KeyObject, nowMs: number, audience?: string, signatureVerified = false): void {
-  if (jwt.header.alg !== 'RS256') throw new JwtVerificationError(`The provided Algorithm doesn't match the one defined in the JWT's Header.`);
-  if (key.asymmetricKeyType !== 'rsa') throw new JwtVerificationError('The key is not an RSA public key.');
+  const { alg, kid } = jwt.header;
+  if (alg !== 'RS256') throw new JwtVerificationError(`The provided Algorithm doesn't match the one defined in the JWT's Header.`, `${alg === undefined ? 'the header names no alg' : `alg ${typeof alg === 'string' ? alg : JSON.stringify(alg)}`}: Core takes RS256 only`);
+  if (key.asymmetricKeyType !== 'rsa') throw new JwtVerificationError('The key is not an RSA public key.', `the key with kid ${String(kid)} is ${key.asymmetricKeyType ?? 'not an asymmetric key'}, not RSA: Core takes RS256 only`);
   if (!signatureVerified) {
     const verifier = createVerify('RSA-SHA256');
     verifier.update(jwt.signingInput);
-    if (!verifier.verify(key, jwt.signature)) throw new JwtVerificationError("The Token's Signature resulted invalid when verified using the Algorithm: SHA256withRSA");
+    if (!verifier.verify(key, jwt.signature)) throw new JwtVerificationError("The Token's Signature resulted invalid when verified using the Algorithm: SHA256withRSA", `the signature does not verify with the key kid ${String(kid)}`);
   }
   const now = Math.floor(nowMs / 1000);
   const payload = jwt.payload as { exp?: number; nbf?: number; iat?: number };
   const [exp, nbf, iat] = [seconds(payload.exp), seconds(payload.nbf), seconds(payload.iat)];
-  if (exp !== undefined && now >= exp) throw new JwtVerificationError(`The Token has expired on ${instantText(exp)}.`);
-  if (nbf !== undefined && now < nbf) throw new JwtVerificationError(`The Token can't be used before ${instantText(nbf)}.`);
-  if (iat !== undefined && now < iat) throw new JwtVerificationError(`The Token can't be used before ${instantText(iat)}.`);
+  if (exp !== undefined && now >= exp) throw new JwtVerificationError(`The Token has expired on ${instantText(exp)}.`, `expired ${spanInWords(now - exp)} ago (exp ${instantText(exp)})`);
+  if (nbf !== undefined && now < nbf) throw new JwtVerificationError(`The Token can't be used before ${instantText(nbf)}.`, `not valid yet: nbf ${instantText(nbf)} is ${spanInWords(nbf - now)} ahead of Core's clock`);
+  if (iat !== undefined && now < iat) throw new JwtVerificationError(`The Token can't be used before ${instantText(iat)}.`, `issued in the future: iat ${instantText(iat)} is ${spanInWords(iat - now)} ahead of Core's clock`);
   if (audience !== undefined) {
     const aud = jwt.payload.aud;
     const audiences = Array.isArray(aud) ? aud : aud === undefined ? [] : [aud];
-    if (!audiences.includes(audience)) throw new JwtVerificationError(`The Claim 'aud' value doesn't contain the required audience.`);
+    if (!audiences.includes(audience)) throw new JwtVerificationError(`The Claim 'aud' value doesn't contain the required audience.`, `${aud === undefined ? 'the token has no aud' : `aud is ${JSON.stringify(audiences)}`}, the provider wants ${JSON.stringify(audience)}`);
   }
 }

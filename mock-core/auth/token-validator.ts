@@ -9,6 +9,7 @@ import type { Clock } from '../../common/clock.ts';
 import type { IdentityProviderSettings } from '../settings.ts';
 import { IdentityProvider, type UserClaims } from './identity-provider.ts';
 import { decodeJwt, JwtDecodeError, type DecodedJwt } from './jwt.ts';
+import { explainRejection, TokenRejection } from './token-rejection.ts';
 
 export class TokenValidator {
   readonly providers: IdentityProvider[];
@@ -31,15 +32,15 @@ export class TokenValidator {
     }
     if (this.providers.length === 1) return this.providers[0]!.claimsFromJwt(jwt);
     const iss = jwt.payload.iss;
-    if (typeof iss !== 'string') throw new Error('the token has no "iss" to choose an identity provider by');
+    if (typeof iss !== 'string') throw new TokenRejection('the token has no "iss" to choose an identity provider by', `the token has no iss, and Core, with ${this.providers.length} identity providers, chooses one by it`);
     const provider = this.providers.find((p) => p.settings.issuerPattern?.test(iss));
-    if (!provider) throw new Error(`Unknown Identity Provider for iss ${iss}`);
+    if (!provider) throw new TokenRejection(`Unknown Identity Provider for iss ${iss}`, `no identity provider's issuerPattern matches iss ${iss}`);
     return provider.claimsFromJwt(jwt);
   }
 
   async #viaUserInfo(token: string, decodeError: Error): Promise<UserClaims> {
     const candidates = this.providers.filter((p) => p.usesUserInfo);
-    if (candidates.length === 0) throw decodeError;
+    if (candidates.length === 0) throw new TokenRejection(decodeError.message, `not a JWT (${explainRejection(decodeError)}), and no identity provider has a userInfoEndpoint to ask about it`);
     return Promise.any(candidates.map((p) => p.claimsFromUserInfo(token)));
   }
 }
