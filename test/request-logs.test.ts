@@ -1,7 +1,16 @@
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
 import { AzureOpenAI } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { ManualClock } from '../common/clock.ts';
+import type { Core } from '../mock-core/core.ts';
+import { formatLogs } from '../sandbox/commands/logs.ts';
 import { startSandbox, type StartedSandbox } from '../sandbox/index.ts';
+import { call, startCoreWith } from './support/core-alone.ts';
+import { makeKey, signToken, startJwksServer, unsigned, type JwksServer, type TestKey } from './support/jwks-server.ts';
 import { loginThroughBrowser } from './support/browser.ts';
 
 const CALLBACK = 'http://localhost:3000/api/auth/callback/auth0';
@@ -80,5 +89,93 @@ describe('request logs of mock-idp and mock-core (/__control/log)', () => {
     expect(entries.at(-2)!.caller.userHash).toMatch(/^[0-9a-f]{64}$/);
     expect(entries.at(-1)).toMatchObject({ status: 401, reason: 'Bad Authorization header', token: { opaque: '9 characters, not a JWT' } });
     expect((await (await fetch(`${sandbox.coreUrl}/__control/log`, { method: 'DELETE' })).json())).toEqual([]);
+  });
+});
+
+// Core answers every refused token with the same 401 "Bad Authorization header" and says why only in its
+// own server log; mock-core keeps that why as the entry's `cause`, never in the answer.
+describe("mock-core's request log says why a token was refused (`cause`), Core's answer unchanged", () => {
+  const clock = new ManualClock(Date.UTC(2026, 10, 29, 12, 0, 0));
+  const now = Math.floor(clock.now() / 1000);
+  let jwks: JwksServer;
+  let core: Core;
+  let jwksDown: Core;
+  let closedJwksUrl: string;
+  let key: TestKey;
+  const claims = (extra: Record<string, unknown> = {}) => ({ sub: 'auth0|alice', aud: 'dial-api', roles: ['r1'], exp: now + 600, iat: now - 10, ...extra });
+
+  beforeAll(async () => {
+    key = makeKey('key-a');
+    jwks = await startJwksServer([key]);
+    core = await startCoreWith({ identityProviders: { auth0: { jwksUrl: jwks.url, rolePath: 'roles', audience: 'dial-api' } } }, { models: {} }, clock);
+    // A port that was free a moment ago and is closed now: nothing answers there, as a JWKS that is down.
+    const probe = http.createServer().listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    closedJwksUrl = `http://127.0.0.1:${(probe.address() as AddressInfo).port}/.well-known/jwks.json`;
+    await new Promise<void>((done) => probe.close(() => done()));
+    jwksDown = await startCoreWith({ identityProviders: { auth0: { jwksUrl: closedJwksUrl, rolePath: 'roles' } } }, { models: {} }, clock);
+  });
+  afterAll(async () => {
+    await core?.stop();
+    await jwksDown?.stop();
+    await jwks?.stop();
+  });
+
+  /** Core's answer to the token at /v1/user/info, and the log entry mock-core kept of that request. */
+  async function refused(at: Core, token: string) {
+    const answer = await call(`${at.url}/v1/user/info`, { headers: { authorization: `Bearer ${token}` } });
+    const entry = ((await (await fetch(`${at.url}/__control/log`)).json()) as Record<string, any>[]).at(-1)!;
+    return { answer: { status: answer.status, body: answer.body, contentType: answer.contentType, headers: [...answer.headers.keys()].sort() }, entry };
+  }
+
+  const cases: [string, () => { at: Core; token: string; cause: string | RegExp }][] = [
+    ['the JWKS is down', () => ({ at: jwksDown, token: signToken(key, claims()), cause: `the JWKS at ${closedJwksUrl} did not answer (ECONNREFUSED)` })],
+    ['the kid is not in the JWKS', () => ({ at: core, token: signToken(key, claims(), { kid: 'key-z' }), cause: `kid key-z is not in the JWKS at ${jwks.url} (its kids: key-a)` })],
+    ['the token expired', () => ({ at: core, token: signToken(key, claims({ exp: now - 180 })), cause: `expired 3 min ago (exp ${new Date((now - 180) * 1000).toISOString()})` })],
+    ['the token is not valid yet', () => ({ at: core, token: signToken(key, claims({ nbf: now + 7200 })), cause: /^not valid yet: nbf \S+ is 2 h ahead of Core's clock$/ })],
+    ['alg none', () => ({ at: core, token: unsigned({ alg: 'none', kid: 'key-a' }, claims()), cause: 'alg none: Core takes RS256 only' })],
+    ['alg RS384', () => ({ at: core, token: signToken(key, claims(), { alg: 'RS384' }), cause: 'alg RS384: Core takes RS256 only' })],
+    ['the signature is not the key\'s', () => ({ at: core, token: signToken(makeKey('key-a'), claims()), cause: 'the signature does not verify with the key kid key-a' })],
+    ['the audience is another', () => ({ at: core, token: signToken(key, claims({ aud: ['other-api'] })), cause: 'aud is ["other-api"], the provider wants "dial-api"' })],
+    ['no kid', () => ({ at: core, token: signToken(key, claims(), { kid: undefined }), cause: `the token's header has no kid: Core finds the key at ${jwks.url} by kid` })],
+  ];
+
+  it.each(cases)('%s: the entry names the cause beside Core\'s words', async (_name, make) => {
+    const { at, token, cause } = make();
+    const { answer, entry } = await refused(at, token);
+    // Exactly Core's answer: 401, its words as plain text with no Content-Type, nothing said of the cause.
+    expect(answer).toMatchObject({ status: 401, body: 'Bad Authorization header', contentType: null });
+    expect(entry).toMatchObject({ path: '/v1/user/info', status: 401, reason: 'Bad Authorization header' });
+    expect(entry.cause).toEqual(typeof cause === 'string' ? cause : expect.stringMatching(cause));
+  });
+
+  it('answers every refusal alike, whatever the cause: same status, body and header names', async () => {
+    const answers = [];
+    for (const [, make] of cases) {
+      const { at, token } = make();
+      answers.push((await refused(at, token)).answer);
+    }
+    for (const answer of answers) expect(answer).toEqual(answers[0]);
+  });
+
+  it('keeps no cause for a token Core accepts, nor for an answer that says it all', async () => {
+    const { entry: accepted } = await refused(core, signToken(key, claims()));
+    expect(accepted.status).toBe(200);
+    expect(accepted).not.toHaveProperty('cause');
+    await call(`${core.url}/v1/user/info`);
+    const entry = ((await (await fetch(`${core.url}/__control/log`)).json()) as Record<string, any>[]).at(-1)!;
+    expect(entry).toMatchObject({ status: 401, reason: 'At least API-KEY or Authorization header must be provided' });
+    expect(entry).not.toHaveProperty('cause');
+  });
+
+  it('`dial-sandbox logs` prints the cause after Core\'s words, and no empty "others" in a token summary', async () => {
+    const { entry } = await refused(core, signToken(key, claims({ exp: now - 180 })));
+    const line = formatLogs([], [entry]);
+    expect(line).toContain(`→ 401 "Bad Authorization header" [cause: expired 3 min ago (exp ${new Date((now - 180) * 1000).toISOString()})]`);
+    const idpEntry = (claims: Record<string, unknown>) => ({ at: entry.at, endpoint: '/oauth/token', grant_type: 'password', client_id: 'dial-chat', status: 200, access_token: { claims } });
+    const plain = formatLogs([idpEntry({ sub: 'auth0|a', aud: 'dial-api', iat: 1, scope: 'openid' })], []);
+    expect(plain).toContain('token {"sub":"auth0|a","aud":"dial-api"}');
+    expect(plain).not.toContain('others');
+    expect(formatLogs([idpEntry({ sub: 'auth0|a', email: 'a@example.com' })], [])).toContain('"others":["email"]');
   });
 });

@@ -9,14 +9,15 @@ export function formatLogs(idp: Entry[], core: Entry[]): string {
     })),
     ...core.map((e) => ({
       at: String(e.at),
-      line: `core  ${e.method} ${e.path} → ${e.status}${e.reason ? ` "${e.reason}"` : ''}${e.caller ? ` caller ${e.caller.kind === 'user' ? `${e.caller.sub ?? '(no sub)'} via ${e.caller.provider}` : `key of ${e.caller.project}`} roles=${JSON.stringify(e.caller.roles)}` : ''}${e.rule ? ` (${e.rule})` : ''}`,
+      line: `core  ${e.method} ${e.path} → ${e.status}${e.reason ? ` "${e.reason}"` : ''}${e.cause ? ` [cause: ${e.cause}]` : ''}${e.caller ? ` caller ${e.caller.kind === 'user' ? `${e.caller.sub ?? '(no sub)'} via ${e.caller.provider}` : `key of ${e.caller.project}`} roles=${JSON.stringify(e.caller.roles)}` : ''}${e.rule ? ` (${e.rule})` : ''}`,
     })),
   ].sort((a, b) => a.at.localeCompare(b.at));
   return lines.length ? `${lines.map((l) => `${l.at}  ${l.line}`).join('\n')}\n` : 'No requests yet.\n';
 }
 
-/** The claims that explain a decision. */
+/** The claims that explain a decision, and the names of any others (left out when there are none: `"others":[]` says nothing). */
 function pick(claims: Entry): Entry {
   const { iss, sub, aud, exp, dial_roles: roles, ...rest } = claims;
-  return { sub, aud, dial_roles: roles, exp, iss, others: Object.keys(rest).filter((k) => !['iat', 'azp', 'scope', 'gty'].includes(k)) };
+  const others = Object.keys(rest).filter((k) => !['iat', 'azp', 'scope', 'gty'].includes(k));
+  return { sub, aud, dial_roles: roles, exp, iss, ...(others.length ? { others } : {}) };
 }
