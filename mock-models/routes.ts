@@ -8,6 +8,7 @@ import { chatCompletions } from './handlers/chat-completions.ts';
 import { completions } from './handlers/completions.ts';
 import { clearFault, clearRequests, describeModels, readRequests, reset, setFault } from './handlers/control.ts';
 import { embeddings } from './handlers/embeddings.ts';
+import { home } from './handlers/home.ts';
 import { health, listModels } from './handlers/list-models.ts';
 
 export interface Route {
@@ -27,6 +28,8 @@ const deploymentRoutes = (prefix: string) => [
 ];
 
 export const ROUTES: readonly Route[] = [
+  // For a person, not a client: what this is and where to go.
+  route('GET', '/', home),
   route('GET', '/healthz', health),
   route('GET', '/v1/models', listModels),
   route('POST', '/v1/chat/completions', chatCompletions),
