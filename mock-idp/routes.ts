@@ -20,6 +20,7 @@ import { avatarHandler } from './handlers/avatar.ts';
 import { laxCookiesOverPlainHttp } from './handlers/cookies.ts';
 import { allowAnyOrigin } from './handlers/cors.ts';
 import { healthz } from './handlers/health.ts';
+import { homePage } from './handlers/home.ts';
 import { userinfoHandler } from './handlers/userinfo.ts';
 import { oidcLogoutHandler } from './handlers/oidc-logout.ts';
 import { v2LogoutHandler } from './handlers/v2-logout.ts';
@@ -72,6 +73,8 @@ const api = (path: string) => `${MANAGEMENT_API}${path}`;
 const PROVIDER_PATHS = PROVIDER_ROUTES.map((name) => `${AUTH0_ROUTES[name]}{/*step}`);
 
 export const ROUTES: readonly Route[] = [
+  // For a person in a browser, not a client: what this tenant is and where to go.
+  route('get', '/', (c) => [homePage(c)]),
   route('get', '/healthz', () => [healthz]),
 
   // The public documents, and a bearer-token endpoint: browsers (SPAs) may read them from any origin.

@@ -1,10 +1,10 @@
-/** The HTML of the login page at /u/login (Auth0's Universal Login path) and of error pages. */
+/** The HTML of the login page at /u/login (Auth0's Universal Login path), of error pages and of the page at `/`. */
 import type { TenantUser } from '../tenant.ts';
 
-const escape = (text: string) =>
+export const escape = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-const page = (title: string, body: string) => `<!doctype html>
+export const page = (title: string, body: string) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:26rem;margin:3rem auto;padding:0 1rem;color:#1e212a}
 form{display:grid;gap:.6rem;margin:1rem 0}label{display:grid;gap:.25rem}input,button{font:inherit;padding:.55rem;border:1px solid #c9cace;border-radius:4px}
