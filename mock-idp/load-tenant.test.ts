@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
@@ -142,5 +142,36 @@ triggers:
     mkdirSync(join(dir, 'node_modules', 'other-greeting'));
     writeFileSync(join(dir, 'node_modules', 'other-greeting', 'package.json'), JSON.stringify({ name: 'other-greeting', version: '2.0.0' }));
     expect(loadTenant(file).post_login_actions[0]).toMatchObject({ dependencies: [{ name: 'greeting' }, { name: 'left-pad' }, { name: 'other-greeting' }], modulesDir: join(dir, 'node_modules') });
+  });
+  it("refuses an Action that does not compile, located at the line and column of the Action's own file", () => {
+    const file = tenantFile(`
+actions:
+  - name: broken
+    code: ./actions/broken.js
+  - name: top-level-return
+    code: ./actions/top-level-return.js
+triggers:
+  post-login:
+    - action_name: broken
+    - action_name: top-level-return
+`);
+    const dir = dirname(file);
+    mkdirSync(join(dir, 'actions'));
+    // A stray token on line 3, column 12 (the ";"): V8 points at it.
+    writeFileSync(join(dir, 'actions/broken.js'), 'exports.onExecutePostLogin = async (event, api) => {\n  const roles = event.authorization.roles;\n  api.deny(;\n};\n');
+    // Legal in the module wrapper action-host.js compiles the code in, so the check must not refuse it.
+    writeFileSync(join(dir, 'actions/top-level-return.js'), 'exports.onExecutePostLogin = async () => {};\nreturn;\n');
+    const problems = problemsOf(file);
+    expect(problems).toEqual([{
+      file: relative(process.cwd(), join(dir, 'actions/broken.js')),
+      path: '$',
+      message: "the Action \"broken\" (actions[0].code) does not compile: SyntaxError: Unexpected token ';'",
+      line: 3,
+      column: 12,
+    }]);
+
+    // The report of the issue: a block left open ends the file early; the line is known, the column not.
+    writeFileSync(join(dir, 'actions/broken.js'), 'exports.onExecutePostLogin = async (event, api) => {\n  if (event.user) {\n');
+    expect(problemsOf(file).map((p) => [p.message, p.line])).toEqual([['the Action "broken" (actions[0].code) does not compile: SyntaxError: Unexpected end of input', 3]]);
   });
 });

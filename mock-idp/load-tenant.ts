@@ -4,10 +4,11 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 
 import { SandboxError, type Problem } from '../common/sandbox-error.ts';
 import { readYamlFile, type Report } from '../common/yaml-file.ts';
+import { actionSyntaxError } from './actions/action-syntax.ts';
 import type { Action, Tenant, TenantClient, TenantUser } from './tenant.ts';
 import { MANAGEMENT_AUDIENCE_KEYWORD } from './management/management-api.ts';
 import { tenantFileSchema, type TenantFile } from './tenant-schema.ts';
@@ -16,14 +17,14 @@ export function loadTenant(file: string): Tenant {
   const problems: Problem[] = [];
   const { data, report } = readYamlFile(file, tenantFileSchema, problems);
   // Users defined in the file were created, and last updated, when the file was last written.
-  const tenant = data && resolveTenant(data, dirname(file), report, statSync(file).mtime.toISOString());
+  const tenant = data && resolveTenant(data, dirname(file), report, statSync(file).mtime.toISOString(), problems);
   if (!tenant || problems.length) {
     throw new SandboxError('ERR_SANDBOX_DEFINITION', `The tenant file has ${problems.length} problem(s):`, problems);
   }
   return tenant;
 }
 
-function resolveTenant(data: TenantFile, baseDir: string, at: Report, definedAt: string): Tenant {
+function resolveTenant(data: TenantFile, baseDir: string, at: Report, definedAt: string, problems: Problem[]): Tenant {
   const clients = data.clients.map(resolveClient);
   const roleNames = new Set(data.roles.map((r) => r.name));
   const apiIds = new Set(data.resourceServers.map((r) => r.identifier));
@@ -69,7 +70,7 @@ function resolveTenant(data: TenantFile, baseDir: string, at: Report, definedAt:
     client_grants,
     roles: data.roles.map((r) => ({ id: r.id ?? stableId('rol_', r.name, 16), name: r.name, description: r.description })),
     users: data.users.map((u) => resolveUser(u, definedAt)),
-    post_login_actions: resolvePostLoginActions(data, baseDir, at),
+    post_login_actions: resolvePostLoginActions(data, baseDir, at, problems),
   };
 }
 
@@ -114,7 +115,7 @@ function resolveUser(u: TenantFile['users'][number], definedAt: string): TenantU
   };
 }
 
-function resolvePostLoginActions(data: TenantFile, baseDir: string, at: Report): Action[] {
+function resolvePostLoginActions(data: TenantFile, baseDir: string, at: Report, problems: Problem[]): Action[] {
   const bindings = data.triggers['post-login'] ?? [];
   return bindings.flatMap((binding, i): Action[] => {
     const index = data.actions.findIndex((a) => a.name === binding.action_name);
@@ -129,13 +130,20 @@ function resolvePostLoginActions(data: TenantFile, baseDir: string, at: Report):
       const problem = dependencyProblem(dependency, modulesDir);
       if (problem) at(['actions', index, 'dependencies', j], problem);
     });
+    let code: string;
     try {
-      const code = readFileSync(file, 'utf8');
-      return [{ name: action.name, file, code, secrets: Object.fromEntries(action.secrets.map((s) => [s.name, s.value])), dependencies: action.dependencies, modulesDir }];
+      code = readFileSync(file, 'utf8');
     } catch {
       at(['actions', index, 'code'], `the Action's code file ${action.code} cannot be read (looked at ${file})`);
       return [];
     }
+    // Located in the Action's own file, where the fix is; Auth0 refuses to deploy such an Action.
+    const syntax = actionSyntaxError(code, file);
+    if (syntax) {
+      const { message, line, column } = syntax;
+      problems.push({ file: relative(process.cwd(), file) || file, path: '$', message: `the Action "${action.name}" (actions[${index}].code) does not compile: ${message}`, line, column });
+    }
+    return [{ name: action.name, file, code, secrets: Object.fromEntries(action.secrets.map((s) => [s.name, s.value])), dependencies: action.dependencies, modulesDir }];
   });
 }
 

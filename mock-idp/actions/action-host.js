@@ -89,6 +89,7 @@ function loadHandler() {
   if (handler) return handler;
   if (!action) throw new Error('no Action was handed to this process');
   const module = { exports: /** @type {Record<string, unknown>} */ ({}) };
+  // The same parameters as action-syntax.ts checks the code with when the tenant is loaded: keep them in step.
   const wrapper = vm.compileFunction(action.code, ['exports', 'require', 'module', '__filename', '__dirname'], { filename: action.file });
   wrapper(module.exports, actionRequire, module, action.file, path.dirname(action.file));
   const exported = module.exports.onExecutePostLogin;
