@@ -100,6 +100,17 @@ describe('dial-sandbox doctor', () => {
     expect(finding!.title).toContain('alice@example.com have tenant roles');
   });
 
+  it("reports an Action with a syntax error at its file and line, not as a rolePath that reaches no role", async () => {
+    const dir = environmentWith((d) => writeFileSync(join(d, 'actions', 'dial-role.js'), 'exports.onExecutePostLogin = async (event, api) => {\n  if (event.authorization) {\n'));
+    const findings = await doctor({ envDir: dir });
+    const [syntax] = byCheck(findings, 'tenant-will-not-load');
+    expect(syntax).toMatchObject({ severity: 'error', where: expect.stringMatching(/actions\/dial-role\.js:3:1$/) });
+    expect(syntax!.title).toContain('the Action "DIAL role" (actions[0].code) does not compile: SyntaxError: Unexpected end of input');
+    // The Actions cannot run, so no finding may blame what running them would have shown.
+    expect(byCheck(findings, 'role-path-unreachable')).toEqual([]);
+    expect(byCheck(findings, 'user-roles-unsatisfiable')).toEqual([]);
+  });
+
   it('finds userRoles no user of the tenant can satisfy, and userRoles [] (nobody)', async () => {
     const dir = environmentWith((d) => editJson(join(d, 'core', 'aidial.config.json'), (c) => (c.models['chat-gpt-35-turbo'].userRoles = ['admin'])));
     const findings = await doctor({ envDir: dir });

@@ -38,7 +38,8 @@ export function checkChatEnv(inputs: DoctorInputs): Finding[] {
     });
   }
   const hasChatAuth0 = Object.keys(env).some((k) => k.startsWith('AUTH_AUTH0_'));
-  if (hasChatAuth0 && !env.AUTH_AUTH0_AUDIENCE && !inputs.tenant?.default_audience) {
+  // A tenant that would not load has a finding of its own; its Default Audience is then unknown.
+  if (hasChatAuth0 && !env.AUTH_AUTH0_AUDIENCE && !inputs.tenant?.default_audience && !inputs.tenantProblems) {
     findings.push({
       check: 'missing-audience', severity: 'error', where: where('AUTH_AUTH0_AUDIENCE'),
       title: 'No audience: Auth0 issues opaque access tokens, which DIAL Core refuses (401)',
@@ -47,6 +48,23 @@ export function checkChatEnv(inputs: DoctorInputs): Finding[] {
     });
   }
   return findings;
+}
+
+/**
+ * What stops the sandbox loading the tenant (a shape problem, a broken reference, an Action that does not
+ * compile), one finding each, located as `npm start` would report it. The checks that need the tenant (the
+ * callbacks, running its Actions for the roles) are skipped: their findings would describe a tenant that
+ * cannot run.
+ */
+export function checkTenantFile(inputs: DoctorInputs): Finding[] {
+  return (inputs.tenantProblems ?? []).map(({ file, path, message, line, column }) => {
+    const where = line === undefined ? file : `${file}:${line}:${column ?? 1}`;
+    return {
+      check: 'tenant-will-not-load', severity: 'error', where: path === '$' ? where : `${where}: ${path}`,
+      title: `The sandbox will not load ${inputs.tenantSource?.split('/').pop() ?? 'the tenant'}: ${message}`,
+      fix: `correct ${where}; until then \`npm start\` refuses the environment and the checks that run the tenant's Actions are skipped`,
+    };
+  });
 }
 
 export function checkCallbacks(inputs: DoctorInputs): Finding[] {

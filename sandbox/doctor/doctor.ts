@@ -4,7 +4,7 @@
  */
 import { isObject } from '../../mock-core/json-merge.ts';
 import { auth0Issuer } from './issuer.ts';
-import { checkCallbacks, checkChatEnv, checkRoles } from './auth0-checks.ts';
+import { checkCallbacks, checkChatEnv, checkRoles, checkTenantFile } from './auth0-checks.ts';
 import { checkCoreConfig, checkCoreSettings, rawProviders, TRIPLE_SLASH } from './core-checks.ts';
 import type { Finding } from './findings.ts';
 import type { DoctorInputs } from './inputs.ts';
@@ -18,7 +18,7 @@ export async function runDoctor(inputs: DoctorInputs, options: DoctorOptions): P
   const findings: Finding[] = [];
   const probed = options.probe ? await probeIdp(inputs, findings) : undefined;
   const issuer = probed ?? (inputs.tenant ? auth0Issuer(inputs.tenant) : undefined);
-  findings.push(...checkCoreSettings(inputs, issuer), ...checkCoreConfig(inputs), ...checkChatEnv(inputs), ...checkCallbacks(inputs));
+  findings.push(...checkCoreSettings(inputs, issuer), ...checkCoreConfig(inputs), ...checkChatEnv(inputs), ...checkTenantFile(inputs), ...checkCallbacks(inputs));
   if (inputs.tenant) findings.push(...(await checkRoles(inputs, inputs.tenant)));
   return findings;
 }

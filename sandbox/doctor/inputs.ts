@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
+import { SandboxError, type Problem } from '../../common/sandbox-error.ts';
 import { bindConfig, ConfigLoadError, type CoreConfig } from '../../mock-core/config.ts';
 import { CoreStartupError } from '../../mock-core/errors.ts';
 import { isObject, type JsonObject } from '../../mock-core/json-merge.ts';
@@ -26,6 +27,8 @@ export interface DoctorInputs {
   chatEnvSource?: string;
   tenant?: Tenant;
   tenantSource?: string;
+  /** Why the tenant file (or an Action it binds) would not load, when it would not; `tenant` is then unset. */
+  tenantProblems?: readonly Problem[];
 }
 
 /** A dynamic config file as Core would take it: bound, or why it is not strict JSON, or why Core refuses it. */
@@ -65,6 +68,7 @@ export function readInputs(paths: InputPaths): DoctorInputs {
   const configFiles = (paths.config ?? configFilesOf(settings, settingsFile)).filter((f) => existsSync(f)).map(readConfigFile);
   const chatEnvFile = paths.chatEnv ?? (envDir && existing(join(envDir, 'chat.env')));
   const tenantFile = envDir && existing(join(envDir, 'tenant.yaml'));
+  const { tenant, tenantProblems } = tenantFile ? readTenant(tenantFile) : {};
   return {
     settings,
     settingsSource: [settingsFile, ...(paths.envFiles ?? [])].filter(Boolean).join(' + ') || "Core's defaults",
@@ -72,9 +76,20 @@ export function readInputs(paths: InputPaths): DoctorInputs {
     configFiles,
     chatEnv: chatEnvFile ? readEnvLines(chatEnvFile) : {},
     chatEnvSource: chatEnvFile,
-    tenant: tenantFile ? loadTenant(tenantFile) : undefined,
+    tenant,
     tenantSource: tenantFile,
+    tenantProblems,
   };
+}
+
+/** The tenant as the sandbox loads it; what stops it loading is a finding, so the other checks still run. */
+function readTenant(file: string): Pick<DoctorInputs, 'tenant' | 'tenantProblems'> {
+  try {
+    return { tenant: loadTenant(file) };
+  } catch (error) {
+    if (!(error instanceof SandboxError)) throw error;
+    return { tenantProblems: error.problems };
+  }
 }
 
 function readConfigFile(file: string): ConfigFile {
