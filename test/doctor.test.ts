@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +8,7 @@ import { promisify } from 'node:util';
 
 import { describe, expect, it } from 'vitest';
 
-import { runDoctor } from '../sandbox/doctor/doctor.ts';
+import { isSandboxIdpUrl, runDoctor } from '../sandbox/doctor/doctor.ts';
 import type { Finding } from '../sandbox/doctor/findings.ts';
 import { readInputs, type InputPaths } from '../sandbox/doctor/inputs.ts';
 import { DEFAULT_ENVIRONMENT } from '../common/environment-folder.ts';
@@ -29,6 +30,14 @@ const editJson = (file: string, change: (value: Record<string, any>) => void) =>
 };
 const editText = (file: string, from: string | RegExp, to: string) => writeFileSync(file, readFileSync(file, 'utf8').replace(from, to));
 const doctor = (paths: InputPaths, probe = false) => runDoctor(readInputs(paths), { probe });
+/** A port nothing listens on: taken free from the system, then closed. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 const byCheck = (findings: Finding[], check: string) => findings.filter((f) => f.check === check);
 
 describe('dial-sandbox doctor', () => {
@@ -120,7 +129,10 @@ describe('dial-sandbox doctor', () => {
 
   it('reports a jwksUrl nothing answers at, and with the IdP up finds no error in the tutorial environment', async () => {
     const down = environmentWith((d) => editJson(join(d, 'core', 'aidial.settings.json'), (s) => (s.identityProviders.auth0.jwksUrl = 'http://127.0.0.1:1/.well-known/jwks.json')));
-    expect(byCheck(await doctor({ envDir: down }, true), 'jwks-unreachable')[0]!.compared).toContain('GET http://127.0.0.1:1/.well-known/jwks.json');
+    const [unreachable] = byCheck(await doctor({ envDir: down }, true), 'jwks-unreachable');
+    expect(unreachable!.compared).toContain('GET http://127.0.0.1:1/.well-known/jwks.json');
+    // Not the sandbox's own port: a misconfiguration, not a sandbox that is merely stopped.
+    expect(unreachable!.severity).toBe('error');
 
     // The probe asks only the IdP.
     await using idp = await startTestIdp();
@@ -129,6 +141,26 @@ describe('dial-sandbox doctor', () => {
       s.identityProviders.auth0.issuerPattern = `^${idp.issuer.replace(/[./]/g, '\\$&')}$`;
     }));
     expect((await doctor({ envDir: up }, true)).filter((f) => f.severity === 'error')).toEqual([]);
+  });
+
+  it("reads a jwksUrl at the sandbox's own IdP address, refused, as the sandbox not running: a warning that says to start it", async () => {
+    // The shipped settings name the IdP's default HTTP port on loopback; the same host elsewhere, or another port, is not the sandbox.
+    const shipped = JSON.parse(readFileSync(join(DEFAULT_ENVIRONMENT, 'core', 'aidial.settings.json'), 'utf8'));
+    expect(isSandboxIdpUrl(shipped.identityProviders.auth0.jwksUrl)).toBe(true);
+    expect(isSandboxIdpUrl('http://idp:4000/.well-known/jwks.json')).toBe(false);
+    expect(isSandboxIdpUrl('http://127.0.0.1:4001/.well-known/jwks.json')).toBe(false);
+    expect(isSandboxIdpUrl('http://localhost:4443/.well-known/jwks.json')).toBe(false);
+
+    // The default port may be taken on this machine, so the sandbox's ports are a closed free one here.
+    const port = await closedPort();
+    const jwksUrl = `http://127.0.0.1:${port}/.well-known/jwks.json`;
+    const dir = environmentWith((d) => editJson(join(d, 'core', 'aidial.settings.json'), (s) => (s.identityProviders.auth0.jwksUrl = jwksUrl)));
+    const findings = await runDoctor(readInputs({ envDir: dir }), { probe: true, sandboxIdpPorts: { httpPort: port, httpsPort: port } });
+    expect(byCheck(findings, 'jwks-unreachable')).toEqual([]);
+    const [stopped] = byCheck(findings, 'jwks-sandbox-not-running');
+    expect(stopped).toMatchObject({ severity: 'warning', fix: 'start the sandbox (npm start) or pass --no-probe' });
+    expect(stopped!.title).toContain(`nothing answers at ${jwksUrl}`);
+    expect(findings.filter((f) => f.severity === 'error')).toEqual([]);
   });
 
   it('exits non-zero on errors and prints JSON with --json', async () => {
