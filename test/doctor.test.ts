@@ -55,6 +55,10 @@ describe('dial-sandbox doctor', () => {
     const checks = findings.filter((f) => f.severity === 'error').map((f) => f.check).sort();
     expect(checks).toEqual(['callback-doubled-scheme', 'chat-host-no-scheme', 'chat-secret-name', 'config-not-json', 'issuer-pattern-placeholder', 'jwks-url-triple-slash', 'missing-audience']);
     expect(byCheck(findings, 'jwks-url-triple-slash')[0]!.fix).toBe('write https://<auth0_domain>/.well-known/jwks.json');
+    // The settings come from the env file alone: each finding points at the line that set the key.
+    const envFile = join(FIXTURES, 'doctor/tutorial-core.env');
+    expect(byCheck(findings, 'jwks-url-triple-slash')[0]!.where).toBe(`${envFile}:2: aidial.identityProviders.auth0.jwksUrl`);
+    expect(byCheck(findings, 'issuer-pattern-placeholder')[0]!.where).toBe(`${envFile}:3: aidial.identityProviders.auth0.issuerPattern`);
     expect(byCheck(findings, 'issuer-pattern-placeholder')[0]!.compared).toContain('"^https:\\/\\/\\.eu\\.auth0\\.com.*$", which does not match the issuer https://localhost:4443/');
     expect(byCheck(findings, 'config-not-json')[0]!.compared).toContain('the file is a fragment ("models": …) without the outer { }');
     expect(byCheck(findings, 'chat-host-no-scheme')[0]!.fix).toBe('AUTH_AUTH0_HOST=https://dial-sandbox.us.auth0.com');
@@ -75,6 +79,23 @@ describe('dial-sandbox doctor', () => {
     expect(unreadable!.compared).toContain('a trailing comma before } or ]');
     // Core's defaults stand in for the settings, and the other checks run on them.
     expect(byCheck(findings, 'core-will-not-start')[0]!.title).toContain('At least one identity provider is required');
+  });
+
+  it('points a finding about an aidial.* line at its file:line: the line that won, or the one that set the whole object as JSON', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'doctor-env-'));
+    const envFile = join(dir, 'core.env');
+    writeFileSync(envFile, [
+      '# Core as compose would start it',
+      'proxy.config.files=/opt/config/legacy.json',
+      'aidial.config.files=/opt/config/aidial.config.json',
+      'aidial.identityProviders={"auth0":{"jwksUrl":"https:///tenant/.well-known/jwks.json","rolePath":"dial_roles"}}',
+      '',
+    ].join('\n'));
+    const findings = await doctor({ envFiles: [envFile] });
+    // A string where Core wants a JSON array; the aidial. line wins over the legacy proxy. one, as in Core.
+    expect(byCheck(findings, 'core-will-not-start')[0]!.where).toBe(`${envFile}:3: aidial.config.files`);
+    // The jwksUrl sits inside the object line 4 gives as JSON.
+    expect(byCheck(findings, 'jwks-url-triple-slash')[0]!.where).toBe(`${envFile}:4: aidial.identityProviders`);
   });
 
   it('tells an EU-only issuerPattern from the issuer the IdP really issues, and whether that matters yet', async () => {

@@ -15,7 +15,7 @@ import type { Tenant, TenantUser } from '../../mock-idp/tenant.ts';
 import { rawProviders } from './core-checks.ts';
 import { auth0Issuer } from './issuer.ts';
 import type { Finding } from './findings.ts';
-import type { DoctorInputs } from './inputs.ts';
+import { settingsWhere, type DoctorInputs } from './inputs.ts';
 
 export function checkChatEnv(inputs: DoctorInputs): Finding[] {
   const env = inputs.chatEnv;
@@ -129,7 +129,7 @@ export async function checkRoles(inputs: DoctorInputs, tenant: Tenant): Promise<
       : dropped.length ? `"${dropped[0]}" is a restricted claim name: Auth0 drops it from the token, silently`
         : `the access token the Actions produce has ${JSON.stringify(Object.keys(claims))} and nothing at rolePath ${rolePaths.join(', ')}`;
     findings.push({
-      check: 'role-path-unreachable', severity: 'error', where: `${inputs.settingsSource}: rolePath`,
+      check: 'role-path-unreachable', severity: 'error', where: providers.filter((p) => p.rolePaths.length).map((p) => settingsWhere(inputs, `identityProviders.${p.name}.rolePath`)).join('; '),
       title: `rolePath reaches no role for any user: ${withTenantRoles.map((u) => u.email).join(', ')} have tenant roles, and DIAL Core would see none`,
       compared: why,
       fix: 'in a Post-Login Action: api.accessToken.setCustomClaim("dial_roles", event.authorization.roles); and rolePath: dial_roles',

@@ -8,7 +8,7 @@ import { fullMatch, JavaRegexError, javaRegex } from '../../mock-core/java-regex
 import { isObject, type JsonObject } from '../../mock-core/json-merge.ts';
 import { parseSettings } from '../../mock-core/settings.ts';
 import type { Finding } from './findings.ts';
-import type { DoctorInputs } from './inputs.ts';
+import { settingsWhere, type DoctorInputs } from './inputs.ts';
 
 /** An identity provider as written: its settings, and the two fields several checks read. */
 type RawProvider = { name: string; settings: JsonObject; jwksUrl: string | undefined; rolePaths: string[] };
@@ -28,7 +28,7 @@ export const TRIPLE_SLASH = /^[a-z][a-z0-9+.-]*:\/\/\//i;
 
 export function checkCoreSettings(inputs: DoctorInputs, issuer: string | undefined): Finding[] {
   const findings: Finding[] = [];
-  const where = (key: string) => `${inputs.settingsSource}: ${key}`;
+  const where = (key: string) => settingsWhere(inputs, key);
   const providers = rawProviders(inputs.settings);
   if (inputs.settingsUnreadable) {
     findings.push({

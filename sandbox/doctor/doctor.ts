@@ -8,7 +8,7 @@ import { auth0Issuer } from './issuer.ts';
 import { checkCallbacks, checkChatEnv, checkRoles, checkTenantFile } from './auth0-checks.ts';
 import { checkCoreConfig, checkCoreSettings, rawProviders, TRIPLE_SLASH } from './core-checks.ts';
 import type { Finding } from './findings.ts';
-import type { DoctorInputs } from './inputs.ts';
+import { settingsWhere, type DoctorInputs } from './inputs.ts';
 
 export interface DoctorOptions {
   /** Ask the IdP the jwksUrl points at (reachability, the issuer it really issues). */
@@ -17,7 +17,10 @@ export interface DoctorOptions {
   sandboxIdpPorts?: SandboxIdpPorts;
 }
 
-export type SandboxIdpPorts = Pick<typeof IDP_DEFAULTS, 'httpPort' | 'httpsPort'>;
+export interface SandboxIdpPorts {
+  httpPort: number;
+  httpsPort: number;
+}
 
 export async function runDoctor(inputs: DoctorInputs, options: DoctorOptions): Promise<Finding[]> {
   const findings: Finding[] = [];
@@ -38,7 +41,7 @@ async function probeIdp(inputs: DoctorInputs, findings: Finding[], sandboxPorts:
       const body = (await response.json()) as { keys?: unknown };
       if (!response.ok || !Array.isArray(body.keys)) throw new Error(`HTTP ${response.status}, ${Array.isArray(body.keys) ? '' : 'no "keys" array'}`);
     } catch (error) {
-      const where = `${inputs.settingsSource}: identityProviders.${name}.jwksUrl`;
+      const where = settingsWhere(inputs, `identityProviders.${name}.jwksUrl`);
       // The sandbox's own IdP, stopped: the settings may well be right, only nothing was there to ask.
       if (isSandboxIdpUrl(jwksUrl, sandboxPorts) && (error as { cause?: { code?: unknown } }).cause?.code === 'ECONNREFUSED') {
         findings.push({

@@ -18,6 +18,8 @@ export interface DoctorInputs {
   /** The merged static settings tree, as Core would merge it, unvalidated. */
   settings: JsonObject;
   settingsSource: string;
+  /** Where each setting given by an `aidial.*` (or legacy `proxy.*`) line was given: its path → file:line and name. */
+  settingsLines?: Map<string, EnvLine>;
   /** Why the settings file is no JSON object, when it is not (Core's defaults stand in for it). */
   settingsUnreadable?: string;
   /** Each dynamic config file, read and bound once for every check. */
@@ -41,6 +43,12 @@ export interface ConfigFile {
   willNotLoad?: string;
 }
 
+/** One `NAME=value` line of an env file: where it is, and the name as written. */
+export interface EnvLine {
+  at: string;
+  name: string;
+}
+
 export interface InputPaths {
   envDir?: string;
   settings?: string;
@@ -54,7 +62,8 @@ export function readInputs(paths: InputPaths): DoctorInputs {
   const envDir = paths.envDir && resolve(paths.envDir);
   const settingsFile = paths.settings ?? (envDir && existing(join(envDir, 'core', 'aidial.settings.json')));
   // As Core merges them (mock-core's own merge), short of validating: a setting Core refuses is a finding.
-  const env = Object.assign({}, ...(paths.envFiles ?? []).map(readEnvLines)) as Record<string, string>;
+  const envEntries = (paths.envFiles ?? []).flatMap(readEnvEntries);
+  const env = Object.fromEntries(envEntries.map((e) => [e.name, e.value]));
   let settings: JsonObject;
   let settingsUnreadable: string | undefined;
   try {
@@ -72,6 +81,7 @@ export function readInputs(paths: InputPaths): DoctorInputs {
   return {
     settings,
     settingsSource: [settingsFile, ...(paths.envFiles ?? [])].filter(Boolean).join(' + ') || "Core's defaults",
+    settingsLines: settingsLinesOf(envEntries),
     settingsUnreadable,
     configFiles,
     chatEnv: chatEnvFile ? readEnvLines(chatEnvFile) : {},
@@ -117,13 +127,41 @@ function configFilesOf(settings: JsonObject, settingsFile: string | undefined): 
 
 /** `KEY=VALUE`, `KEY: value` or `- KEY=VALUE` lines (env files, compose environment blocks, the tutorial's text). */
 export function readEnvLines(file: string): Record<string, string> {
-  const entries: Record<string, string> = {};
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
+  return Object.fromEntries(readEnvEntries(file).map((e) => [e.name, e.value]));
+}
+
+/** The lines of readEnvLines in file order, each with its file:line, so a finding can point at it. */
+function readEnvEntries(file: string): (EnvLine & { value: string })[] {
+  return readFileSync(file, 'utf8').split('\n').flatMap((line, index) => {
     const match = /^\s*(?:-\s*)?(?:export\s+)?([A-Za-z_][\w.-]*)\s*[:=]\s?(.*?)\s*$/.exec(line);
-    if (!match || line.trim().startsWith('#')) continue;
-    entries[match[1]!] = match[2]!.replace(/^(['"])(.*)\1$/, '$2');
+    if (!match || line.trim().startsWith('#')) return [];
+    return [{ at: `${file}:${index + 1}`, name: match[1]!, value: match[2]!.replace(/^(['"])(.*)\1$/, '$2') }];
+  });
+}
+
+/**
+ * Each settings path an env line sets, as vertx-env.ts reads them: the legacy `proxy.` lines first, so an
+ * `aidial.` line wins the same path, and a later line (or file) wins over an earlier one.
+ */
+function settingsLinesOf(entries: readonly EnvLine[]): Map<string, EnvLine> {
+  const lines = new Map<string, EnvLine>();
+  for (const prefix of ['proxy.', 'aidial.']) {
+    for (const entry of entries.filter((e) => e.name.startsWith(prefix))) lines.set(entry.name.slice(prefix.length), entry);
   }
-  return entries;
+  return lines;
+}
+
+/**
+ * Where a setting was given: the env line that set it (or set an object holding it, as JSON), else the
+ * settings file. `key` is the settings path, e.g. `identityProviders.auth0.jwksUrl`.
+ */
+export function settingsWhere(inputs: Pick<DoctorInputs, 'settingsSource' | 'settingsLines'>, key: string): string {
+  const segments = key.split('.');
+  for (let n = segments.length; n > 0; n--) {
+    const line = inputs.settingsLines?.get(segments.slice(0, n).join('.'));
+    if (line) return `${line.at}: ${line.name}`;
+  }
+  return `${inputs.settingsSource}: ${key}`;
 }
 
 function existing(file: string): string | undefined {
