@@ -128,6 +128,8 @@ describe('dial-sandbox doctor', () => {
     const [finding] = byCheck(await doctor({ envDir: dir }), 'role-path-unreachable');
     expect(finding!.compared).toContain(because);
     expect(finding!.title).toContain('alice@example.com have tenant roles');
+    // The provider's own rolePath key, not a bare "rolePath".
+    expect(finding!.where).toBe(`${join(dir, 'core', 'aidial.settings.json')}: identityProviders.auth0.rolePath`);
   });
 
   it("reports an Action with a syntax error at its file and line, not as a rolePath that reaches no role", async () => {
