@@ -98,6 +98,39 @@ describe('dial-sandbox doctor', () => {
     expect(byCheck(findings, 'jwks-url-triple-slash')[0]!.where).toBe(`${envFile}:4: aidial.identityProviders`);
   });
 
+  it("warns of a top-level key Core ignores, in the dynamic config and the static settings, with the known key it is a typo of", async () => {
+    const dir = environmentWith((d) => {
+      editJson(join(d, 'core', 'aidial.config.json'), (c) => {
+        c.kyes = { 'sandbox-key': { project: 'p', role: 'default' } };
+        c.myNotes = 'for the team';
+        // Newer Cores read toolsets: a key some version knows is no typo.
+        c.toolsets = {};
+      });
+      editJson(join(d, 'core', 'aidial.settings.json'), (s) => (s.encyption = s.encryption));
+    });
+    const envFile = join(dir, 'core.env');
+    writeFileSync(envFile, 'aidial.sever.port=8081\n');
+    const findings = await doctor({ envDir: dir, envFiles: [envFile] });
+    const configFile = join(dir, 'core', 'aidial.config.json');
+
+    const unknownConfig = byCheck(findings, 'config-unknown-key');
+    expect(unknownConfig.map((f) => f.where)).toEqual([`${configFile}: kyes`, `${configFile}: myNotes`]);
+    expect(unknownConfig[0]).toMatchObject({ severity: 'warning', fix: 'rename "kyes" to "keys"' });
+    expect(unknownConfig[0]!.title).toContain('(did you mean "keys"?)');
+    // Nothing is near "myNotes": no guess, only the way out.
+    expect(unknownConfig[1]!.title).not.toContain('did you mean');
+    expect(unknownConfig[1]!.fix).toBe('remove "myNotes", or move what it holds under the key Core reads');
+    // What the warning claims: Core binds the file without the key written under "kyes".
+    expect(readInputs({ envDir: dir }).configFiles[0]!.config!.keys.has('sandbox-key')).toBe(false);
+
+    const unknownSettings = byCheck(findings, 'settings-unknown-key');
+    expect(unknownSettings.map((f) => [f.where, f.fix])).toEqual([
+      [`${join(dir, 'core', 'aidial.settings.json')} + ${envFile}: encyption`, 'rename "encyption" to "encryption"'],
+      // From an env line, it points at the line.
+      [`${envFile}:1: aidial.sever.port`, 'rename "sever" to "server"'],
+    ]);
+  });
+
   it('tells an EU-only issuerPattern from the issuer the IdP really issues, and whether that matters yet', async () => {
     const dir = environmentWith((d) => {
       editText(join(d, 'tenant.yaml'), '# domain: dial-sandbox.eu.auth0.com', 'domain: dial-sandbox.us.auth0.com');

@@ -8,6 +8,7 @@ import { fullMatch, JavaRegexError, javaRegex } from '../../mock-core/java-regex
 import { isObject, type JsonObject } from '../../mock-core/json-merge.ts';
 import { parseSettings } from '../../mock-core/settings.ts';
 import type { Finding } from './findings.ts';
+import { closestWord } from './spelling.ts';
 import { settingsWhere, type DoctorInputs } from './inputs.ts';
 
 /** An identity provider as written: its settings, and the two fields several checks read. */
@@ -61,6 +62,10 @@ export function checkCoreSettings(inputs: DoctorInputs, issuer: string | undefin
     }
   }
 
+  for (const key of Object.keys(inputs.settings).filter((k) => !CORE_SETTINGS_KEYS.includes(k))) {
+    findings.push(unknownKeyFinding('settings-unknown-key', key, where(key), CORE_SETTINGS_KEYS, "Core's static settings", 'the settings under it keep their defaults'));
+  }
+
   try {
     parseSettings(inputs.settings);
   } catch (error) {
@@ -105,9 +110,50 @@ function checkIssuerPattern(pattern: string, where: string, issuer: string | und
   }];
 }
 
+/**
+ * The top-level keys Core's `Config` binds, in any version the sandbox is checked against: 0.18
+ * (https://github.com/epam/ai-dial-core/blob/8c78cb946bed550a6e7d840d53dc098459acc80a/config/src/main/java/com/epam/aidial/core/config/Config.java),
+ * 0.25 (https://github.com/sergey-zinchenko/ai-dial-core/blob/f15fcd8d93fab498e258256b139de079d57b5fc9/config/src/main/java/com/epam/aidial/core/config/Config.java)
+ * and a later development version that bounds 0.39 from above
+ * (https://github.com/epam/ai-dial-core/blob/0dc79ea8b520fd74951125479487bba3a597f162/config/src/main/java/com/epam/aidial/core/config/Config.java).
+ * `Config` ignores unknown properties, so any other key, a typo among them, drops what it holds without a word.
+ * A key some version knows is not reported: the warning is for keys no Core reads.
+ */
+export const CORE_CONFIG_KEYS = [
+  'routes', 'models', 'addons', 'applications', 'assistant', 'keys', 'roles', 'retriableErrorCodes', 'interceptors',
+  'applicationTypeSchemas', 'toolsets', 'translators', 'catalogSchemas', 'defaultLocale', 'default_locale', 'globalInterceptors', 'tracing',
+];
+
+/**
+ * The top-level keys of the static settings Core reads (AiDial.java's `settings("…")` and `settings.get…("…")`
+ * calls) in the same three versions; the 0.18 and 0.25 sets are within the later one's
+ * (https://github.com/epam/ai-dial-core/blob/01838d617245f6c1ae9692baca43751579187d67/server/src/main/java/com/epam/aidial/core/server/AiDial.java).
+ * A key no version reads is ignored, and the settings under it keep Core's defaults.
+ */
+export const CORE_SETTINGS_KEYS = [
+  'vertx', 'client', 'webSocketClient', 'asyncTaskExecutor', 'claimsLogLevel', 'identityProviders', 'storage', 'encryption', 'redis',
+  'resources', 'invitations', 'perRequestApiKey', 'config', 'applications', 'access', 'codeInterpreter', 'toolsets', 'apiKeyValidation', 'server',
+];
+
+/** A top-level key Core ignores, with the known key it is probably a typo of. */
+function unknownKeyFinding(check: string, key: string, where: string, known: readonly string[], what: string, lost: string): Finding {
+  const meant = closestWord(key, known);
+  return {
+    check, severity: 'warning', where,
+    title: `"${key}" is no top-level key of ${what}: Core ignores it, and ${lost}${meant ? ` (did you mean "${meant}"?)` : ''}`,
+    compared: `"${key}" against the keys Core reads: ${known.join(', ')}`,
+    fix: meant ? `rename "${key}" to "${meant}"` : `remove "${key}", or move what it holds under the key Core reads`,
+  };
+}
+
 /** The dynamic config files as Jackson reads them: strict JSON, then Core's shapes. */
 export function checkCoreConfig(inputs: DoctorInputs): Finding[] {
   const findings: Finding[] = [];
+  for (const { file, tree } of inputs.configFiles) {
+    for (const key of Object.keys(tree ?? {}).filter((k) => !CORE_CONFIG_KEYS.includes(k))) {
+      findings.push(unknownKeyFinding('config-unknown-key', key, `${file}: ${key}`, CORE_CONFIG_KEYS, "Core's dynamic config", 'everything under it is dropped'));
+    }
+  }
   for (const { file, notJson, willNotLoad } of inputs.configFiles) {
     if (notJson !== undefined) {
       findings.push({

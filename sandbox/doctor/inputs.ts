@@ -36,6 +36,8 @@ export interface DoctorInputs {
 /** A dynamic config file as Core would take it: bound, or why it is not strict JSON, or why Core refuses it. */
 export interface ConfigFile {
   file: string;
+  /** The file's JSON object as written, when it is one (for the checks of its top-level keys). */
+  tree?: JsonObject;
   config?: CoreConfig;
   /** The JSON parser's message, with hints at the usual causes. */
   notJson?: string;
@@ -110,12 +112,12 @@ function readConfigFile(file: string): ConfigFile {
   } catch (error) {
     return { file, notJson: `${(error as Error).message}${jsonHints(text)}` };
   }
+  if (!isObject(tree)) return { file, willNotLoad: new ConfigLoadError('the root must be a JSON object ({…})', file).reason };
   try {
-    if (!isObject(tree)) throw new ConfigLoadError('the root must be a JSON object ({…})', file);
-    return { file, config: bindConfig(tree, file) };
+    return { file, tree, config: bindConfig(tree, file) };
   } catch (error) {
     if (!(error instanceof ConfigLoadError)) throw error;
-    return { file, willNotLoad: error.reason };
+    return { file, tree, willNotLoad: error.reason };
   }
 }
 
@@ -152,8 +154,8 @@ function settingsLinesOf(entries: readonly EnvLine[]): Map<string, EnvLine> {
 }
 
 /**
- * Where a setting was given: the env line that set it (or set an object holding it, as JSON), else the
- * settings file. `key` is the settings path, e.g. `identityProviders.auth0.jwksUrl`.
+ * Where a setting was given: the env line that set it (or set an object holding it, as JSON, or a key
+ * inside it), else the settings file. `key` is the settings path, e.g. `identityProviders.auth0.jwksUrl`.
  */
 export function settingsWhere(inputs: Pick<DoctorInputs, 'settingsSource' | 'settingsLines'>, key: string): string {
   const segments = key.split('.');
@@ -161,6 +163,9 @@ export function settingsWhere(inputs: Pick<DoctorInputs, 'settingsSource' | 'set
     const line = inputs.settingsLines?.get(segments.slice(0, n).join('.'));
     if (line) return `${line.at}: ${line.name}`;
   }
+  // An object only env lines below it built (aidial.server.port=… makes "server"): the first of them.
+  const child = [...(inputs.settingsLines?.entries() ?? [])].find(([path]) => path.startsWith(`${key}.`));
+  if (child) return `${child[1].at}: ${child[1].name}`;
   return `${inputs.settingsSource}: ${key}`;
 }
 
