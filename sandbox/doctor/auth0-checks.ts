@@ -5,6 +5,8 @@
  * callback URL, the audience, and — by running the tenant's own Actions for every user — whether Core's
  * rolePath reaches the roles, and whether every model's userRoles can be satisfied.
  */
+import { resolve } from 'node:path';
+
 import { createMemoryLogger } from '../../common/log.ts';
 import { hasAccess } from '../../mock-core/access.ts';
 import { rolesAt } from '../../mock-core/auth/identity-provider.ts';
@@ -58,7 +60,8 @@ export function checkChatEnv(inputs: DoctorInputs): Finding[] {
  */
 export function checkTenantFile(inputs: DoctorInputs): Finding[] {
   return (inputs.tenantProblems ?? []).map(({ file, path, message, line, column }) => {
-    const where = line === undefined ? file : `${file}:${line}:${column ?? 1}`;
+    // Absolute, as the doctor's other findings are (the sandbox's problems are relative to the working directory).
+    const where = line === undefined ? resolve(file) : `${resolve(file)}:${line}:${column ?? 1}`;
     return {
       check: 'tenant-will-not-load', severity: 'error', where: path === '$' ? where : `${where}: ${path}`,
       title: `The sandbox will not load ${inputs.tenantSource?.split('/').pop() ?? 'the tenant'}: ${message}`,
