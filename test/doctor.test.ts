@@ -174,6 +174,12 @@ describe('dial-sandbox doctor', () => {
     // The Actions cannot run, so no finding may blame what running them would have shown.
     expect(byCheck(findings, 'role-path-unreachable')).toEqual([]);
     expect(byCheck(findings, 'user-roles-unsatisfiable')).toEqual([]);
+
+    // Nor may one rest on a tenant setting it could not read: this tenant does have a Default Audience.
+    editText(join(dir, 'tenant.yaml'), '# default_audience: dial-api', 'default_audience: dial-api');
+    const withChat = await doctor({ envDir: dir, chatEnv: join(FIXTURES, 'doctor/tutorial-chat.env') });
+    expect(byCheck(withChat, 'tenant-will-not-load')).toHaveLength(1);
+    expect(byCheck(withChat, 'missing-audience')).toEqual([]);
   });
 
   it('finds userRoles no user of the tenant can satisfy, and userRoles [] (nobody)', async () => {
