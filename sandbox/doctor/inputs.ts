@@ -112,7 +112,7 @@ function readConfigFile(file: string): ConfigFile {
   } catch (error) {
     return { file, notJson: `${(error as Error).message}${jsonHints(text)}` };
   }
-  if (!isObject(tree)) return { file, willNotLoad: new ConfigLoadError('the root must be a JSON object ({…})', file).reason };
+  if (!isObject(tree)) return { file, willNotLoad: 'the root must be a JSON object ({…})' };
   try {
     return { file, tree, config: bindConfig(tree, file) };
   } catch (error) {
