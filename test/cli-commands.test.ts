@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -43,6 +43,30 @@ describe('dial-sandbox token, decode, env and init', () => {
     expect((await fail('token', '--user', 'bob@example.com', '--claims', '[1]', '--idp', sandbox.idpUrl)).stderr).toContain('--claims must be a JSON object');
   });
 
+  it.each([['10m', 600], ['1h', 3_600], ['90', 90], ['-60', -60]])('token --lifetime %s: a token %i s long, as clock advance and scenario --for read durations', async (lifetime, seconds) => {
+    const minted = (await run('token', '--user', 'alice@example.com', `--lifetime=${lifetime}`, '--idp', sandbox.idpUrl, '--decode')).stdout;
+    const [iat, exp] = ['iat', 'exp'].map((claim) => Number(minted.match(new RegExp(`"${claim}": (\\d+)`))?.[1]));
+    // An expired token is minted as issued a minute before it expired.
+    expect(exp - iat).toBe(seconds < 0 ? 60 : seconds);
+  });
+
+  it('token --user: a user of the live directory (not in tenant.yaml) is minted by the running IdP, which says so; one it does not know gets its error', async () => {
+    const { directory } = sandbox.idp;
+    directory.commit([{ user: { ...directory.users[0]!, user_id: 'auth0|carol', email: 'carol@example.com' } }]);
+    try {
+      const { stdout, stderr } = await run('token', '--user', 'carol@example.com', '--idp', sandbox.idpUrl, '--decode');
+      expect(stdout).toContain('"sub": "auth0|carol"');
+      expect(stdout).toContain('roles   ["auth0-role-name"]'); // the Post-Login Actions ran
+      expect(stderr.trim().split('\n')).toEqual([expect.stringContaining('carol@example.com is not in tenant.yaml')]);
+      expect(stderr).toContain('/__control/tokens');
+      const unknown = await fail('token', '--user', 'dave@example.com', '--idp', sandbox.idpUrl);
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toContain('No user dave@example.com; the users are: alice@example.com, bob@example.com, carol@example.com');
+    } finally {
+      directory.commit([{ deleteUser: 'auth0|carol' }]);
+    }
+  });
+
   it('scenario: lists the scenarios, switches one on for a while and off', async () => {
     expect((await run('scenario', '--list', '--idp', sandbox.idpUrl)).stdout).toMatch(/jwks-503 +the JWKS answers 503/);
     expect((await run('scenario', 'token-expired', '--for', '2m', '--idp', sandbox.idpUrl)).stdout).toMatch(/^In force: token-expired until \d{4}-/);
@@ -68,7 +92,7 @@ describe('dial-sandbox token, decode, env and init', () => {
   });
 
   it('token: says how to fix an unknown user and a sandbox that is not running', async () => {
-    expect((await fail('token', '--user', 'carol@example.com', '--idp', sandbox.idpUrl)).stderr).toContain('the users are: alice@example.com, bob@example.com');
+    expect((await fail('token', '--user', 'nobody@example.com', '--idp', sandbox.idpUrl)).stderr).toContain('the users are: alice@example.com, bob@example.com');
     const down = await fail('token', '--user', 'alice@example.com', '--idp', 'http://127.0.0.1:1');
     expect(down.code).toBe(1);
     expect(down.stderr).toContain('Start one with `npm start`');
@@ -76,10 +100,22 @@ describe('dial-sandbox token, decode, env and init', () => {
 
   it('decode: explains a token without roles, an expired one and an opaque one', async () => {
     const bob = await sandbox.token('bob@example.com');
-    expect((await run('decode', bob)).stdout).toContain('none: DIAL Core will let this caller use only deployments without userRoles');
+    expect((await run('decode', bob, '--idp', sandbox.idpUrl)).stdout).toContain('none: DIAL Core will let this caller use only deployments without userRoles');
     const expired = `${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${Buffer.from(JSON.stringify({ exp: 1 })).toString('base64url')}.x`;
-    expect((await run('decode', expired)).stdout).toMatch(/expired .* ago \(1970-01-01T00:00:01\.000Z\)/);
-    expect((await fail('decode', 'opaque-token')).stderr).toContain('ask for one with --audience');
+    expect((await run('decode', expired, '--idp', sandbox.idpUrl)).stdout).toMatch(/expired .* ago \(1970-01-01T00:00:01\.000Z\)/);
+    expect((await fail('decode', 'opaque-token', '--idp', sandbox.idpUrl)).stderr).toContain('ask for one with --audience');
+  });
+
+  it('decode and token --decode: expiry by the sandbox clock when the IdP answers', async () => {
+    const inAnHour = `${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${Buffer.from(JSON.stringify({ exp: Math.floor(Date.now() / 1000) + 3_600 })).toString('base64url')}.x`;
+    await run('clock', 'advance', '2d', '--idp', sandbox.idpUrl);
+    try {
+      expect((await run('decode', inAnHour, '--idp', sandbox.idpUrl)).stdout).toMatch(/expiry {2}expired 2\.0 days ago \(.*\) by the sandbox clock/);
+      // A token minted now by the sandbox clock is 24 h from the sandbox's now, not from this machine's.
+      expect((await run('token', '--user', 'alice@example.com', '--idp', sandbox.idpUrl, '--decode')).stdout).toMatch(/expiry {2}expires in 24\.0 h \(.*\) by the sandbox clock/);
+    } finally {
+      await run('clock', 'reset', '--idp', sandbox.idpUrl);
+    }
   });
 
   it('env: the Chat and Core lines for the running sandbox, with the names the images read', async () => {
@@ -88,6 +124,17 @@ describe('dial-sandbox token, decode, env and init', () => {
     expect(stdout).toContain('AUTH_AUTH0_SECRET=dial-chat-secret');
     expect(stdout).toContain('AUTH_AUTH0_AUDIENCE=dial-api');
     expect(stdout).toContain(`aidial.identityProviders.auth0.jwksUrl=${sandbox.idpUrl}/.well-known/jwks.json`);
+  });
+
+  it('env: NODE_EXTRA_CA_CERTS is the CA that signed the running IdP\'s certificate, found as env --chat finds it, from any folder', async () => {
+    const stateDir = process.env.SANDBOX_TEST_STATE_DIR!;
+    const elsewhere = mkdtempSync(join(tmpdir(), 'elsewhere-'));
+    const named = dockerEnvFile((await runIn(elsewhere, 'env', '--idp', sandbox.idpUrl, '--core', sandbox.coreUrl!, '--state-dir', relative(elsewhere, stateDir))).stdout);
+    expect(named.get('NODE_EXTRA_CA_CERTS')).toBe(sandbox.caFile);
+    // Without --state-dir, from a folder with no .sandbox: the one beside the package, if it signed the IdP's certificate, else an error.
+    const unnamed = await runIn(elsewhere, 'env', '--idp', sandbox.idpUrl, '--core', sandbox.coreUrl!).then(({ stdout }) => ({ stdout, stderr: '' }), (error: { stderr: string }) => ({ stdout: '', stderr: error.stderr }));
+    if (unnamed.stdout) expect(existsSync(dockerEnvFile(unnamed.stdout).get('NODE_EXTRA_CA_CERTS')!)).toBe(true);
+    else expect(unnamed.stderr).toMatch(/did not sign the certificate of the IdP|No sandbox CA at/);
   });
 
   it('env: keeps every comment on a line of its own, so that the lines are an env file', async () => {
@@ -124,7 +171,8 @@ describe('dial-sandbox reset', () => {
       const body = JSON.stringify({ id: 'c', folderId: 'f', name: 'n', prompt: '', temperature: 1, model: { id: 'gpt-4' }, selectedAddons: [], messages: [] });
       expect((await fetch(conversation, { method: 'PUT', body, headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
       const { stdout } = await run('reset', '--idp', sandbox.idpUrl, '--core', sandbox.coreUrl!);
-      expect(stdout).toContain('back to tenant.yaml: 2 users, 1 roles');
+      expect(stdout).toContain('back to tenant.yaml: 2 users, 1 role;');
+      expect(stdout).toContain('The clock and the signing keys are as they were');
       expect(stdout).toContain('mock-core at');
       expect(stdout).toContain('forgot 1 stored resources');
       expect((await fetch(conversation, { headers: { authorization: `Bearer ${token}` } })).status).toBe(404);
