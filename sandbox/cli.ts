@@ -1,6 +1,11 @@
-/** `dial-sandbox`: the command line. Each command is a thin shell over the library. */
+/**
+ * `dial-sandbox`: the command line. Each command is a thin shell over the library. Only `up` starts services,
+ * so only it loads their code (start-environment, and through it oidc-provider, which warns on Node 20 at every
+ * load): the other commands stay quick and quiet.
+ */
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 import { Command, Option } from 'commander';
 
@@ -25,20 +30,28 @@ import { runDoctor } from './doctor/doctor.ts';
 import { formatFindings } from './doctor/findings.ts';
 import { readInputs } from './doctor/inputs.ts';
 import { loadEnvironment, type Environment } from './environment.ts';
-import { startEnvironment, type ServiceOptions } from './start-environment.ts';
-import { passwordGrant } from './start-sandbox.ts';
+import { passwordGrant } from './password-grant.ts';
+import { refusePortClash, toPort } from './ports.ts';
+import type { ServiceOptions } from './start-environment.ts';
 import { printSummary } from './summary.ts';
 
 /** For the commands that call a running sandbox's /__control endpoints. */
 const controlTokenOption = () => new Option('--control-token <token>', `the running sandbox's control token (default: $${CONTROL_TOKEN_ENV})`);
 
+/** The package's version, from its package.json (beside environments/, from the sources and from dist/ alike). */
+const VERSION = (JSON.parse(readFileSync(join(dirname(dirname(DEFAULT_ENVIRONMENT)), 'package.json'), 'utf8')) as { version: string }).version;
+
+// No default command: a bare `dial-sandbox` shows the usage (on stderr, exit 1), and a mistyped command is
+// called unknown, with the nearest name, rather than read as an environment folder. `npm start` names `up`.
 const program = new Command('dial-sandbox')
-  .description('An offline test environment for AI DIAL behind Auth0.')
-  .showHelpAfterError();
+  .description('An offline test environment for AI DIAL behind Auth0. `dial-sandbox up` (or `npm start`) runs it; the other commands talk to it or check a configuration.')
+  .version(VERSION, '-V, --version', 'print the version')
+  .showHelpAfterError('(add --help for the usage)')
+  .showSuggestionAfterError();
 
 program
-  .command('up', { isDefault: true })
-  .description('run an environment in the foreground until Ctrl-C')
+  .command('up')
+  .description('run an environment (default: the Auth0 tutorial\'s) in the foreground until Ctrl-C')
   .argument('[env-dir]', 'environment folder', DEFAULT_ENVIRONMENT)
   .option('--state-dir <dir>', 'where the CA, certificates and signing keys are kept', IDP_DEFAULTS.stateDir)
   .option('--host <address>', 'address to listen on', IDP_DEFAULTS.host)
@@ -51,6 +64,9 @@ program
     const started = Date.now();
     const environment = loadEnvironment(envDir);
     const controlToken = controlTokenFrom(options.controlToken ?? process.env[CONTROL_TOKEN_ENV]);
+    // startEnvironment checks this too; here it comes before the services' code is even loaded.
+    refusePortClash(options, environment.core !== undefined);
+    const { startEnvironment } = await import('./start-environment.ts');
     const running = await startEnvironment(environment, { ...options, controlToken });
     const stop = async (signal: string) => {
       process.stderr.write(`\n[sandbox] ${signal}: stopping.\n`);
@@ -211,6 +227,7 @@ program
 
 program
   .command('trust')
+  .summary('make this user\'s browsers trust the sandbox CA')
   .description("make this user's browsers trust the sandbox CA (Linux: Chromium, Chrome and Firefox through NSS's certutil; elsewhere: prints how)")
   .option('--state-dir <dir>', 'the state folder whose CA to trust', IDP_DEFAULTS.stateDir)
   .option('--home <dir>', "whose browsers: the home folder", homedir())
@@ -235,13 +252,13 @@ program
   .argument('[env-dir]', 'an environment folder (default: the tutorial\'s, unless files are named)')
   .option('--settings <file>', 'Core\'s static settings file (AIDIAL_SETTINGS)')
   .option('--config <file...>', 'Core\'s dynamic config files (default: the settings\' config.files)')
-  .option('--env-file <file...>', 'aidial.* lines (KEY=VALUE, or KEY: value as the tutorial writes them)')
+  .option('--core-env <file...>', 'Core\'s aidial.* lines (KEY=VALUE, or KEY: value as the tutorial writes them); not --env-file, which Node takes for itself')
   .option('--chat-env <file>', 'DIAL Chat\'s AUTH_AUTH0_* lines (default: <env-dir>/chat.env)')
   .option('--json', 'print the findings as JSON')
   .option('--no-probe', 'do not contact the IdP the jwksUrl names')
-  .action(async (envDir: string | undefined, options: { settings?: string; config?: string[]; envFile?: string[]; chatEnv?: string; json?: boolean; probe: boolean }) => {
-    const named = options.settings || options.envFile || options.config;
-    const inputs = readInputs({ envDir: envDir ?? (named ? undefined : DEFAULT_ENVIRONMENT), settings: options.settings, config: options.config, envFiles: options.envFile, chatEnv: options.chatEnv });
+  .action(async (envDir: string | undefined, options: { settings?: string; config?: string[]; coreEnv?: string[]; chatEnv?: string; json?: boolean; probe: boolean }) => {
+    const named = options.settings || options.coreEnv || options.config;
+    const inputs = readInputs({ envDir: envDir ?? (named ? undefined : DEFAULT_ENVIRONMENT), settings: options.settings, config: options.config, envFiles: options.coreEnv, chatEnv: options.chatEnv });
     const findings = await runDoctor(inputs, { probe: options.probe });
     process.stdout.write(options.json ? `${JSON.stringify(findings, null, 2)}\n` : formatFindings(findings));
     process.exitCode = findings.some((f) => f.severity === 'error') ? 1 : 0;
@@ -251,13 +268,21 @@ function rolePathOf(environment: Environment): string[] {
   return environment.core?.settings.identityProviders[0]?.rolePath ?? ['dial_roles'];
 }
 
-function toPort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`"${value}" is not a port number (0-65535)`);
-  return port;
+/**
+ * Node 20 reads `--env-file` anywhere on its command line, after the script's name too
+ * (https://github.com/nodejs/node/issues/54232): a file that does not exist stops Node before this code runs
+ * ("node: core.env: not found", exit 9); one that exists is left here, unused. So it can only be told apart
+ * here, and only then: doctor's option is --core-env.
+ */
+function nodeTookEnvFile(args: readonly string[]): boolean {
+  const end = args.indexOf('--');
+  return (end === -1 ? args : args.slice(0, end)).some((arg) => arg === '--env-file' || arg.startsWith('--env-file='));
 }
 
 try {
+  if (nodeTookEnvFile(process.argv.slice(2))) {
+    throw new SandboxError('ERR_SANDBOX_DEFINITION', '--env-file is an option of Node itself, which reads it anywhere on the command line: give Core\'s aidial.* lines as dial-sandbox doctor --core-env <file>.');
+  }
   await program.parseAsync();
 } catch (error) {
   if (error instanceof SandboxError) {

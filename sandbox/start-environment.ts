@@ -13,6 +13,7 @@ import { createIdp, type Idp } from '../mock-idp/idp.ts';
 import { createModels, type Models } from '../mock-models/models.ts';
 import { addressRewrites, rewriteAddresses } from './addresses.ts';
 import type { Environment } from './environment.ts';
+import { refusePortClash } from './ports.ts';
 
 export interface ServiceOptions {
   stateDir?: string;
@@ -39,6 +40,7 @@ export interface RunningEnvironment {
 }
 
 export async function startEnvironment(environment: Environment, options: ServiceOptions = {}): Promise<RunningEnvironment> {
+  refusePortClash(options, environment.core !== undefined);
   const running: Partial<RunningEnvironment> = {};
   const clock = options.clock ?? new SandboxClock();
   const stop = async () => {
