@@ -24,7 +24,7 @@ import { envLines } from './commands/env-lines.ts';
 import { initEnvironment } from './commands/init.ts';
 import { formatLogs } from './commands/logs.ts';
 import { callRunning, controlHeaders, controlTokenRefused, notRunning } from './commands/running-sandbox.ts';
-import { mintAt, parseClaims, seconds } from './commands/mint.ts';
+import { lifetimeSeconds, mintAt, parseClaims, seconds } from './commands/mint.ts';
 import { trustCa } from './commands/trust.ts';
 import { runDoctor } from './doctor/doctor.ts';
 import { formatFindings } from './doctor/findings.ts';
@@ -85,28 +85,38 @@ const RUNNING = { idp: `http://${IDP_DEFAULTS.host}:${IDP_DEFAULTS.httpPort}`, c
 
 program
   .command('token')
-  .description('an access token from the running sandbox: a real password grant, or (with --claims, --lifetime, --no-actions, or --client alone) minted with the tenant key')
-  .option('--user <email>', 'a user of tenant.yaml')
+  .summary('an access token from the running sandbox, for a user or (--client) an application')
+  .description('an access token from the running sandbox: a real password grant for a user of tenant.yaml, else (with --claims, --lifetime, --no-actions, --client alone, or a user only the live directory has) minted by the IdP with the tenant key')
+  .option('--user <email>', 'the user: one of tenant.yaml, or one the Management API added (minted, since its password is unknown here)')
   .option('--audience <api>', 'the API (default: the tenant default audience, else its first API)')
   .option('--client <client_id>', 'the application (default: the first with the password grant); alone, an M2M token')
   .option('--scope <scope>', 'scopes to ask for, e.g. "openid profile"')
   .option('--claims <json>', 'mint: extra claims, e.g. \'{"dial_roles":["admin"]}\' (they override any claim)')
-  .option('--lifetime <seconds>', 'mint: seconds to expiry (negative: already expired)', Number)
+  .option('--lifetime <duration>', 'mint: time to expiry, e.g. 90 (seconds), 30s, 10m, 1h, 1d; negative (-1h): already expired')
   .option('--no-actions', 'mint: do not run the Post-Login Actions')
   .option('--decode', 'print the decoded token instead of the token')
   .option('--env <dir>', 'environment folder', DEFAULT_ENVIRONMENT)
   .option('--idp <url>', 'the running mock-idp', RUNNING.idp)
   .addOption(controlTokenOption())
-  .action(async (options: { user?: string; audience?: string; client?: string; scope?: string; claims?: string; lifetime?: number; actions: boolean; decode?: boolean; env: string; idp: string; controlToken?: string }) => {
+  .action(async (options: { user?: string; audience?: string; client?: string; scope?: string; claims?: string; lifetime?: string; actions: boolean; decode?: boolean; env: string; idp: string; controlToken?: string }) => {
     const environment = loadEnvironment(options.env);
-    const minting = options.claims !== undefined || options.lifetime !== undefined || !options.actions || (!options.user && options.client !== undefined);
+    const lifetime = options.lifetime === undefined ? undefined : lifetimeSeconds(options.lifetime);
+    const claims = parseClaims(options.claims);
+    let minting = claims !== undefined || lifetime !== undefined || !options.actions || (!options.user && options.client !== undefined);
     if (!minting && !options.user) throw new SandboxError('ERR_SANDBOX_DEFINITION', 'Name the user: --user <email> (or --client <client_id> for an M2M token).');
+    // A user the Management API created has a password only the IdP knows: no password grant from here. The
+    // IdP mints for the users of its live directory, with the Actions run, so the token is what a login gives.
+    const fromDirectory = !minting && !environment.tenant.users.some((u) => u.email.toLowerCase() === options.user!.toLowerCase());
+    minting ||= fromDirectory;
     const unreachable = (error: Error) => {
       throw error instanceof SandboxError ? error : notRunning(options.idp, error);
     };
+    // As the password grant would: its application, unless --client names one.
+    const client = options.client ?? (fromDirectory ? environment.tenant.clients.find((c) => c.grant_types.includes('password'))?.client_id : undefined);
     const token = minting
-      ? await mintAt(options.idp, { user: options.user, client_id: options.client, audience: options.audience, scope: options.scope, claims: parseClaims(options.claims), lifetime_seconds: options.lifetime, actions: options.actions }, controlHeaders(options.controlToken)).catch(unreachable)
+      ? await mintAt(options.idp, { user: options.user, client_id: client, audience: options.audience, scope: options.scope, claims, lifetime_seconds: lifetime, actions: options.actions }, controlHeaders(options.controlToken)).catch(unreachable)
       : await passwordGrant(environment, options.idp, options.user!, { audience: options.audience, clientId: options.client, scope: options.scope }).catch(unreachable);
+    if (fromDirectory) process.stderr.write(`[sandbox] ${options.user} is not in tenant.yaml, so its password is unknown here: the IdP at ${options.idp} minted the token (POST /__control/tokens) from its live directory, with the Post-Login Actions run.\n`);
     process.stdout.write(`${options.decode ? formatDecoded(decodeToken(token, rolePathOf(environment))) : token}\n`);
   });
 

@@ -21,9 +21,26 @@ export async function mintAt(idpUrl: string, request: Record<string, unknown>, h
   return body.access_token;
 }
 
-/** "30s", "2m", "90" (seconds). */
+/** "30s", "2m", "90" (seconds): what `clock advance` and `scenario --for` take. */
 export function seconds(duration: string, what = '--for'): number {
   const match = /^(\d+(?:\.\d+)?)(s|m|h|d)?$/.exec(duration.trim());
   if (!match) throw new SandboxError('ERR_SANDBOX_DEFINITION', `${what} takes a duration such as 30s, 2m, 1h or 1d, not "${duration}".`);
   return Number(match[1]) * { s: 1, m: 60, h: 3_600, d: 86_400 }[(match[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
+}
+
+/**
+ * `token --lifetime`: a duration as `seconds` reads it, or its negative (an already expired token), in whole
+ * seconds, since a token's exp is whole seconds; anything else is refused rather than minting the default.
+ */
+export function lifetimeSeconds(value: string): number {
+  const negative = value.trim().startsWith('-');
+  const refused = () => new SandboxError('ERR_SANDBOX_DEFINITION', `--lifetime takes a duration such as 30s, 2m, 1h or 1d (or whole seconds), not "${value}"; a negative one mints an expired token.`);
+  let amount: number;
+  try {
+    amount = seconds(negative ? value.trim().slice(1) : value);
+  } catch {
+    throw refused();
+  }
+  if (!Number.isInteger(amount)) throw refused();
+  return negative ? -amount : amount;
 }
