@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { text } from 'node:stream/consumers';
 
 import { Command, Option } from 'commander';
 
@@ -23,7 +24,7 @@ import { chatEnvLines, findSandboxCa, nextAuthSecretFor } from './commands/chat-
 import { envLines } from './commands/env-lines.ts';
 import { initEnvironment } from './commands/init.ts';
 import { formatLogs } from './commands/logs.ts';
-import { callRunning, controlHeaders, controlTokenRefused, notRunning } from './commands/running-sandbox.ts';
+import { callRunning, clockAt, controlHeaders, controlTokenRefused, notRunning } from './commands/running-sandbox.ts';
 import { lifetimeSeconds, mintAt, parseClaims, seconds } from './commands/mint.ts';
 import { trustCa } from './commands/trust.ts';
 import { runDoctor } from './doctor/doctor.ts';
@@ -94,7 +95,7 @@ program
   .option('--claims <json>', 'mint: extra claims, e.g. \'{"dial_roles":["admin"]}\' (they override any claim)')
   .option('--lifetime <duration>', 'mint: time to expiry, e.g. 90 (seconds), 30s, 10m, 1h, 1d; negative (-1h): already expired')
   .option('--no-actions', 'mint: do not run the Post-Login Actions')
-  .option('--decode', 'print the decoded token instead of the token')
+  .option('--decode', 'print the decoded token (expiry by the sandbox clock) instead of the token')
   .option('--env <dir>', 'environment folder', DEFAULT_ENVIRONMENT)
   .option('--idp <url>', 'the running mock-idp', RUNNING.idp)
   .addOption(controlTokenOption())
@@ -117,7 +118,7 @@ program
       ? await mintAt(options.idp, { user: options.user, client_id: client, audience: options.audience, scope: options.scope, claims, lifetime_seconds: lifetime, actions: options.actions }, controlHeaders(options.controlToken)).catch(unreachable)
       : await passwordGrant(environment, options.idp, options.user!, { audience: options.audience, clientId: options.client, scope: options.scope }).catch(unreachable);
     if (fromDirectory) process.stderr.write(`[sandbox] ${options.user} is not in tenant.yaml, so its password is unknown here: the IdP at ${options.idp} minted the token (POST /__control/tokens) from its live directory, with the Post-Login Actions run.\n`);
-    process.stdout.write(`${options.decode ? formatDecoded(decodeToken(token, rolePathOf(environment))) : token}\n`);
+    process.stdout.write(`${options.decode ? formatDecoded(decodeToken(token, rolePathOf(environment), await clockAt(options.idp, options.controlToken))) : token}\n`);
   });
 
 program
@@ -207,13 +208,20 @@ program
 
 program
   .command('decode')
-  .description('a JWT, readable: header, claims, expiry in words, and the roles at the DIAL rolePath')
-  .argument('<jwt>', 'the token')
+  .summary('a JWT, readable: claims, expiry and the roles DIAL Core would see')
+  .description('a JWT, readable: header, claims, expiry in words (by the sandbox clock when one runs), and the roles at the DIAL rolePath')
+  .argument('[jwt]', 'the token, or "Bearer <jwt>"; - or none: read from stdin (e.g. pbpaste | dial-sandbox decode)')
   .option('--role-path <path>', 'where DIAL Core reads roles (default: the environment\'s rolePath, else dial_roles)')
   .option('--env <dir>', 'environment folder', DEFAULT_ENVIRONMENT)
-  .action((jwt: string, options: { rolePath?: string; env: string }) => {
+  .option('--idp <url>', 'the running mock-idp, whose clock the expiry is measured by (none answering: the system clock)', RUNNING.idp)
+  .addOption(controlTokenOption())
+  .action(async (jwt: string | undefined, options: { rolePath?: string; env: string; idp: string; controlToken?: string }) => {
     const rolePath = options.rolePath ? options.rolePath.split(',') : rolePathOf(loadEnvironment(options.env));
-    process.stdout.write(`${formatDecoded(decodeToken(jwt, rolePath))}\n`);
+    // Piped input is read; a terminal is not waited on, since nobody would know it wants a paste.
+    const readStdin = jwt === '-' || (jwt === undefined && !process.stdin.isTTY);
+    const token = readStdin ? await text(process.stdin) : jwt;
+    if (!token?.trim()) throw new SandboxError('ERR_SANDBOX_DEFINITION', 'Give the token: dial-sandbox decode <jwt>, or pipe it in (dial-sandbox token --user alice@example.com | dial-sandbox decode).');
+    process.stdout.write(`${formatDecoded(decodeToken(token, rolePath, await clockAt(options.idp, options.controlToken)))}\n`);
   });
 
 program

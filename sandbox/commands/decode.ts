@@ -5,13 +5,22 @@ import { SandboxError } from '../../common/sandbox-error.ts';
 export interface DecodedToken {
   header: Record<string, unknown>;
   claims: Record<string, unknown>;
+  /** In words, with the clock it was measured against. */
   expiry: string;
   rolePath: string[];
   roles: string[];
 }
 
-export function decodeToken(token: string, rolePath: string[] = ['dial_roles'], now = Date.now()): DecodedToken {
-  const parts = token.trim().split('.');
+/**
+ * The token as it was pasted: bare, as `Bearer <jwt>`, or as a whole `Authorization: Bearer <jwt>` header
+ * line, which is what one copies from a request log or a browser's network panel.
+ */
+export function tokenOf(text: string): string {
+  return text.trim().replace(/^authorization:\s*/i, '').replace(/^bearer\s+/i, '').trim();
+}
+
+export function decodeToken(token: string, rolePath: string[] = ['dial_roles'], clock: { now: number; by?: string } = { now: Date.now() }): DecodedToken {
+  const parts = tokenOf(token).split('.');
   if (parts.length !== 3) {
     throw new SandboxError('ERR_SANDBOX_DEFINITION', `Not a JWT: it has ${parts.length} part(s), a JWT has 3. An opaque token (asked without an audience) cannot be decoded, and DIAL Core refuses it: ask for one with --audience.`);
   }
@@ -22,7 +31,8 @@ export function decodeToken(token: string, rolePath: string[] = ['dial_roles'], 
       throw new SandboxError('ERR_SANDBOX_DEFINITION', `The token's ${i === 0 ? 'header' : 'payload'} is not base64url JSON.`);
     }
   });
-  return { header: header!, claims: claims!, expiry: expiryInWords(claims!.exp, now), rolePath, roles: rolePath.flatMap((path) => rolesAt(claims!, path)) };
+  const expiry = expiryInWords(claims!.exp, clock.now);
+  return { header: header!, claims: claims!, expiry: clock.by && typeof claims!.exp === 'number' ? `${expiry} ${clock.by}` : expiry, rolePath, roles: rolePath.flatMap((path) => rolesAt(claims!, path)) };
 }
 
 export function expiryInWords(exp: unknown, now = Date.now()): string {
@@ -32,7 +42,7 @@ export function expiryInWords(exp: unknown, now = Date.now()): string {
   return seconds > 0 ? `expires in ${span} (${new Date(exp * 1000).toISOString()})` : `expired ${span} ago (${new Date(exp * 1000).toISOString()})`;
 }
 
-function humanSpan(seconds: number): string {
+export function humanSpan(seconds: number): string {
   if (seconds < 90) return `${seconds} s`;
   if (seconds < 90 * 60) return `${Math.round(seconds / 60)} min`;
   if (seconds < 36 * 3600) return `${(seconds / 3600).toFixed(1)} h`;
