@@ -226,21 +226,23 @@ program
 
 program
   .command('env')
+  .summary('the DIAL Chat and DIAL Core environment lines for the running sandbox')
   .description('the DIAL Chat and DIAL Core environment lines for the running sandbox; --chat: all a real DIAL Chat needs, as an env file')
   .option('--chat', 'only DIAL Chat\'s lines, complete: `dial-sandbox env --chat > chat.env` for docker --env-file or apps/chat/.env.local')
   .option('--env <dir>', 'environment folder', DEFAULT_ENVIRONMENT)
   .option('--idp <url>', 'the running mock-idp', RUNNING.idp)
   .option('--core <url>', 'the running mock-core', RUNNING.core)
-  .option('--state-dir <dir>', 'where the sandbox keeps its CA (with --chat, default: .sandbox here, else beside the package)')
+  .option('--state-dir <dir>', 'where the running sandbox keeps its CA (default: .sandbox here, else the one beside the package; the CA must have signed the IdP\'s certificate)')
   .action(async (options: { chat?: boolean; env: string; idp: string; core: string; stateDir?: string }) => {
     const environment = loadEnvironment(options.env);
     const { body: discovery } = await callRunning<{ issuer: string }>(options.idp, '/.well-known/openid-configuration');
+    // One way to find the CA for both: the one that signed the running IdP's certificate, found from any folder.
+    const ca = await findSandboxCa(discovery.issuer, options.stateDir);
     if (options.chat) {
-      const ca = await findSandboxCa(discovery.issuer, options.stateDir);
       process.stdout.write(`${chatEnvLines(environment, { issuer: discovery.issuer, coreUrl: options.core, caFile: ca.caFile, nextAuthSecret: nextAuthSecretFor(ca.stateDir) })}\n`);
       return;
     }
-    process.stdout.write(`${envLines(environment, { issuer: discovery.issuer, idpHttpUrl: options.idp, coreUrl: options.core, caFile: resolve(options.stateDir ?? IDP_DEFAULTS.stateDir, 'tls', 'ca.pem') })}\n`);
+    process.stdout.write(`${envLines(environment, { issuer: discovery.issuer, idpHttpUrl: options.idp, coreUrl: options.core, caFile: ca.caFile })}\n`);
   });
 
 program

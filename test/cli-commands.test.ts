@@ -119,7 +119,7 @@ describe('dial-sandbox token, decode, env and init', () => {
   });
 
   it('env: the Chat and Core lines for the running sandbox, with the names the images read', async () => {
-    const { stdout } = await run('env', '--idp', sandbox.idpUrl, '--core', sandbox.coreUrl!);
+    const { stdout } = await run('env', '--idp', sandbox.idpUrl, '--core', sandbox.coreUrl!, '--state-dir', process.env.SANDBOX_TEST_STATE_DIR!);
     expect(stdout).toContain(`AUTH_AUTH0_HOST=${sandbox.issuer.replace(/\/$/, '')}`);
     expect(stdout).toContain('AUTH_AUTH0_SECRET=dial-chat-secret');
     expect(stdout).toContain('AUTH_AUTH0_AUDIENCE=dial-api');
@@ -138,7 +138,7 @@ describe('dial-sandbox token, decode, env and init', () => {
   });
 
   it('env: keeps every comment on a line of its own, so that the lines are an env file', async () => {
-    const { stdout } = await run('env', '--idp', sandbox.idpUrl, '--core', sandbox.coreUrl!);
+    const { stdout } = await run('env', '--idp', sandbox.idpUrl, '--core', sandbox.coreUrl!, '--state-dir', process.env.SANDBOX_TEST_STATE_DIR!);
     const values = dockerEnvFile(stdout);
     expect(values.get('AUTH_AUTH0_HOST')).toBe(sandbox.issuer.replace(/\/$/, ''));
     expect([...values.values()].filter((value) => value.includes('#'))).toEqual([]);
