@@ -17,6 +17,7 @@ import { SandboxError } from '../common/sandbox-error.ts';
 import { CORE_DEFAULTS } from '../mock-core/defaults.ts';
 import { IDP_DEFAULTS } from '../mock-idp/defaults.ts';
 import { removeSavedDirectory } from '../mock-idp/directory/directory-journal.ts';
+import { SCENARIOS } from '../mock-idp/scenarios/catalog.ts';
 import { MODELS_DEFAULTS } from '../mock-models/defaults.ts';
 import { removeSavedStorage } from '../mock-core/storage/storage.ts';
 import { decodeToken, formatDecoded } from './commands/decode.ts';
@@ -126,7 +127,7 @@ program
   .description('switch a named fault scenario of the running IdP on (for a while) or off, or list them')
   .argument('[name]', 'the scenario (see --list)')
   .option('--for <duration>', 'how long, e.g. 30s or 2m (default: until switched off)')
-  .option('--list', 'list the scenarios and the bug each reproduces')
+  .option('--list', 'list the scenarios, the bug each reproduces and what DIAL Core makes of it (no sandbox needed)')
   .option('--off', 'switch the scenario in force off')
   .option('--idp <url>', 'the running mock-idp', RUNNING.idp)
   .addOption(controlTokenOption())
@@ -134,9 +135,13 @@ program
     const call = (init: RequestInit = {}, path = '/__control/scenario') =>
       callRunning<Record<string, any>>(options.idp, path, { ...init, headers: { ...(init.headers as Record<string, string>), ...controlHeaders(options.controlToken) } }).then((answer) => answer.body);
     if (options.list || (!name && !options.off)) {
-      const { active, scenarios } = await call(undefined, '/__control/scenarios');
-      const lines = (scenarios as { name: string; description: string }[]).map((s) => `  ${s.name.padEnd(24)} ${s.description}`);
-      process.stdout.write(`${lines.join('\n')}\n\nin force: ${active ? `${active.name}${active.until ? ` until ${active.until}` : ''}` : 'none'}\n`);
+      // The names from the definitions here: listing needs no sandbox. Only what is in force needs the IdP.
+      const lines = Object.entries(SCENARIOS).map(([scenario, { description, atCore }]) => `  ${scenario.padEnd(24)} ${description}\n  ${''.padEnd(24)} at Core: ${atCore}`);
+      const answer = await fetch(`${options.idp}/__control/scenarios`, { headers: controlHeaders(options.controlToken), signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
+      if (answer?.status === 401) throw controlTokenRefused(options.idp);
+      const { active } = answer?.ok ? ((await answer.json()) as { active?: { name: string; until?: string } }) : {};
+      const inForce = !answer?.ok ? `unknown (no IdP answers at ${options.idp})` : active ? `${active.name}${active.until ? ` until ${active.until}` : ''}` : 'none';
+      process.stdout.write(`${lines.join('\n')}\n\n(at Core: what DIAL Core does with it under its default settings, one identity provider and no audience)\nin force: ${inForce}\n`);
       return;
     }
     if (options.off) {
