@@ -190,7 +190,8 @@ program
 
 program
   .command('reset')
-  .description('undo the Management API\'s changes and forget mock-core\'s stored conversations, prompts, files and shares (a running sandbox at once, else the state folder)')
+  .summary('undo the Management API\'s changes and empty mock-core\'s storage; the clock and keys stay')
+  .description('undo the Management API\'s changes, switch the scenario off and forget mock-core\'s stored conversations, prompts, files and shares (a running sandbox at once, else the state folder); the clock and the signing keys stay')
   .option('--idp <url>', 'the running mock-idp', RUNNING.idp)
   .option('--core <url>', 'the running mock-core', RUNNING.core)
   .option('--state-dir <dir>', 'the state folder, when no sandbox is running', IDP_DEFAULTS.stateDir)
@@ -204,10 +205,11 @@ program
     const idp = idpAnswer?.ok ? await (idpAnswer.json() as Promise<{ users: number; roles: number }>).catch(() => undefined) : undefined;
     const core = coreAnswer?.ok ? await (coreAnswer.json() as Promise<{ resources: number }>).catch(() => undefined) : undefined;
     const lines: string[] = [];
-    if (idp) lines.push(`The IdP at ${options.idp} is back to tenant.yaml: ${idp.users} users, ${idp.roles} roles; no scenario in force.`);
+    if (idp) lines.push(`The IdP at ${options.idp} is back to tenant.yaml: ${count(idp.users, 'user')}, ${count(idp.roles, 'role')}; no scenario in force.`);
     else lines.push(removeSavedDirectory(options.stateDir) ? `No IdP answers at ${options.idp}; removed the stored directory in ${options.stateDir}: the next start uses tenant.yaml's users and roles.` : `No IdP answers at ${options.idp} and ${options.stateDir} holds no stored directory.`);
-    if (core) lines.push(`mock-core at ${options.core} forgot ${core.resources} stored resources and every share.`);
+    if (core) lines.push(`mock-core at ${options.core} forgot ${count(core.resources, 'stored resource')} and every share.`);
     else if (removeSavedStorage(options.stateDir)) lines.push(`No mock-core answers at ${options.core}; removed its stored resources and shares in ${options.stateDir}.`);
+    lines.push('The clock and the signing keys are as they were: `dial-sandbox clock reset` puts the clock back; the keys change only when the state folder is removed.');
     process.stdout.write(`${lines.join('\n')}\n`);
   });
 
@@ -288,6 +290,11 @@ program
     process.stdout.write(options.json ? `${JSON.stringify(findings, null, 2)}\n` : formatFindings(findings));
     process.exitCode = findings.some((f) => f.severity === 'error') ? 1 : 0;
   });
+
+/** "1 role", "2 roles". */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
 
 function rolePathOf(environment: Environment): string[] {
   return environment.core?.settings.identityProviders[0]?.rolePath ?? ['dial_roles'];

@@ -174,7 +174,7 @@ describe('dial-sandbox reset', () => {
       expect(stdout).toContain('back to tenant.yaml: 2 users, 1 role;');
       expect(stdout).toContain('The clock and the signing keys are as they were');
       expect(stdout).toContain('mock-core at');
-      expect(stdout).toContain('forgot 1 stored resources');
+      expect(stdout).toContain('forgot 1 stored resource and every share');
       expect((await fetch(conversation, { headers: { authorization: `Bearer ${token}` } })).status).toBe(404);
       expect(sandbox.idp.accounts.byEmail('added@example.com')).toBeUndefined();
       expect(existsSync(join(stateDir, 'directory.journal'))).toBe(false);
