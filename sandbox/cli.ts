@@ -209,7 +209,10 @@ program
     else lines.push(removeSavedDirectory(options.stateDir) ? `No IdP answers at ${options.idp}; removed the stored directory in ${options.stateDir}: the next start uses tenant.yaml's users and roles.` : `No IdP answers at ${options.idp} and ${options.stateDir} holds no stored directory.`);
     if (core) lines.push(`mock-core at ${options.core} forgot ${count(core.resources, 'stored resource')} and every share.`);
     else if (removeSavedStorage(options.stateDir)) lines.push(`No mock-core answers at ${options.core}; removed its stored resources and shares in ${options.stateDir}.`);
-    lines.push('The clock and the signing keys are as they were: `dial-sandbox clock reset` puts the clock back; the keys change only when the state folder is removed.');
+    // What reset leaves, said so: a test that moved the clock or rotated a key must undo that itself.
+    lines.push(idp
+      ? 'The clock and the signing keys are as they were (a key rotated through the Management API stays rotated); `dial-sandbox clock reset` puts the clock back.'
+      : `The signing keys in ${options.stateDir} stay as they are; the clock is the system clock again at the next start.`);
     process.stdout.write(`${lines.join('\n')}\n`);
   });
 
