@@ -137,7 +137,7 @@ function resolvePostLoginActions(data: TenantFile, baseDir: string, at: Report, 
       at(['actions', index, 'code'], `the Action's code file ${action.code} cannot be read (looked at ${file})`);
       return [];
     }
-    // Located in the Action's own file, where the fix is; Auth0 refuses to deploy such an Action.
+    // Located in the Action's own file, where the fix is: better refused at start than a 403 at the first login.
     const syntax = actionSyntaxError(code, file);
     if (syntax) {
       const { message, line, column } = syntax;

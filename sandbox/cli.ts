@@ -83,7 +83,14 @@ program
     if (exposure) process.stderr.write(`\n[sandbox] ${exposure}\n\n`);
   });
 
-const RUNNING = { idp: `http://${IDP_DEFAULTS.host}:${IDP_DEFAULTS.httpPort}`, core: `http://${CORE_DEFAULTS.host}:${CORE_DEFAULTS.port}` };
+/**
+ * Where the commands find the running sandbox: SANDBOX_IDP_URL and SANDBOX_CORE_URL (the names the e2e
+ * suite's external target uses), else the default ports; `--idp` and `--core` say it per command.
+ */
+const RUNNING = {
+  idp: process.env.SANDBOX_IDP_URL || `http://${IDP_DEFAULTS.host}:${IDP_DEFAULTS.httpPort}`,
+  core: process.env.SANDBOX_CORE_URL || `http://${CORE_DEFAULTS.host}:${CORE_DEFAULTS.port}`,
+};
 
 program
   .command('token')

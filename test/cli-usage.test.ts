@@ -15,7 +15,8 @@ import { describe, expect, it } from 'vitest';
 import { portClash } from '../sandbox/ports.ts';
 
 const CLI = fileURLToPath(new URL('../bin/dial-sandbox.js', import.meta.url));
-const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
+/** The tutorial's settings as it writes them, defects included (the README's doctor walkthrough runs on them). */
+const TUTORIAL_AS_WRITTEN = fileURLToPath(new URL('../examples/tutorial-as-written', import.meta.url));
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 /** Nothing listens on port 1 of loopback: "no sandbox running" without a fixed port anything might hold. */
 const NOBODY = 'http://127.0.0.1:1';
@@ -101,13 +102,13 @@ describe('dial-sandbox: bad option values', () => {
 
 describe('dial-sandbox doctor and Node\'s --env-file', () => {
   it('reads aidial.* lines with --core-env', async () => {
-    const { code, stdout } = await cli(['doctor', '--core-env', join(FIXTURES, 'doctor/tutorial-core.env'), '--no-probe', '--json']);
+    const { code, stdout } = await cli(['doctor', '--core-env', join(TUTORIAL_AS_WRITTEN, 'core.env'), '--no-probe', '--json']);
     expect(code).toBe(1);
     expect((JSON.parse(stdout) as { check: string }[]).map((f) => f.check)).toContain('jwks-url-triple-slash');
   });
 
   it('says what to type instead when Node took --env-file for itself', async () => {
-    const { code, stderr } = await cli(['doctor', '--env-file', join(FIXTURES, 'doctor/tutorial-core.env'), '--no-probe']);
+    const { code, stderr } = await cli(['doctor', '--env-file', join(TUTORIAL_AS_WRITTEN, 'core.env'), '--no-probe']);
     expect(code).toBe(1);
     expect(stderr).toContain('--env-file is an option of Node itself');
     expect(stderr).toContain('doctor --core-env <file>');

@@ -15,6 +15,8 @@ import { DEFAULT_ENVIRONMENT } from '../common/environment-folder.ts';
 import { startTestIdp } from './support/idp.ts';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
+/** The tutorial's settings as it writes them, defects included (the README's doctor walkthrough runs on them). */
+const TUTORIAL_AS_WRITTEN = fileURLToPath(new URL('../examples/tutorial-as-written', import.meta.url));
 
 /** A copy of the tutorial environment, changed by `edit(dir)`. */
 function environmentWith(edit: (dir: string) => void = () => {}): string {
@@ -48,15 +50,15 @@ describe('dial-sandbox doctor', () => {
     });
     const findings = await doctor({
       envDir: dir,
-      envFiles: [join(FIXTURES, 'doctor/tutorial-core.env')],
-      config: [join(FIXTURES, 'doctor/tutorial-config.json')],
-      chatEnv: join(FIXTURES, 'doctor/tutorial-chat.env'),
+      envFiles: [join(TUTORIAL_AS_WRITTEN, 'core.env')],
+      config: [join(TUTORIAL_AS_WRITTEN, 'aidial.config.json')],
+      chatEnv: join(TUTORIAL_AS_WRITTEN, 'chat.env'),
     });
     const checks = findings.filter((f) => f.severity === 'error').map((f) => f.check).sort();
     expect(checks).toEqual(['callback-doubled-scheme', 'chat-host-no-scheme', 'chat-secret-name', 'config-not-json', 'issuer-pattern-placeholder', 'jwks-url-triple-slash', 'missing-audience']);
     expect(byCheck(findings, 'jwks-url-triple-slash')[0]!.fix).toBe('write https://<auth0_domain>/.well-known/jwks.json');
     // The settings come from the env file alone: each finding points at the line that set the key.
-    const envFile = join(FIXTURES, 'doctor/tutorial-core.env');
+    const envFile = join(TUTORIAL_AS_WRITTEN, 'core.env');
     expect(byCheck(findings, 'jwks-url-triple-slash')[0]!.where).toBe(`${envFile}:2: aidial.identityProviders.auth0.jwksUrl`);
     expect(byCheck(findings, 'issuer-pattern-placeholder')[0]!.where).toBe(`${envFile}:3: aidial.identityProviders.auth0.issuerPattern`);
     expect(byCheck(findings, 'issuer-pattern-placeholder')[0]!.compared).toContain('"^https:\\/\\/\\.eu\\.auth0\\.com.*$", which does not match the issuer https://localhost:4443/');
@@ -177,7 +179,7 @@ describe('dial-sandbox doctor', () => {
 
     // Nor may one rest on a tenant setting it could not read: this tenant does have a Default Audience.
     editText(join(dir, 'tenant.yaml'), '# default_audience: dial-api', 'default_audience: dial-api');
-    const withChat = await doctor({ envDir: dir, chatEnv: join(FIXTURES, 'doctor/tutorial-chat.env') });
+    const withChat = await doctor({ envDir: dir, chatEnv: join(TUTORIAL_AS_WRITTEN, 'chat.env') });
     expect(byCheck(withChat, 'tenant-will-not-load')).toHaveLength(1);
     expect(byCheck(withChat, 'missing-audience')).toEqual([]);
   });
