@@ -8,10 +8,10 @@ import type { Request, Response } from 'express';
 
 import { AUTH0_ROUTES } from '../auth0.ts';
 import { escape, page } from '../login/login-page.ts';
-import type { RouteContext } from '../routes.ts';
+import type { ProviderDeps } from '../provider-deps.ts';
 import { dialChatApplication } from '../tenant.ts';
 
-export function homePage({ tenant, issuer, accounts }: RouteContext) {
+export function homePage({ tenant, issuer, accounts }: Pick<ProviderDeps, 'tenant' | 'issuer' | 'accounts'>) {
   return (_req: Request, res: Response): void => {
     const name = tenant.friendly_name ?? 'the sandbox tenant';
     const users = accounts.all.map((u) => `<li>${escape(u.email)} — ${escape(u.name)}<br><small>roles: ${escape(u.roles.join(', ') || 'none')}</small></li>`).join('');
@@ -30,7 +30,7 @@ export function homePage({ tenant, issuer, accounts }: RouteContext) {
 }
 
 /** A login as DIAL Chat starts one, to its first callback, when the tenant has Chat's application. */
-function loginLink(tenant: RouteContext['tenant']): string {
+function loginLink(tenant: ProviderDeps['tenant']): string {
   const chat = dialChatApplication(tenant);
   const callback = chat?.callbacks[0];
   if (!chat || !callback) return '';
