@@ -1,5 +1,5 @@
 /** What `dial-sandbox up` prints once everything listens: what runs where, and how to use it. */
-import { relative } from 'node:path';
+import { dirname, relative } from 'node:path';
 
 import { CONTROL_TOKEN_ENV } from '../common/control-token.ts';
 import type { Idp } from '../mock-idp/idp.ts';
@@ -55,6 +55,7 @@ export function formatSummary({ environment, idp, models, core, controlToken, st
     '',
     'trust the sandbox CA (Auth0 SDKs require HTTPS):',
     `  export NODE_EXTRA_CA_CERTS=${idp.caFile}`,
+    `  npx dial-sandbox trust --state-dir ${dirname(dirname(idp.caFile))}     # browsers: the login page without a warning`,
     '',
     ...(controlToken ? [`every /__control endpoint wants the control token: Authorization: Bearer <token> (the CLI sends --control-token or $${CONTROL_TOKEN_ENV})`, ''] : []),
     'try:',

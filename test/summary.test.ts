@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -77,6 +77,8 @@ describe('the start summary', () => {
     ]);
     // The difference line appears only when the directory is not tenant.yaml's: it must not cry wolf.
     expect(summary).not.toContain("not tenant.yaml's users");
+    // How to trust the CA: Node's variable, and for browsers the command that does it.
+    expect(summary).toContain(`npx dial-sandbox trust --state-dir ${dirname(dirname(sandbox.caFile))}`);
   });
 
   it('after a restart lists a user the Management API created, with the role it assigned, and says the directory is not tenant.yaml\'s', async () => {
