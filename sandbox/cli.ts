@@ -145,9 +145,12 @@ program
       // The names from the definitions here: listing needs no sandbox. Only what is in force needs the IdP.
       const lines = Object.entries(SCENARIOS).map(([scenario, { description, atCore }]) => `  ${scenario.padEnd(24)} ${description}\n  ${''.padEnd(24)} at Core: ${atCore}`);
       const answer = await fetch(`${options.idp}/__control/scenarios`, { headers: controlHeaders(options.controlToken), signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
-      if (answer?.status === 401) throw controlTokenRefused(options.idp);
-      const { active } = answer?.ok ? ((await answer.json()) as { active?: { name: string; until?: string } }) : {};
-      const inForce = !answer?.ok ? `unknown (no IdP answers at ${options.idp})` : active ? `${active.name}${active.until ? ` until ${active.until}` : ''}` : 'none';
+      // What is in force is a bonus: an IdP that wants its token, or something else on the port, leaves it unknown.
+      const state = answer?.ok ? ((await answer.json().catch(() => undefined)) as { active?: { name: string; until?: string } } | undefined) : undefined;
+      const active = state?.active;
+      const inForce = answer?.status === 401 ? `unknown (the IdP at ${options.idp} wants its control token: --control-token, or $${CONTROL_TOKEN_ENV})`
+        : !state ? `unknown (no IdP answers at ${options.idp})`
+          : active ? `${active.name}${active.until ? ` until ${active.until}` : ''}` : 'none';
       process.stdout.write(`${lines.join('\n')}\n\n(at Core: what DIAL Core does with it under its default settings, one identity provider and no audience)\nin force: ${inForce}\n`);
       return;
     }
@@ -234,9 +237,9 @@ program
   .addOption(controlTokenOption())
   .action(async (jwt: string | undefined, options: { rolePath?: string; env: string; idp: string; controlToken?: string }) => {
     const rolePath = options.rolePath ? options.rolePath.split(',') : rolePathOf(loadEnvironment(options.env));
-    // Piped input is read; a terminal is not waited on, since nobody would know it wants a paste.
-    const readStdin = jwt === '-' || (jwt === undefined && !process.stdin.isTTY);
-    const token = readStdin ? await text(process.stdin) : jwt;
+    // `-` reads stdin to its end. Without an argument, piped input is read too, but a stdin that stays open
+    // with nothing in it (cron, CI, ssh) is not waited on for ever, nor is a terminal.
+    const token = jwt === '-' ? await text(process.stdin) : jwt ?? (process.stdin.isTTY ? undefined : await pipedText(process.stdin, STDIN_WAIT_MS));
     if (!token?.trim()) throw new SandboxError('ERR_SANDBOX_DEFINITION', 'Give the token: dial-sandbox decode <jwt>, or pipe it in (dial-sandbox token --user alice@example.com | dial-sandbox decode).');
     process.stdout.write(`${formatDecoded(decodeToken(token, rolePath, await clockAt(options.idp, options.controlToken)))}\n`);
   });
@@ -304,6 +307,29 @@ program
 /** "1 role", "2 roles". */
 function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** How long `decode` waits for a first byte on a stdin nobody said carries the token. */
+const STDIN_WAIT_MS = 3000;
+
+/** A stream's text to its end, or undefined when nothing arrives within `waitMs`. */
+function pipedText(stream: NodeJS.ReadableStream, waitMs: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    const nothing = setTimeout(() => {
+      stream.removeAllListeners('data').removeAllListeners('end');
+      stream.pause();
+      resolve(undefined);
+    }, waitMs);
+    stream.on('data', (chunk: Buffer) => {
+      clearTimeout(nothing);
+      chunks.push(chunk);
+    });
+    stream.once('end', () => {
+      clearTimeout(nothing);
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+  });
 }
 
 function rolePathOf(environment: Environment): string[] {

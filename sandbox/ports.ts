@@ -18,8 +18,9 @@ export interface Ports {
  * value (`option '--core-port <port>' argument 'abc' is invalid. …`); any other error would be a stack trace.
  */
 export function toPort(value: string): number {
-  const port = Number(value);
-  if (value.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidArgumentError('A port is a whole number from 0 to 65535 (0: a free one).');
+  // Digits only: Number() would also take 0x1F90, 8e3 and " 80 ".
+  const port = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(port) || port > 65_535) throw new InvalidArgumentError('A port is a whole number from 0 to 65535 (0: a free one).');
   return port;
 }
 

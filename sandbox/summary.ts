@@ -1,7 +1,8 @@
 /** What `dial-sandbox up` prints once everything listens: what runs where, and how to use it. */
-import { dirname, relative } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 
 import { CONTROL_TOKEN_ENV } from '../common/control-token.ts';
+import { DEFAULT_ENVIRONMENT } from '../common/environment-folder.ts';
 import type { Idp } from '../mock-idp/idp.ts';
 import type { TenantClient, TenantUser } from '../mock-idp/tenant.ts';
 import { IDP_DEFAULTS } from '../mock-idp/defaults.ts';
@@ -54,8 +55,8 @@ export function formatSummary({ environment, idp, models, core, controlToken, st
     ...directoryDrift(tenant.users, users, { idp, core }),
     '',
     'trust the sandbox CA (Auth0 SDKs require HTTPS):',
-    `  export NODE_EXTRA_CA_CERTS=${idp.caFile}`,
-    `  npx dial-sandbox trust --state-dir ${dirname(dirname(idp.caFile))}     # browsers: the login page without a warning`,
+    `  export NODE_EXTRA_CA_CERTS=${shellQuoted(idp.caFile)}`,
+    `  npx dial-sandbox trust --state-dir ${shellQuoted(dirname(dirname(idp.caFile)))}     # browsers: the login page without a warning`,
     '',
     ...(controlToken ? [`every /__control endpoint wants the control token: Authorization: Bearer <token> (the CLI sends --control-token or $${CONTROL_TOKEN_ENV})`, ''] : []),
     'try:',
@@ -138,7 +139,7 @@ function directoryDrift(defined: readonly TenantUser[], inForce: readonly Tenant
     ...(missing.length ? [`in tenant.yaml but not here, so they cannot log in: ${missing.join(', ')}`] : []),
     ...(changed.length ? [`password or roles changed: ${changed.join(', ')}`] : []),
   ];
-  return [`  ! not tenant.yaml's users (Management API changes kept in the state folder): ${differences.join('; ')}. \`dial-sandbox reset${whereRunning(running)}\` takes tenant.yaml's users again (and forgets mock-core's stored resources).`];
+  return [`  ! not tenant.yaml's users (Management API changes kept in the state folder): ${differences.join('; ')}. \`npx dial-sandbox reset${whereRunning(running)}\` takes tenant.yaml's users again (and forgets mock-core's stored resources).`];
 }
 
 /**
@@ -168,18 +169,25 @@ function tryLines(environment: Environment, idp: Idp, users: readonly TenantUser
   const interactive = tenant.clients.find((c) => c.grant_types.includes('authorization_code'));
   if (user && interactive) {
     return [
-      `  dial-sandbox token --user ${user.email} --lifetime 3600 --decode${whereRunning({ idp })}`,
+      `  npx dial-sandbox token --user ${user.email} --lifetime 3600 --decode${whereRunning({ idp }, environment)}`,
       '  (minted with the tenant key: no application has the password grant, add "password" to one\'s grant_types for a real login from the command line)',
     ];
   }
   const machine = tenant.clients.find((c) => c.grant_types.includes('client_credentials'));
-  if (machine) return [`  dial-sandbox token --client ${machine.client_id} --decode${whereRunning({ idp })}`, '  (an M2M token: no application logs users in)'];
+  if (machine) return [`  npx dial-sandbox token --client ${machine.client_id} --decode${whereRunning({ idp }, environment)}`, '  (an M2M token: no application logs users in)'];
   return ['  no application of the tenant issues tokens; add one with the password grant to tenant.yaml'];
 }
 
-/** The CLI's commands talk to the default ports; a sandbox elsewhere has to be named (--idp, --core). */
-function whereRunning(running: { idp: Idp; core?: Core }): string {
+/**
+ * The CLI's commands talk to the default ports and read the default environment; a sandbox elsewhere has to
+ * be named (--idp, --core), and another environment too (--env, for the tenant and the rolePath).
+ */
+function whereRunning(running: { idp: Idp; core?: Core }, environment?: Environment): string {
   const idp = running.idp.httpUrl === `http://${IDP_DEFAULTS.host}:${IDP_DEFAULTS.httpPort}` ? '' : ` --idp ${running.idp.httpUrl}`;
   const core = !running.core || running.core.url === `http://${CORE_DEFAULTS.host}:${CORE_DEFAULTS.port}` ? '' : ` --core ${running.core.url}`;
-  return idp + core;
+  const env = !environment || resolve(environment.dir) === resolve(DEFAULT_ENVIRONMENT) ? '' : ` --env ${shellQuoted(environment.dir)}`;
+  return idp + core + env;
 }
+
+/** A path as a shell takes it whole, spaces and all. */
+const shellQuoted = (path: string) => `'${path.replaceAll("'", "'\\''")}'`;

@@ -51,19 +51,21 @@ describe('dial-sandbox token, decode, env and init', () => {
   });
 
   it('token --user: a user of the live directory (not in tenant.yaml) is minted by the running IdP, which says so; one it does not know gets its error', async () => {
-    const { directory } = sandbox.idp;
+    // A sandbox of its own: the change to its directory is journaled in its state folder, not the shared one.
+    const own = await startSandbox(undefined, { stateDir: privateStateDir('cli-directory-user') });
+    const { directory } = own.idp;
     directory.commit([{ user: { ...directory.users[0]!, user_id: 'auth0|carol', email: 'carol@example.com' } }]);
     try {
-      const { stdout, stderr } = await run('token', '--user', 'carol@example.com', '--idp', sandbox.idpUrl, '--decode');
+      const { stdout, stderr } = await run('token', '--user', 'carol@example.com', '--idp', own.idpUrl, '--decode');
       expect(stdout).toContain('"sub": "auth0|carol"');
       expect(stdout).toContain('roles   ["auth0-role-name"]'); // the Post-Login Actions ran
       expect(stderr.trim().split('\n')).toEqual([expect.stringContaining('carol@example.com is not in tenant.yaml')]);
       expect(stderr).toContain('/__control/tokens');
-      const unknown = await fail('token', '--user', 'dave@example.com', '--idp', sandbox.idpUrl);
+      const unknown = await fail('token', '--user', 'dave@example.com', '--idp', own.idpUrl);
       expect(unknown.code).toBe(1);
       expect(unknown.stderr).toContain('No user dave@example.com; the users are: alice@example.com, bob@example.com, carol@example.com');
     } finally {
-      directory.commit([{ deleteUser: 'auth0|carol' }]);
+      await own.stop();
     }
   });
 

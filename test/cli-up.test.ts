@@ -44,7 +44,7 @@ describe('dial-sandbox up', () => {
     const issuer = /issuer\s+(\S+)/.exec(summary)![1]!;
     expect(issuer).toBe(`https://localhost:${new URL(httpsUrl!).port}/`);
     expect(summary).toContain('alice@example.com');
-    expect(summary).toContain(`NODE_EXTRA_CA_CERTS=${join(stateDir, 'tls', 'ca.pem')}`);
+    expect(summary).toContain(`NODE_EXTRA_CA_CERTS='${join(stateDir, 'tls', 'ca.pem')}'`);
 
     for (const base of [httpUrl, httpsUrl]) {
       const discovery = (await (await fetch(`${base}/.well-known/openid-configuration`)).json()) as { issuer: string };

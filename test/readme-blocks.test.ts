@@ -34,10 +34,14 @@ function shellBlocks(markdown: string): Block[] {
   const blocks: Block[] = [];
   for (let i = 0; i < lines.length; i++) {
     if (!/^```(sh|bash)\s*$/.test(lines[i]!)) continue;
-    const end = lines.indexOf('```', i + 1);
+    const end = lines.findIndex((line, j) => j > i && /^```\s*$/.test(line));
+    if (end < 0) throw new Error(`README.md:${i + 1}: a shell block that is never closed`);
     // The markers sit on the lines just above the fence.
     const markers: string[] = [];
     for (let j = i - 1; j >= 0 && /^<!-- readme-test: .* -->$/.test(lines[j]!); j--) markers.unshift(/^<!-- readme-test: (.*) -->$/.exec(lines[j]!)![1]!);
+    // A marker this test does not know would drop its check without a word: it fails instead.
+    const unknown = markers.find((m) => !/^(skip: |exit |prints )/.test(m));
+    if (unknown) throw new Error(`README.md:${i}: unknown readme-test marker "${unknown}" (skip: <reason>, exit <code>, prints <text>)`);
     const marker = (name: string) => markers.filter((m) => m.startsWith(`${name} `)).map((m) => m.slice(name.length + 1));
     blocks.push({ line: i + 1, text: lines.slice(i + 1, end).join('\n'), skip: marker('skip:')[0], exit: Number(marker('exit')[0] ?? 0), prints: marker('prints') });
     i = end;

@@ -78,7 +78,7 @@ describe('the start summary', () => {
     // The difference line appears only when the directory is not tenant.yaml's: it must not cry wolf.
     expect(summary).not.toContain("not tenant.yaml's users");
     // How to trust the CA: Node's variable, and for browsers the command that does it.
-    expect(summary).toContain(`npx dial-sandbox trust --state-dir ${dirname(dirname(sandbox.caFile))}`);
+    expect(summary).toContain(`npx dial-sandbox trust --state-dir '${dirname(dirname(sandbox.caFile))}'`);
   });
 
   it('after a restart lists a user the Management API created, with the role it assigned, and says the directory is not tenant.yaml\'s', async () => {
@@ -99,7 +99,7 @@ describe('the start summary', () => {
     const drift = summary.split('\n').filter((l) => l.includes("not tenant.yaml's users"));
     expect(drift).toHaveLength(1);
     expect(drift[0]).toContain('not in tenant.yaml: carol@example.com');
-    expect(drift[0]).toContain(`\`dial-sandbox reset --idp ${sandbox.idpUrl} --core ${sandbox.coreUrl}\``);
+    expect(drift[0]).toContain(`\`npx dial-sandbox reset --idp ${sandbox.idpUrl} --core ${sandbox.coreUrl}\``);
   });
 
   it('does not list a user added to tenant.yaml while an older state file is kept (they cannot log in) and says so', async () => {
@@ -208,10 +208,11 @@ describe('the start summary', () => {
       expect(sandbox.environment.tenant.clients.some((c) => c.grant_types.includes('password'))).toBe(false);
       const text = tryOf(summaryOf(sandbox));
       expect(text).not.toContain('curl');
-      const command = `dial-sandbox token --user alice@example.com --lifetime 3600 --decode --idp ${sandbox.idpUrl}`;
+      // With the environment named, as it is not the default one: the CLI reads its tenant and rolePath.
+      const command = `npx dial-sandbox token --user alice@example.com --lifetime 3600 --decode --idp ${sandbox.idpUrl} --env '${dir}'`;
       expect(text).toContain(command);
-      // The command works as printed: the CLI mints alice's token, the Post-Login Action's role in it.
-      const { stdout } = await run(process.execPath, [CLI, ...command.split(' ').slice(1)]);
+      // The command works as printed (npx dial-sandbox is this checkout's CLI): alice's token, the Post-Login Action's role in it.
+      const { stdout } = await run(process.execPath, [CLI, 'token', '--user', 'alice@example.com', '--lifetime', '3600', '--decode', '--idp', sandbox.idpUrl, '--env', dir]);
       expect(stdout).toContain('auth0-role-name');
     });
   });
