@@ -4,7 +4,6 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +12,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 import { portClash } from '../sandbox/ports.ts';
+import { closedPort } from './support/ports.ts';
 
 const CLI = fileURLToPath(new URL('../bin/dial-sandbox.js', import.meta.url));
 /** The tutorial's settings as it writes them, defects included (the README's doctor walkthrough runs on them). */
@@ -30,13 +30,6 @@ function cli(args: string[], input = ''): Promise<Outcome> {
 }
 
 /** A port nothing listens on, found by listening on port 0 and letting it go. */
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const WARNING = 'oidc-provider WARNING';
 const STACK = /\n\s+at /;
@@ -78,7 +71,7 @@ describe('dial-sandbox: bad option values', () => {
   });
 
   it('reports two services given one port as that, before anything listens', async () => {
-    const port = await freePort();
+    const port = await closedPort();
     const { code, stderr } = await cli(['up', '--idp-http-port', String(port), '--core-port', String(port), '--idp-https-port', '0', '--models-port', '0', '--state-dir', mkdtempSync(join(tmpdir(), 'clash-'))]);
     expect(code).toBe(1);
     expect(stderr).toContain(`--idp-http-port and --core-port are both ${port}`);

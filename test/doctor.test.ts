@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +12,7 @@ import type { Finding } from '../sandbox/doctor/findings.ts';
 import { readInputs, type InputPaths } from '../sandbox/doctor/inputs.ts';
 import { DEFAULT_ENVIRONMENT } from '../common/environment-folder.ts';
 import { startTestIdp } from './support/idp.ts';
+import { closedPort } from './support/ports.ts';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 /** The tutorial's settings as it writes them, defects included (the README's doctor walkthrough runs on them). */
@@ -33,13 +33,6 @@ const editJson = (file: string, change: (value: Record<string, any>) => void) =>
 const editText = (file: string, from: string | RegExp, to: string) => writeFileSync(file, readFileSync(file, 'utf8').replace(from, to));
 const doctor = (paths: InputPaths, probe = false) => runDoctor(readInputs(paths), { probe });
 /** A port nothing listens on: taken free from the system, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 const byCheck = (findings: Finding[], check: string) => findings.filter((f) => f.check === check);
 
 describe('dial-sandbox doctor', () => {

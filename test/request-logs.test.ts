@@ -1,6 +1,3 @@
-import { once } from 'node:events';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 
 import { AzureOpenAI } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +9,7 @@ import { startSandbox, type StartedSandbox } from '../sandbox/index.ts';
 import { call, startCoreWith } from './support/core-alone.ts';
 import { makeKey, signToken, startJwksServer, unsigned, type JwksServer, type TestKey } from './support/jwks-server.ts';
 import { loginThroughBrowser } from './support/browser.ts';
+import { closedPort } from './support/ports.ts';
 
 const CALLBACK = 'http://localhost:3000/api/auth/callback/auth0';
 
@@ -108,11 +106,8 @@ describe("mock-core's request log says why a token was refused (`cause`), Core's
     key = makeKey('key-a');
     jwks = await startJwksServer([key]);
     core = await startCoreWith({ identityProviders: { auth0: { jwksUrl: jwks.url, rolePath: 'roles', audience: 'dial-api' } } }, { models: {} }, clock);
-    // A port that was free a moment ago and is closed now: nothing answers there, as a JWKS that is down.
-    const probe = http.createServer().listen(0, '127.0.0.1');
-    await once(probe, 'listening');
-    closedJwksUrl = `http://127.0.0.1:${(probe.address() as AddressInfo).port}/.well-known/jwks.json`;
-    await new Promise<void>((done) => probe.close(() => done()));
+    // Nothing answers there, as at a JWKS that is down.
+    closedJwksUrl = `http://127.0.0.1:${await closedPort()}/.well-known/jwks.json`;
     jwksDown = await startCoreWith({ identityProviders: { auth0: { jwksUrl: closedJwksUrl, rolePath: 'roles' } } }, { models: {} }, clock);
   });
   afterAll(async () => {
