@@ -100,7 +100,7 @@ function coreLines(environment: Environment, core: Core, users: readonly TenantU
 
 /** Names Core reads its settings from besides the file (mock-core/vertx-env.ts): the legacy prefix, then `aidial.`. */
 const SETTING_PREFIXES = ['proxy.', 'aidial.'];
-/** A setting whose name says it is a secret, or a JSON object value with such a key, is shown masked. */
+/** A setting whose name says it is a secret, or a JSON value (object or list) with such a key, is shown masked. */
 const SECRET_NAME = /secret|key|password|salt|token|credential/i;
 
 /**
@@ -112,10 +112,15 @@ function variableLines(env: Record<string, string | undefined>): string[] {
   if (!variables.length) return ['  variables  none (no aidial.* variable in the environment)'];
   variables.sort(([a], [b]) => a.localeCompare(b));
   return variables.map(([name, value], index) => {
-    const shown = SECRET_NAME.test(name) || (value!.trimStart().startsWith('{') && SECRET_NAME.test(value!)) ? '***' : value;
+    const shown = SECRET_NAME.test(name) || (/^\s*[{[]/.test(value!) && SECRET_NAME.test(value!)) ? '***' : withoutUrlPassword(value!);
     const overridden = name.startsWith('proxy.') && env[`aidial.${name.slice('proxy.'.length)}`] !== undefined;
     return `  ${index === 0 ? 'variables ' : '          '} ${name}=${shown}${overridden ? `   [overridden by aidial.${name.slice('proxy.'.length)}]` : ''}`;
   });
+}
+
+/** A URL's password (redis://:pw@host, a proxy's user:pw@) masked; any other value as it is. */
+function withoutUrlPassword(value: string): string {
+  return value.replace(/^([a-z][\w+.-]*:\/\/[^/@:\s]*:)[^/@\s]*@/i, '$1***@');
 }
 
 /**

@@ -160,15 +160,21 @@ describe('the start summary', () => {
     sandbox = await startSandbox(environmentWith(), { stateDir: privateStateDir('summary-vars') });
     expect(summaryOf(sandbox, { PATH: '/bin' })).toContain('  variables  none (no aidial.* variable in the environment)');
     // An object value holding a secret is masked whole (Vert.x reads `{…}` values as JSON objects).
-    const summary = summaryOf(sandbox, { 'aidial.config.reload': '1000', 'aidial.encryption.secret': 's3cr3t', 'aidial.redis': '{"password":"r3dis"}', 'proxy.config.reload': '5', PATH: '/bin' });
+    // A password inside a URL is masked too, and a JSON list holding a secret as an object is.
+    const summary = summaryOf(sandbox, {
+      'aidial.config.reload': '1000', 'aidial.encryption.secret': 's3cr3t', 'aidial.redis': '{"password":"r3dis"}', 'proxy.config.reload': '5', PATH: '/bin',
+      'aidial.redis.singleServerConfig.address': 'redis://:urlp4ss@redis:6379', 'aidial.identityProviders': '[{"clientSecret":"l1st"}]',
+    });
     const variables = summary.split('\n').filter((l) => /^ {2}(variables | {10}) (aidial|proxy)\./.test(l)).map((l) => l.trim().replace(/^variables\s+/, ''));
     expect(variables).toEqual([
       'aidial.config.reload=1000',
       'aidial.encryption.secret=***',
+      'aidial.identityProviders=***',
       'aidial.redis=***',
+      'aidial.redis.singleServerConfig.address=redis://:***@redis:6379',
       'proxy.config.reload=5   [overridden by aidial.config.reload]',
     ]);
-    expect(summary).not.toMatch(/s3cr3t|r3dis/);
+    expect(summary).not.toMatch(/s3cr3t|r3dis|urlp4ss|l1st/);
   });
 
   describe('try:', () => {
