@@ -127,7 +127,7 @@ describe("mock-core's request log says why a token was refused (`cause`), Core's
     ['the JWKS is down', () => ({ at: jwksDown, token: signToken(key, claims()), cause: `the JWKS at ${closedJwksUrl} did not answer (ECONNREFUSED)` })],
     ['the kid is not in the JWKS', () => ({ at: core, token: signToken(key, claims(), { kid: 'key-z' }), cause: `kid key-z is not in the JWKS at ${jwks.url} (its kids: key-a)` })],
     ['the token expired', () => ({ at: core, token: signToken(key, claims({ exp: now - 180 })), cause: `expired 3 min ago (exp ${new Date((now - 180) * 1000).toISOString()})` })],
-    ['the token is not valid yet', () => ({ at: core, token: signToken(key, claims({ nbf: now + 7200 })), cause: /^not valid yet: nbf \S+ is 2 h ahead of Core's clock$/ })],
+    ['the token is not valid yet', () => ({ at: core, token: signToken(key, claims({ nbf: now + 7200 })), cause: /^not valid yet: nbf \S+ is 2\.0 h ahead of Core's clock$/ })],
     ['alg none', () => ({ at: core, token: unsigned({ alg: 'none', kid: 'key-a' }, claims()), cause: 'alg none: Core takes RS256 only' })],
     ['alg RS384', () => ({ at: core, token: signToken(key, claims(), { alg: 'RS384' }), cause: 'alg RS384: Core takes RS256 only' })],
     ['the signature is not the key\'s', () => ({ at: core, token: signToken(makeKey('key-a'), claims()), cause: 'the signature does not verify with the key kid key-a' })],

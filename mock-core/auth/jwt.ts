@@ -5,7 +5,8 @@
  */
 import { createVerify, type KeyObject } from 'node:crypto';
 
-import { spanInWords, TokenRejection } from './token-rejection.ts';
+import { spanInWords } from '../../common/time-span.ts';
+import { TokenRejection } from './token-rejection.ts';
 
 export interface DecodedJwt {
   token: string;

@@ -23,15 +23,6 @@ export function explainRejection(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** A span of seconds as a person says it: "40 s", "3 min", "5 h", "2 days". */
-export function spanInWords(seconds: number): string {
-  const s = Math.abs(Math.trunc(seconds));
-  if (s < 120) return `${s} s`;
-  if (s < 120 * 60) return `${Math.floor(s / 60)} min`;
-  if (s < 48 * 3600) return `${Math.floor(s / 3600)} h`;
-  return `${Math.floor(s / 86_400)} days`;
-}
-
 /** Why a request for the JWKS failed, as short as the system said it: "ECONNREFUSED", not node's whole message. */
 export function networkFailure(error: unknown): string {
   const cause = (error as { cause?: unknown } | undefined)?.cause;

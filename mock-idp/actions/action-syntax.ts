@@ -9,7 +9,7 @@ import { compileFunction } from 'node:vm';
  * exactly what will run, so a top-level `return` passes here as it does there, and `await` outside a
  * function fails in both.
  */
-export const ACTION_WRAPPER_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname'] as const;
+const ACTION_WRAPPER_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname'] as const;
 
 export interface ActionSyntaxError {
   message: string;

@@ -1,6 +1,7 @@
 /** `dial-sandbox decode <jwt>`: a token, readable: header, claims, expiry in words, and the roles DIAL Core would see. */
 import { rolesAt } from '../../mock-core/auth/identity-provider.ts';
 import { SandboxError } from '../../common/sandbox-error.ts';
+import { spanInWords } from '../../common/time-span.ts';
 
 export interface DecodedToken {
   header: Record<string, unknown>;
@@ -38,15 +39,8 @@ export function decodeToken(token: string, rolePath: string[] = ['dial_roles'], 
 export function expiryInWords(exp: unknown, now = Date.now()): string {
   if (typeof exp !== 'number') return 'no exp claim: it never expires (DIAL Core accepts that)';
   const seconds = Math.round(exp - now / 1000);
-  const span = humanSpan(Math.abs(seconds));
+  const span = spanInWords(seconds);
   return seconds > 0 ? `expires in ${span} (${new Date(exp * 1000).toISOString()})` : `expired ${span} ago (${new Date(exp * 1000).toISOString()})`;
-}
-
-export function humanSpan(seconds: number): string {
-  if (seconds < 90) return `${seconds} s`;
-  if (seconds < 90 * 60) return `${Math.round(seconds / 60)} min`;
-  if (seconds < 36 * 3600) return `${(seconds / 3600).toFixed(1)} h`;
-  return `${(seconds / 86_400).toFixed(1)} days`;
 }
 
 export function formatDecoded(decoded: DecodedToken): string {

@@ -1,7 +1,7 @@
 /** Calls from the command line to a running sandbox: one wording for "nothing answers there", the control token sent. */
 import { CONTROL_TOKEN_ENV } from '../../common/control-token.ts';
 import { SandboxError } from '../../common/sandbox-error.ts';
-import { humanSpan } from './decode.ts';
+import { spanInWords } from '../../common/time-span.ts';
 
 export function notRunning(url: string, error: Error, flag = '--idp'): SandboxError {
   return new SandboxError('ERR_SANDBOX_DEFINITION', `No sandbox answers at ${url} (${error.message}). Start one with \`npm start\`, or name it with ${flag}.`);
@@ -52,5 +52,5 @@ export async function clockAt(url: string, controlToken: string | undefined): Pr
   const now = body.now === undefined ? Number.NaN : Date.parse(body.now);
   if (!response.ok || Number.isNaN(now)) return system(`${url} answers no sandbox clock`);
   const ahead = body.ahead_seconds ?? 0;
-  return { now, by: `by the sandbox clock${ahead === 0 ? '' : ` (${humanSpan(Math.abs(ahead))} ${ahead > 0 ? 'ahead of' : 'behind'} the system clock)`}` };
+  return { now, by: `by the sandbox clock${ahead === 0 ? '' : ` (${spanInWords(ahead)} ${ahead > 0 ? 'ahead of' : 'behind'} the system clock)`}` };
 }

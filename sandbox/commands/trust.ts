@@ -76,7 +76,8 @@ function byHand(caFile: string, platform: NodeJS.Platform, remove: boolean): str
   return [`${platform}: add ${caFile} to your browser's trusted authorities (in Firefox: Settings, Certificates, View Certificates, Authorities, Import).`];
 }
 
-function hasCertutil(): boolean {
+/** Whether NSS's certutil is installed. */
+export function hasCertutil(): boolean {
   try {
     execFileSync('certutil', ['-H'], { stdio: 'ignore' });
     return true;

@@ -3,25 +3,20 @@
  * user's does after `dial-sandbox trust`: through the NSS database in its HOME, with no certificate errors
  * ignored. Each launch has a HOME of its own, so no test touches the machine's.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { chromium, type Browser } from 'playwright-core';
 
-import { trustCa } from '../../sandbox/commands/trust.ts';
+import { hasCertutil, trustCa } from '../../sandbox/commands/trust.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 
 /** Why no browser test can run here, or undefined. */
 export function browserUnavailable(): string | undefined {
   if (!existsSync(CHROMIUM)) return `no browser at ${CHROMIUM} (apt-get install -y chromium, as .ci/run does)`;
-  try {
-    execFileSync('certutil', ['-H'], { stdio: 'ignore' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'no certutil to make the browser trust the sandbox CA (apt-get install -y libnss3-tools, as .ci/run does)';
-  }
+  if (!hasCertutil()) return 'no certutil to make the browser trust the sandbox CA (apt-get install -y libnss3-tools, as .ci/run does)';
   return undefined;
 }
 
