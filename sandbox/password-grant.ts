@@ -3,22 +3,28 @@
  * startSandbox's service code, so that `dial-sandbox token` does not load the IdP's (and oidc-provider's) code.
  */
 import { SandboxError } from '../common/sandbox-error.ts';
-import type { TenantUser } from '../mock-idp/tenant.ts';
+import type { Tenant, TenantClient, TenantUser } from '../mock-idp/tenant.ts';
 import type { Environment } from './environment.ts';
 
 export interface TokenOptions {
   /** Default: the tenant's default audience, else its first API. */
   audience?: string;
-  /** Default: the first application that may use the password grant. */
+  /** Default: passwordGrantClient's. */
   clientId?: string;
   scope?: string;
+}
+
+/** The application a password grant is made with: a confidential one that may use it first, else a public one. */
+export function passwordGrantClient(tenant: Pick<Tenant, 'clients'>): TenantClient | undefined {
+  const allowed = tenant.clients.filter((c) => c.grant_types.includes('password'));
+  return allowed.find((c) => c.client_secret && c.token_endpoint_auth_method !== 'none') ?? allowed.find((c) => c.token_endpoint_auth_method === 'none') ?? allowed[0];
 }
 
 export async function passwordGrant(environment: Environment, idpUrl: string, email: string, options: TokenOptions = {}, users: readonly TenantUser[] = environment.tenant.users): Promise<string> {
   const { tenant } = environment;
   const client = options.clientId
     ? tenant.clients.find((c) => c.client_id === options.clientId)
-    : tenant.clients.find((c) => c.grant_types.includes('password'));
+    : passwordGrantClient(tenant);
   if (!client) throw new SandboxError('ERR_SANDBOX_DEFINITION', options.clientId ? `No client ${options.clientId} in the tenant.` : 'No application of the tenant has the password grant; add "password" to the grant_types of one.');
   const user = users.find((u) => u.email.toLowerCase() === email.toLowerCase());
   if (!user) throw new SandboxError('ERR_SANDBOX_DEFINITION', `No user ${email} in the tenant; the users are: ${users.map((u) => u.email).join(', ')}.`);

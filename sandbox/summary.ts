@@ -4,13 +4,14 @@ import { dirname, relative, resolve } from 'node:path';
 import { CONTROL_TOKEN_ENV } from '../common/control-token.ts';
 import { DEFAULT_ENVIRONMENT } from '../common/environment-folder.ts';
 import type { Idp } from '../mock-idp/idp.ts';
-import type { TenantClient, TenantUser } from '../mock-idp/tenant.ts';
+import type { TenantUser } from '../mock-idp/tenant.ts';
 import { IDP_DEFAULTS } from '../mock-idp/defaults.ts';
 import { hasAccess } from '../mock-core/access.ts';
 import type { Core } from '../mock-core/core.ts';
 import { CORE_DEFAULTS } from '../mock-core/defaults.ts';
 import type { Models } from '../mock-models/models.ts';
 import type { Environment } from './environment.ts';
+import { passwordGrantClient } from './password-grant.ts';
 
 export interface SummaryInput {
   environment: Environment;
@@ -136,7 +137,8 @@ function directoryDrift(defined: readonly TenantUser[], inForce: readonly Tenant
   const missing = defined.filter((u) => !inForceUsers.has(u.email.toLowerCase())).map((u) => u.email);
   const changed = inForce.filter((u) => {
     const d = definedUsers.get(u.email.toLowerCase());
-    return d && (d.password !== u.password || d.roles.join('\n') !== u.roles.join('\n'));
+    // Roles are a set: the same ones in another order are no change.
+    return d && (d.password !== u.password || [...d.roles].sort().join('\n') !== [...u.roles].sort().join('\n'));
   }).map((u) => u.email);
   if (!added.length && !missing.length && !changed.length) return [];
   const differences = [
@@ -155,9 +157,8 @@ function tryLines(environment: Environment, idp: Idp, users: readonly TenantUser
   const { tenant } = environment;
   const audience = tenant.default_audience ?? tenant.resource_servers[0]?.identifier;
   const user = users[0];
-  const passwordClients = tenant.clients.filter((c) => c.grant_types.includes('password'));
-  // A confidential client with its secret first; a public one (token_endpoint_auth_method none) needs none.
-  const client: TenantClient | undefined = passwordClients.find((c) => c.client_secret && c.token_endpoint_auth_method !== 'none') ?? passwordClients.find((c) => c.token_endpoint_auth_method === 'none');
+  // The application `dial-sandbox token` takes too; a public one (token_endpoint_auth_method none) sends no secret.
+  const client = passwordGrantClient(tenant);
   if (client && user) {
     const body = {
       grant_type: 'password',
@@ -167,8 +168,7 @@ function tryLines(environment: Environment, idp: Idp, users: readonly TenantUser
       password: user.password,
       ...(audience ? { audience } : {}),
     };
-    // In single quotes for the shell: a ' of a password closes them, so it is written '\''.
-    return [`  curl -s ${idp.httpUrl}/oauth/token -H 'content-type: application/json' \\`, `    -d '${JSON.stringify(body).replaceAll("'", "'\\''")}'`];
+    return [`  curl -s ${idp.httpUrl}/oauth/token -H 'content-type: application/json' \\`, `    -d ${shellQuoted(JSON.stringify(body))}`];
   }
   // The mint endpoint stands in for a login with an interactive application: the Post-Login Actions still run.
   const interactive = tenant.clients.find((c) => c.grant_types.includes('authorization_code'));
@@ -194,5 +194,5 @@ function whereRunning(running: { idp: Idp; core?: Core }, environment?: Environm
   return idp + core + env;
 }
 
-/** A path as a shell takes it whole, spaces and all. */
-const shellQuoted = (path: string) => `'${path.replaceAll("'", "'\\''")}'`;
+/** A word as a shell takes it whole, spaces and quotes and all: in single quotes, each ' written '\\''. */
+const shellQuoted = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
