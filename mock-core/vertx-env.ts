@@ -5,12 +5,13 @@
  */
 import { deepMerge, type JsonObject } from './json-merge.ts';
 
-const PREFIXES = ['proxy.', 'aidial.'];
+/** The prefixes of the names Core reads settings from, the legacy one first (so `aidial.` wins a key both set). */
+export const SETTING_PREFIXES = ['proxy.', 'aidial.'] as const;
 
 export function vertxEnvSettings(env: Record<string, string | undefined>): JsonObject {
   let settings: JsonObject = {};
   // The legacy prefix first, so `aidial.` wins where both set a key.
-  for (const prefix of PREFIXES) {
+  for (const prefix of SETTING_PREFIXES) {
     for (const [name, value] of Object.entries(env)) {
       if (!name.startsWith(prefix) || value === undefined) continue;
       const path = name.slice(prefix.length).split('.');

@@ -32,7 +32,7 @@ import { runDoctor } from './doctor/doctor.ts';
 import { formatFindings } from './doctor/findings.ts';
 import { readInputs } from './doctor/inputs.ts';
 import { loadEnvironment, type Environment } from './environment.ts';
-import { passwordGrant } from './password-grant.ts';
+import { passwordGrant, passwordGrantClient } from './password-grant.ts';
 import { refusePortClash, toPort } from './ports.ts';
 import type { ServiceOptions } from './start-environment.ts';
 import { printSummary } from './summary.ts';
@@ -121,7 +121,7 @@ program
       throw error instanceof SandboxError ? error : notRunning(options.idp, error);
     };
     // As the password grant would: its application, unless --client names one.
-    const client = options.client ?? (fromDirectory ? environment.tenant.clients.find((c) => c.grant_types.includes('password'))?.client_id : undefined);
+    const client = options.client ?? (fromDirectory ? passwordGrantClient(environment.tenant)?.client_id : undefined);
     const token = minting
       ? await mintAt(options.idp, { user: options.user, client_id: client, audience: options.audience, scope: options.scope, claims, lifetime_seconds: lifetime, actions: options.actions }, controlHeaders(options.controlToken)).catch(unreachable)
       : await passwordGrant(environment, options.idp, options.user!, { audience: options.audience, clientId: options.client, scope: options.scope }).catch(unreachable);

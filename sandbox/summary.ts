@@ -9,6 +9,7 @@ import { IDP_DEFAULTS } from '../mock-idp/defaults.ts';
 import { hasAccess } from '../mock-core/access.ts';
 import type { Core } from '../mock-core/core.ts';
 import { CORE_DEFAULTS } from '../mock-core/defaults.ts';
+import { SETTING_PREFIXES } from '../mock-core/vertx-env.ts';
 import type { Models } from '../mock-models/models.ts';
 import type { Environment } from './environment.ts';
 import { passwordGrantClient } from './password-grant.ts';
@@ -99,8 +100,6 @@ function coreLines(environment: Environment, core: Core, users: readonly TenantU
   ];
 }
 
-/** Names Core reads its settings from besides the file (mock-core/vertx-env.ts): the legacy prefix, then `aidial.`. */
-const SETTING_PREFIXES = ['proxy.', 'aidial.'];
 /** A setting whose name says it is a secret, or a JSON value (object or list) with such a key, is shown masked. */
 const SECRET_NAME = /secret|key|password|salt|token|credential/i;
 

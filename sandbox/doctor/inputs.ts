@@ -13,6 +13,7 @@ import { isObject, type JsonObject } from '../../mock-core/json-merge.ts';
 import { mergeStaticSettings } from '../../mock-core/settings.ts';
 import type { Tenant } from '../../mock-idp/tenant.ts';
 import { loadTenant } from '../../mock-idp/load-tenant.ts';
+import { SETTING_PREFIXES } from '../../mock-core/vertx-env.ts';
 
 export interface DoctorInputs {
   /** The merged static settings tree, as Core would merge it, unvalidated. */
@@ -147,7 +148,7 @@ function readEnvEntries(file: string): (EnvLine & { value: string })[] {
  */
 function settingsLinesOf(entries: readonly EnvLine[]): Map<string, EnvLine> {
   const lines = new Map<string, EnvLine>();
-  for (const prefix of ['proxy.', 'aidial.']) {
+  for (const prefix of SETTING_PREFIXES) {
     for (const entry of entries.filter((e) => e.name.startsWith(prefix))) lines.set(entry.name.slice(prefix.length), entry);
   }
   return lines;
