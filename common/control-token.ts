@@ -20,8 +20,12 @@ export function controlAllowed(headers: IncomingHttpHeaders, token: string | und
   if (token === undefined) return true;
   const authorization = headers.authorization ?? '';
   if (!/^bearer /i.test(authorization)) return false;
-  // Compared as digests: equal lengths, as timingSafeEqual needs, and nothing that times how much matched.
-  return timingSafeEqual(digest(authorization.slice('bearer '.length)), digest(token));
+  return sameToken(authorization.slice('bearer '.length), token);
+}
+
+/** Whether `given` is the control token: compared as digests (equal lengths, as timingSafeEqual needs, and nothing that times how much matched). */
+export function sameToken(given: string, token: string): boolean {
+  return timingSafeEqual(digest(given), digest(token));
 }
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();

@@ -50,3 +50,30 @@ describe('tokenForLog', () => {
     expect(level).toEqual({ a: '(nested deeper: cut)' });
   });
 });
+
+describe('RequestLog.subscribe', () => {
+  it('hands each new entry to a listener, shaped only when read, until unsubscribed', () => {
+    let presented = 0;
+    const log = new RequestLog<Entry, Entry & { shown: true }>({ present: (entry) => (presented++, { ...entry, shown: true }) });
+    const reads: (() => Entry & { at: string })[] = [];
+    const unsubscribe = log.subscribe((read) => reads.push(read));
+    log.add({ id: 1, text: 'a' });
+    log.add({ id: 2, text: 'b' });
+    expect(reads).toHaveLength(2);
+    expect(presented).toBe(0);
+    const second = reads[1]!();
+    expect(second).toMatchObject({ id: 2, shown: true });
+    expect(second.at).toBe(log.entries()[1]!.at);
+    unsubscribe();
+    log.add({ id: 3, text: 'c' });
+    expect(reads).toHaveLength(2);
+  });
+
+  it('hands over an entry cut as it is kept', () => {
+    const log = logOf({ maxEntryBytes: 3 });
+    let read: (() => Entry) | undefined;
+    log.subscribe((r) => (read = r));
+    log.add({ id: 1, text: 'abcdef' });
+    expect(read!()).toMatchObject({ text: 'abc', cut: '6 bytes cut to 3' });
+  });
+});

@@ -35,6 +35,7 @@ export class RequestLog<Raw extends object, Shown extends object = Raw> {
   readonly #maxEntryBytes: number;
   #entries: { at: number; raw: Raw; bytes: number }[] = [];
   #bytes = 0;
+  readonly #listeners = new Set<(read: () => Shown & { at: string }) => void>();
 
   constructor(options: RequestLogOptions<Raw, Shown> = {}) {
     this.#present = options.present ?? ((raw) => raw as unknown as Shown);
@@ -51,13 +52,33 @@ export class RequestLog<Raw extends object, Shown extends object = Raw> {
       raw = this.#cut(raw, bytes, this.#maxEntryBytes);
       bytes = this.#size(raw);
     }
-    this.#entries.push({ at: Date.now(), raw, bytes });
+    const at = Date.now();
+    this.#entries.push({ at, raw, bytes });
     this.#bytes += bytes;
     while (this.#entries.length > this.#limit || (this.#bytes > this.#maxBytes && this.#entries.length > 1)) this.#bytes -= this.#entries.shift()!.bytes;
+    if (this.#listeners.size) {
+      const kept = raw;
+      const read = () => this.#shown(at, kept);
+      for (const listener of this.#listeners) listener(read);
+    }
+  }
+
+  /**
+   * Each entry added from now on, as a function that shapes it when called: a listener that reads only some
+   * of them (the console, batching) pays for those alone, and the request path for a call per listener.
+   * Returns the unsubscribe.
+   */
+  subscribe(listener: (read: () => Shown & { at: string }) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   entries(): (Shown & { at: string })[] {
-    return this.#entries.map(({ at, raw }) => ({ at: new Date(at).toISOString(), ...this.#present(raw) }));
+    return this.#entries.map(({ at, raw }) => this.#shown(at, raw));
+  }
+
+  #shown(at: number, raw: Raw): Shown & { at: string } {
+    return { at: new Date(at).toISOString(), ...this.#present(raw) };
   }
 
   /** The estimated size of what is kept, in bytes. */

@@ -47,6 +47,13 @@ export interface Core extends AsyncDisposable {
   readonly config: ConfigStore;
   /** Recent requests: the caller as Core saw it, and Core's answer (also at GET /__control/log). */
   readonly log: CoreRequestLog;
+  /**
+   * Core's own token reading and limits, for the sandbox's console (console/access-view.ts), which shows
+   * Core's rule with them instead of a copy; it calls only what changes nothing Core answers (providerFor,
+   * claimsOf, stats), never validate(), whose JWK fetch would fill Core's cache.
+   */
+  readonly validator: TokenValidator;
+  readonly limiter: RateLimiter;
   stop(): Promise<void>;
 }
 
@@ -83,7 +90,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     await new Promise<void>((done) => server.close(() => done()));
     await state.upstreamClient.close();
   };
-  return { url, config: configStore, log: state.requestLog, stop, [Symbol.asyncDispose]: stop };
+  return { url, config: configStore, log: state.requestLog, validator, limiter: state.limiter, stop, [Symbol.asyncDispose]: stop };
 }
 
 /** The request target's path, before any query or fragment, with leading slashes as one (as Core reads them). */

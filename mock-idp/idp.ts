@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { systemClock, type Clock } from '../common/clock.ts';
 import { listen } from '../common/listen.ts';
 import { createLogger, type Logger } from '../common/log.ts';
+import { mintToken, type MintRequest } from './control/mint-token.ts';
 import { createIdpRequestLog, noteGrants, type IdpRequestLog } from './control/token-log.ts';
 import { Accounts } from './accounts.ts';
 import { pictureOrigin } from './avatar.ts';
@@ -59,6 +60,10 @@ export interface Idp extends AsyncDisposable {
   readonly scenario: ActiveScenario;
   /** Recent /oauth/token answers (also at GET /__control/log). */
   readonly requestLog: IdpRequestLog;
+  /** The tenant as served: tenant.yaml's, with the Management API and its keywords resolved. */
+  readonly tenant: Tenant;
+  /** A token as POST /__control/tokens mints it (the Actions run), but not spoiled by a scenario nor logged. */
+  mint(request: MintRequest): Promise<{ access_token: string; claims: Record<string, unknown> }>;
   stop(): Promise<void>;
 }
 
@@ -112,6 +117,8 @@ export async function createIdp(options: IdpOptions): Promise<Idp> {
     directory,
     scenario,
     requestLog,
+    tenant,
+    mint: (request) => mintToken(deps, request),
     stop,
     [Symbol.asyncDispose]: stop,
   };

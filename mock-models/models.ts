@@ -11,7 +11,7 @@ import type { Fault, ModelDefinition } from './definition.ts';
 import { MODELS_DEFAULTS } from './defaults.ts';
 import { answerError } from './error-handler.ts';
 import { controlTokenRequired, methodNotAllowed, notServed } from './errors.ts';
-import { ModelRegistry, type RecordedRequest } from './registry.ts';
+import { ModelRegistry, type RecordedRequest, type RequestListener } from './registry.ts';
 import { isControl, matchRoute } from './routes.ts';
 
 export interface ModelsOptions {
@@ -32,6 +32,8 @@ export interface Models extends AsyncDisposable {
   setFault(model: string, fault: Fault | undefined): void;
   /** The last requests a model received, oldest first. */
   requests(model: string): RecordedRequest[];
+  /** Every request a model records from now on, shaped when `read` is called; returns the unsubscribe. */
+  onRequest(listener: RequestListener): () => void;
   /** Faults back to the definitions, sequences from their start, recordings cleared. */
   reset(): void;
   stop(): Promise<void>;
@@ -52,6 +54,7 @@ export async function createModels(options: ModelsOptions): Promise<Models> {
     definitions: options.models,
     setFault: (model, fault) => registry.setFault(model, fault),
     requests: (model) => registry.requests(model),
+    onRequest: (listener) => registry.onRequest(listener),
     reset: () => registry.reset(),
     stop,
     [Symbol.asyncDispose]: stop,

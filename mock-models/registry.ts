@@ -25,12 +25,16 @@ const RECORDING = { maxBytes: 8 * 1024 * 1024, maxBodyBytes: 1024 * 1024 } as co
 
 type Recording = RequestLog<{ request: RecordedRequest; bytes: number }, RecordedRequest>;
 
+/** `read` shapes the request when called (RequestLog.subscribe). */
+export type RequestListener = (model: string, read: () => RecordedRequest) => void;
+
 export class ModelRegistry {
   readonly #definitions: ReadonlyMap<string, ModelDefinition>;
   readonly #recordLimit: number;
   readonly #faults = new Map<string, Fault>();
   readonly #positions = new Map<string, number>();
   readonly #recorded = new Map<string, Recording>();
+  readonly #listeners = new Set<RequestListener>();
 
   constructor(definitions: readonly ModelDefinition[], recordLimit: number) {
     this.#definitions = new Map(definitions.map((d) => [d.name, d]));
@@ -82,11 +86,23 @@ export class ModelRegistry {
   record(name: string, request: RecordedRequest, bodyText: string): void {
     const { maxBytes, maxBodyBytes } = RECORDING;
     let recording = this.#recorded.get(name);
-    if (!recording) this.#recorded.set(name, (recording = new RequestLog({ present: ({ request }) => request, size: ({ bytes }) => bytes, limit: this.#recordLimit, maxBytes })));
+    if (!recording) {
+      this.#recorded.set(name, (recording = new RequestLog({ present: ({ request }) => request, size: ({ bytes }) => bytes, limit: this.#recordLimit, maxBytes })));
+      // Each model's log comes and goes (clearRequests, reset); the registry's listeners outlive them.
+      recording.subscribe((read) => {
+        for (const listener of this.#listeners) listener(name, read);
+      });
+    }
     const kept = bodyText.length <= maxBodyBytes ? request : { ...request, body: bodyText.slice(0, maxBodyBytes), cut: `the body (${bodyText.length} bytes) is cut to its first ${maxBodyBytes}` };
     let headerBytes = 0;
     for (const header in request.headers) headerBytes += header.length + request.headers[header]!.length;
     recording.add({ request: kept, bytes: Math.min(bodyText.length, maxBodyBytes) + request.path.length + headerBytes });
+  }
+
+  /** Every request any model records from now on (see RequestLog.subscribe); returns the unsubscribe. */
+  onRequest(listener: RequestListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /** The last requests `name` received, oldest first. */

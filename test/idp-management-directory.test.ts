@@ -23,10 +23,12 @@ describe('Management API: users, roles and assignments', () => {
   afterAll(() => sandbox.stop());
 
   it('creates a user and a role, assigns it, and the next login carries it to DIAL Core; the token issued before does not', async () => {
+    const version = sandbox.idp.directory.version;
     const carol = await management.users.create({ connection: 'Username-Password-Authentication', email: 'carol@example.com', password: 'carol', name: 'Carol' });
     expect(carol).toMatchObject({ email: 'carol@example.com', name: 'Carol', nickname: 'carol', identities: [{ connection: 'Username-Password-Authentication', provider: 'auth0', isSocial: false }] });
     expect(carol.user_id).toMatch(/^auth0\|[0-9a-f]{24}$/);
     expect(carol).not.toHaveProperty('password');
+    expect(sandbox.idp.directory.version).toBeGreaterThan(version);
     // No picture given: Auth0 gives one (a Gravatar URL); the sandbox its own default, on the IdP's origin.
     expect(carol.picture).toBe(`${new URL(sandbox.issuer).origin}/avatar/${createHash('md5').update('carol@example.com').digest('hex')}.svg`);
 

@@ -28,6 +28,14 @@ describe('POST /__control/tokens: tokens without a browser', () => {
     expect(await callCore(token)).toBe(200);
   });
 
+  it('mints in process (idp.mint) as the endpoint does, writing nothing to the IdP log', async () => {
+    const logged = sandbox.idp.requestLog.entries().length;
+    const { access_token, claims } = await sandbox.idp.mint({ user: 'alice@example.com' });
+    expect(claims).toMatchObject({ sub: sandbox.idp.accounts.byEmail('alice@example.com')!.user_id, dial_roles: ['auth0-role-name'] });
+    expect(await callCore(access_token)).toBe(200);
+    expect(sandbox.idp.requestLog.entries()).toHaveLength(logged);
+  });
+
   it('skips the Actions when asked: no dial_roles, so Core refuses the model', async () => {
     const { body } = await mint({ user: 'alice@example.com', actions: false });
     expect(decodeJwt(body.access_token!)).not.toHaveProperty('dial_roles');

@@ -66,11 +66,11 @@ export class IdentityProvider {
       const known = this.#verified.get(jwt);
       verifyJwt(jwt, key, this.#clock.now(), this.settings.audience, known?.key === key);
       if (known?.key === key) return known.claims;
-      const claims = this.#claims(jwt.payload);
+      const claims = this.claimsOf(jwt.payload);
       this.#verified.set(jwt, { key, claims });
       return claims;
     }
-    return this.#claims(jwt.payload);
+    return this.claimsOf(jwt.payload);
   }
 
   /** Opaque-token mode: the userinfo endpoint's answer is the claims; cached per token for 60 s. */
@@ -96,10 +96,11 @@ export class IdentityProvider {
     if (response.status !== 200) throw new TokenRejection(`UserInfo endpoint '${url}' is failed with http code ${response.status}`, `the userinfo endpoint ${url} answered HTTP ${response.status}, not 200`);
     const body = (await response.json()) as unknown;
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw new Error(`UserInfo endpoint '${url}' did not answer a JSON object`);
-    return this.#claims(body as Record<string, unknown>);
+    return this.claimsOf(body as Record<string, unknown>);
   }
 
-  #claims(claims: Record<string, unknown>): UserClaims {
+  /** What Core reads of a token's payload or a userinfo answer: roles at rolePath, sub, project… (no checks). */
+  claimsOf(claims: Record<string, unknown>): UserClaims {
     const { loggingKey, loggingSalt, obfuscateUserEmail, projectPath, userDisplayName } = this.settings;
     const logged = loggingKey === undefined ? undefined : claims[loggingKey];
     return {

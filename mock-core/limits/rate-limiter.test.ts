@@ -51,3 +51,16 @@ describe('RateLimiter windows beyond the minute', () => {
     expect(Number(error.headers['retry-after'])).toBe(24 * 3600);
   });
 });
+
+describe('RateLimiter.stats', () => {
+  it('reads a caller who never called as empty windows, then counts their calls', () => {
+    const limiter = new RateLimiter(new ManualClock(Date.UTC(2026, 0, 5)));
+    const before = limiter.stats(caller, deployment, config);
+    expect(before.weekTokenStats).toEqual({ total: 100, used: 0 });
+    expect(before.dayRequestStats).toEqual({ total: 3, used: 0 });
+    limiter.check(caller, deployment, config);
+    limiter.check(caller, deployment, config);
+    limiter.check(caller, deployment, config);
+    expect(limiter.stats(caller, deployment, config).dayRequestStats.used).toBe(3);
+  });
+});

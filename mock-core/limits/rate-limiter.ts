@@ -116,8 +116,9 @@ export class RateLimiter {
   stats(caller: Principal, deployment: Deployment, config: CoreConfig): LimitStats {
     const limit = limitFor(caller, deployment, config);
     const budget = costLimitFor(caller, config);
-    const counters = this.#countersFor(caller, deployment);
-    const spent = this.#costsFor(caller, deployment);
+    // Read, never made: a caller who never called has empty windows, and asking must not hold an entry for them.
+    const counters = this.#counters.get(`${bucketOf(caller, deployment)}${deployment.name}`) ?? newCounters();
+    const spent = this.#costs.get(bucketOf(caller, deployment)) ?? periodWindows();
     const now = this.#clock.now();
     const stat = (total: number, window: SlidingWindow) => ({ total, used: window.total(now) });
     const costStat = (name: keyof CostLimit) => ({ total: budget[name] >= UNLIMITED_COST ? UNLIMITED : dollars(budget[name]), used: dollars(spent[name].total(now)) });
@@ -136,7 +137,7 @@ export class RateLimiter {
   }
 
   #countersFor(caller: Principal, deployment: Deployment): Counters {
-    return this.#entry(this.#counters, `${bucketOf(caller, deployment)}${deployment.name}`, () => ({ tokens: periodWindows(), requests: { hour: WINDOWS.hour(), day: WINDOWS.day() } }));
+    return this.#entry(this.#counters, `${bucketOf(caller, deployment)}${deployment.name}`, newCounters);
   }
 
   #costsFor(caller: Principal, deployment: Deployment): Periods {
@@ -156,6 +157,8 @@ export class RateLimiter {
     return entry;
   }
 }
+
+const newCounters = (): Counters => ({ tokens: periodWindows(), requests: { hour: WINDOWS.hour(), day: WINDOWS.day() } });
 
 /** Callers whose windows have all emptied need no counters: they start afresh, as they would in Core. */
 function isIdle(windows: object, now: number): boolean {

@@ -19,6 +19,7 @@ export class Directory implements UserStore {
   readonly #users = new Map<string, TenantUser>();
   readonly #byEmail = new Map<string, TenantUser>();
   readonly #roles = new Map<string, Role>();
+  #version = 0;
   readonly #journal: DirectoryJournal;
   readonly #tenant: Tenant;
   readonly #defined: string;
@@ -35,6 +36,11 @@ export class Directory implements UserStore {
     }
     this.#replace(snapshot ?? fromTenant(tenant));
     for (const changes of writes) this.#apply(changes);
+  }
+
+  /** Moves on every change (a Management API write, a reset): whoever shows the directory compares it. */
+  get version(): number {
+    return this.#version;
   }
 
   get users(): TenantUser[] {
@@ -108,6 +114,7 @@ export class Directory implements UserStore {
   }
 
   #apply(changes: DirectoryChange[]): void {
+    this.#version++;
     for (const change of changes) {
       if ('user' in change) {
         const before = this.#users.get(change.user.user_id);
