@@ -30,13 +30,13 @@ export class TokenValidator {
       if (error instanceof JwtDecodeError) return this.#viaUserInfo(token, error);
       throw error;
     }
-    return this.providerFor(jwt).claimsFromJwt(jwt);
+    return this.providerFor(jwt.payload).claimsFromJwt(jwt);
   }
 
-  /** The provider that verifies a JWT, chosen without fetching anything; rejects as validate() does. */
-  providerFor(jwt: DecodedJwt): IdentityProvider {
+  /** The provider that verifies a JWT with this payload, chosen without fetching anything; rejects as validate() does. */
+  providerFor(payload: Record<string, unknown>): IdentityProvider {
     if (this.providers.length === 1) return this.providers[0]!;
-    const iss = jwt.payload.iss;
+    const iss = payload.iss;
     if (typeof iss !== 'string') throw new TokenRejection('the token has no "iss" to choose an identity provider by', `the token has no iss, and Core, with ${this.providers.length} identity providers, chooses one by it`);
     const provider = this.providers.find((p) => p.settings.issuerPattern?.test(iss));
     if (!provider) throw new TokenRejection(`Unknown Identity Provider for iss ${iss}`, `no identity provider's issuerPattern matches iss ${iss}`);

@@ -63,4 +63,15 @@ describe('RateLimiter.stats', () => {
     limiter.check(caller, deployment, config);
     expect(limiter.stats(caller, deployment, config).dayRequestStats.used).toBe(3);
   });
+
+  it('says what check() would refuse, without counting the call', () => {
+    const limiter = new RateLimiter(new ManualClock(Date.UTC(2026, 0, 5)));
+    for (let i = 0; i < 3; i++) {
+      expect(limiter.refusal(caller, deployment, config)).toBeUndefined();
+      limiter.check(caller, deployment, config);
+    }
+    expect(limiter.refusal(caller, deployment, config)).toMatchObject({ status: 429 });
+    expect(limiter.stats(caller, deployment, config).dayRequestStats.used).toBe(3);
+    expect(refusal(limiter)).toMatchObject({ status: 429 });
+  });
 });

@@ -60,9 +60,20 @@ export class RateLimiter {
 
   /** Throws Core's 403 or 429 when the call may not go ahead; otherwise counts the request. */
   check(caller: Principal, deployment: Deployment, config: CoreConfig): void {
+    const refusal = this.#decide(caller, deployment, config, true);
+    if (refusal) throw refusal;
+  }
+
+  /** The 403 or 429 Core would answer a call now, counting nothing (the sandbox's console shows it); or none. */
+  refusal(caller: Principal, deployment: Deployment, config: CoreConfig): DialError | undefined {
+    return this.#decide(caller, deployment, config, false);
+  }
+
+  /** `count`: a real call, which counts the request once it passes the rate limits; otherwise windows are only read. */
+  #decide(caller: Principal, deployment: Deployment, config: CoreConfig, count: boolean): DialError | undefined {
     const limit = limitFor(caller, deployment, config);
-    if (LIMIT_FIELDS.some((field) => limit[field] <= 0)) throw dialJsonError(403, 'Access denied', 'Access denied');
-    const counters = this.#countersFor(caller, deployment);
+    if (LIMIT_FIELDS.some((field) => limit[field] <= 0)) return dialJsonError(403, 'Access denied', 'Access denied');
+    const counters = count ? this.#countersFor(caller, deployment) : this.#counters.get(countersKey(caller, deployment)) ?? newCounters();
     const now = this.#clock.now();
 
     const tokenTotals = PERIODS.map(({ name }) => counters.tokens[name].total(now));
@@ -70,7 +81,7 @@ export class RateLimiter {
       const hit = PERIODS.filter(({ name }, i) => tokenTotals[i]! >= limit[name]);
       const message = `Hit token rate limit. ${PERIODS.map(({ name, label }, i) => `${label} limit: ${tokenTotals[i]} / ${show(limit[name])} tokens.`).join(' ')}`;
       const retryAfter = Math.max(...hit.map(({ name }) => counters.tokens[name].secondsUntilBelow(now, limit[name])));
-      throw dialJsonError(429, message, `You've exceeded your ${listOf(hit.map(({ adjective }) => adjective))} token limit${hit.length > 1 ? 's' : ''}`, { 'retry-after': String(retryAfter) });
+      return dialJsonError(429, message, `You've exceeded your ${listOf(hit.map(({ adjective }) => adjective))} token limit${hit.length > 1 ? 's' : ''}`, { 'retry-after': String(retryAfter) });
     }
 
     const hourRequests = counters.requests.hour.total(now);
@@ -82,21 +93,24 @@ export class RateLimiter {
         ...(hourRequests >= limit.requestHour ? [['hourly', counters.requests.hour.secondsUntilBelow(now, limit.requestHour)] as const] : []),
       ];
       // Core's display text for request limits is not known for 0.39; this follows its token wording.
-      throw dialJsonError(429, message, `You've exceeded your ${listOf(hit.map(([name]) => name))} request limit${hit.length > 1 ? 's' : ''}`, { 'retry-after': String(Math.max(...hit.map(([, s]) => s))) });
+      return dialJsonError(429, message, `You've exceeded your ${listOf(hit.map(([name]) => name))} request limit${hit.length > 1 ? 's' : ''}`, { 'retry-after': String(Math.max(...hit.map(([, s]) => s))) });
     }
-    counters.requests.hour.add(now, 1);
-    counters.requests.day.add(now, 1);
+    if (count) {
+      counters.requests.hour.add(now, 1);
+      counters.requests.day.add(now, 1);
+    }
 
     // The request has counted by now, as in Core, even when the budget then refuses the call.
     const budget = costLimitFor(caller, config);
-    const spent = this.#costsFor(caller, deployment);
+    const spent = count ? this.#costsFor(caller, deployment) : this.#costs.get(bucketOf(caller, deployment)) ?? periodWindows();
     const costTotals = PERIODS.map(({ name }) => spent[name].total(now));
     if (PERIODS.some(({ name }, i) => costTotals[i]! >= budget[name])) {
       const message = `Hit cost rate limit. ${PERIODS.map(({ name, label }, i) => `${label} limit: ${usd(costTotals[i]!)} / ${usd(budget[name])}.`).join(' ')}`;
       const retryAfter = Math.max(...PERIODS.map(({ name }) => spent[name].secondsUntilBelow(now, budget[name])));
       const hit = PERIODS.filter(({ name }, i) => costTotals[i]! >= budget[name]).map(({ costAdjective }) => costAdjective);
-      throw dialJsonError(429, message, costDisplayMessage(hit), { 'retry-after': String(retryAfter) });
+      return dialJsonError(429, message, costDisplayMessage(hit), { 'retry-after': String(retryAfter) });
     }
+    return undefined;
   }
 
   /** After a 200 from the upstream: the tokens it reported and what they cost (nano-dollars), if priced. */
@@ -117,7 +131,7 @@ export class RateLimiter {
     const limit = limitFor(caller, deployment, config);
     const budget = costLimitFor(caller, config);
     // Read, never made: a caller who never called has empty windows, and asking must not hold an entry for them.
-    const counters = this.#counters.get(`${bucketOf(caller, deployment)}${deployment.name}`) ?? newCounters();
+    const counters = this.#counters.get(countersKey(caller, deployment)) ?? newCounters();
     const spent = this.#costs.get(bucketOf(caller, deployment)) ?? periodWindows();
     const now = this.#clock.now();
     const stat = (total: number, window: SlidingWindow) => ({ total, used: window.total(now) });
@@ -137,7 +151,7 @@ export class RateLimiter {
   }
 
   #countersFor(caller: Principal, deployment: Deployment): Counters {
-    return this.#entry(this.#counters, `${bucketOf(caller, deployment)}${deployment.name}`, newCounters);
+    return this.#entry(this.#counters, countersKey(caller, deployment), newCounters);
   }
 
   #costsFor(caller: Principal, deployment: Deployment): Periods {
@@ -158,6 +172,7 @@ export class RateLimiter {
   }
 }
 
+const countersKey = (caller: Principal, deployment: Deployment): string => `${bucketOf(caller, deployment)}${deployment.name}`;
 const newCounters = (): Counters => ({ tokens: periodWindows(), requests: { hour: WINDOWS.hour(), day: WINDOWS.day() } });
 
 /** Callers whose windows have all emptied need no counters: they start afresh, as they would in Core. */

@@ -1,7 +1,7 @@
 /** `dial-sandbox decode <jwt>`: a token, readable: header, claims, expiry in words, and the roles DIAL Core would see. */
 import { rolesAt } from '../../mock-core/auth/identity-provider.ts';
 import { SandboxError } from '../../common/sandbox-error.ts';
-import { spanInWords } from '../../common/time-span.ts';
+import { expiryInWords, tokenOf } from '../../common/token-words.ts';
 
 export interface DecodedToken {
   header: Record<string, unknown>;
@@ -10,14 +10,6 @@ export interface DecodedToken {
   expiry: string;
   rolePath: string[];
   roles: string[];
-}
-
-/**
- * The token as it was pasted: bare, as `Bearer <jwt>`, or as a whole `Authorization: Bearer <jwt>` header
- * line, which is what one copies from a request log or a browser's network panel.
- */
-export function tokenOf(text: string): string {
-  return text.trim().replace(/^authorization:\s*/i, '').replace(/^bearer\s+/i, '').trim();
 }
 
 export function decodeToken(token: string, rolePath: string[] = ['dial_roles'], clock: { now: number; by?: string } = { now: Date.now() }): DecodedToken {
@@ -34,13 +26,6 @@ export function decodeToken(token: string, rolePath: string[] = ['dial_roles'], 
   });
   const expiry = expiryInWords(claims!.exp, clock.now);
   return { header: header!, claims: claims!, expiry: clock.by && typeof claims!.exp === 'number' ? `${expiry} ${clock.by}` : expiry, rolePath, roles: rolePath.flatMap((path) => rolesAt(claims!, path)) };
-}
-
-export function expiryInWords(exp: unknown, now = Date.now()): string {
-  if (typeof exp !== 'number') return 'no exp claim: it never expires (DIAL Core accepts that)';
-  const seconds = Math.round(exp - now / 1000);
-  const span = spanInWords(seconds);
-  return seconds > 0 ? `expires in ${span} (${new Date(exp * 1000).toISOString()})` : `expired ${span} ago (${new Date(exp * 1000).toISOString()})`;
 }
 
 export function formatDecoded(decoded: DecodedToken): string {
