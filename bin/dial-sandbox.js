@@ -13,7 +13,7 @@ function newestSource(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = `${dir}/${entry.name}`;
     if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (/\.(ts|js)$/.test(entry.name) && !entry.name.endsWith('.test.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+    else if (/\.(ts|js|html|css)$/.test(entry.name) && !entry.name.endsWith('.test.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
   }
   return newest;
 }
@@ -21,7 +21,7 @@ function newestSource(dir) {
 function builtIsFresh() {
   try {
     const builtAt = statSync(built).mtimeMs;
-    return ['common', 'mock-idp', 'mock-models', 'mock-core', 'sandbox'].every((dir) => newestSource(`${root}${dir}`) <= builtAt);
+    return ['common', 'mock-idp', 'mock-models', 'mock-core', 'console', 'sandbox'].every((dir) => newestSource(`${root}${dir}`) <= builtAt);
   } catch {
     return false; // no build
   }

@@ -120,3 +120,9 @@ export function withChatOrigin(tenant: Tenant, origin: string): Tenant {
   const moved: TenantClient = { ...chat, callbacks: [...new Set([...chat.callbacks, `${origin}/api/auth/callback/auth0`])], allowed_logout_urls: [...new Set([...chat.allowed_logout_urls, origin])] };
   return { ...tenant, clients: tenant.clients.map((c) => (c === chat ? moved : c)) };
 }
+
+/** The application a password grant is made with: a confidential one that may use it first, else a public one. */
+export function passwordGrantClient(tenant: Pick<Tenant, 'clients'>): TenantClient | undefined {
+  const allowed = tenant.clients.filter((c) => c.grant_types.includes('password'));
+  return allowed.find((c) => c.client_secret && c.token_endpoint_auth_method !== 'none') ?? allowed.find((c) => c.token_endpoint_auth_method === 'none') ?? allowed[0];
+}

@@ -15,6 +15,7 @@ import { DEFAULT_ENVIRONMENT } from '../common/environment-folder.ts';
 import { controlTokenFrom, exposureWarning } from '../common/exposure.ts';
 import { SandboxError } from '../common/sandbox-error.ts';
 import { CORE_DEFAULTS } from '../mock-core/defaults.ts';
+import { CONSOLE_DEFAULTS } from '../console/defaults.ts';
 import { IDP_DEFAULTS } from '../mock-idp/defaults.ts';
 import { removeSavedDirectory } from '../mock-idp/directory/directory-journal.ts';
 import { SCENARIOS } from '../mock-idp/scenarios/catalog.ts';
@@ -32,7 +33,8 @@ import { runDoctor } from './doctor/doctor.ts';
 import { formatFindings } from './doctor/findings.ts';
 import { readInputs } from './doctor/inputs.ts';
 import { loadEnvironment, type Environment } from './environment.ts';
-import { passwordGrant, passwordGrantClient } from './password-grant.ts';
+import { passwordGrant } from './password-grant.ts';
+import { passwordGrantClient } from '../mock-idp/tenant.ts';
 import { refusePortClash, toPort } from './ports.ts';
 import type { ServiceOptions } from './start-environment.ts';
 import { printSummary } from './summary.ts';
@@ -62,8 +64,12 @@ program
   .option('--models-port <port>', 'mock-models port', toPort, MODELS_DEFAULTS.port)
   .option('--core-port <port>', 'mock-core port', toPort, CORE_DEFAULTS.port)
   .option('--control-token <token>', `require this token (Authorization: Bearer) at every /__control endpoint (default: $${CONTROL_TOKEN_ENV}; none: they answer anyone)`)
-  .action(async (envDir: string, options: Omit<ServiceOptions, 'clock'> & { stateDir: string; host: string }) => {
+  .option('--console-port <port>', 'the web console\'s port (always on 127.0.0.1)', toPort, CONSOLE_DEFAULTS.port)
+  .option('--no-console', 'do not start the web console')
+  .action(async (envDir: string, given: Omit<ServiceOptions, 'clock'> & { stateDir: string; host: string; console: boolean }) => {
     const started = Date.now();
+    const { console: withConsole, ...rest } = given;
+    const options = { ...rest, consolePort: withConsole ? rest.consolePort : undefined };
     const environment = loadEnvironment(envDir);
     const controlToken = controlTokenFrom(options.controlToken ?? process.env[CONTROL_TOKEN_ENV]);
     // startEnvironment checks this too; here it comes before the services' code is even loaded.

@@ -3,21 +3,15 @@
  * startSandbox's service code, so that `dial-sandbox token` does not load the IdP's (and oidc-provider's) code.
  */
 import { SandboxError } from '../common/sandbox-error.ts';
-import type { Tenant, TenantClient, TenantUser } from '../mock-idp/tenant.ts';
+import { passwordGrantClient, type TenantUser } from '../mock-idp/tenant.ts';
 import type { Environment } from './environment.ts';
 
 export interface TokenOptions {
   /** Default: the tenant's default audience, else its first API. */
   audience?: string;
-  /** Default: passwordGrantClient's. */
+  /** Default: passwordGrantClient's (mock-idp/tenant.ts). */
   clientId?: string;
   scope?: string;
-}
-
-/** The application a password grant is made with: a confidential one that may use it first, else a public one. */
-export function passwordGrantClient(tenant: Pick<Tenant, 'clients'>): TenantClient | undefined {
-  const allowed = tenant.clients.filter((c) => c.grant_types.includes('password'));
-  return allowed.find((c) => c.client_secret && c.token_endpoint_auth_method !== 'none') ?? allowed.find((c) => c.token_endpoint_auth_method === 'none') ?? allowed[0];
 }
 
 export async function passwordGrant(environment: Environment, idpUrl: string, email: string, options: TokenOptions = {}, users: readonly TenantUser[] = environment.tenant.users): Promise<string> {

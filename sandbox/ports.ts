@@ -11,6 +11,8 @@ export interface Ports {
   idpHttpsPort?: number;
   modelsPort?: number;
   corePort?: number;
+  /** The web console's; undefined with `console: false`, when it does not start. */
+  consolePort?: number;
 }
 
 /**
@@ -35,6 +37,7 @@ export function portClash(ports: Ports, withCore: boolean): string | undefined {
     ['--idp-https-port', ports.idpHttpsPort ?? IDP_DEFAULTS.httpsPort],
     ['--models-port', ports.modelsPort ?? MODELS_DEFAULTS.port],
     ...(withCore ? [['--core-port', ports.corePort ?? CORE_DEFAULTS.port] as [string, number]] : []),
+    ...(ports.consolePort !== undefined ? [['--console-port', ports.consolePort] as [string, number]] : []),
   ];
   for (const [i, [option, port]] of given.entries()) {
     const other = given.slice(i + 1).find(([, p]) => p === port && port !== 0);

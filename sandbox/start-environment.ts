@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 
 import { SandboxClock, type Clock } from '../common/clock.ts';
+import { createConsole, type SandboxConsole } from '../console/console.ts';
 import { createCore, type Core, type CoreOptions } from '../mock-core/core.ts';
 import type { JsonObject } from '../mock-core/json-merge.ts';
 import { parseSettings } from '../mock-core/settings.ts';
@@ -29,12 +30,15 @@ export interface ServiceOptions {
   idpHttpsPort?: number;
   modelsPort?: number;
   corePort?: number;
+  /** The web console's port (0: a free one); without one, no console starts. Always on loopback. */
+  consolePort?: number;
 }
 
 export interface RunningEnvironment {
   idp: Idp;
   models: Models;
   core?: Core;
+  console?: SandboxConsole;
   clock: Clock;
   stop(): Promise<void>;
 }
@@ -44,6 +48,7 @@ export async function startEnvironment(environment: Environment, options: Servic
   const running: Partial<RunningEnvironment> = {};
   const clock = options.clock ?? new SandboxClock();
   const stop = async () => {
+    await running.console?.stop();
     await Promise.all([running.core?.stop(), running.models?.stop(), running.idp?.stop()]);
   };
   try {
@@ -54,11 +59,15 @@ export async function startEnvironment(environment: Environment, options: Servic
       // Beside the IdP's state: `dial-sandbox reset` clears both.
       running.core = await startCore(environment, { idp: running.idp, models: running.models, clock }, { host, port: options.corePort, stateDir: resolve(options.stateDir ?? IDP_DEFAULTS.stateDir), controlToken });
     }
+    if (options.consolePort !== undefined) {
+      const { idp, models, core } = running;
+      running.console = await createConsole({ idp, models, core, clock }, { port: options.consolePort, host, controlToken });
+    }
   } catch (error) {
     await stop(); // nothing half-started stays listening
     throw error;
   }
-  return { idp: running.idp, models: running.models, core: running.core, clock, stop };
+  return { idp: running.idp, models: running.models, core: running.core, console: running.console, clock, stop };
 }
 
 /**

@@ -32,6 +32,8 @@ export interface StartedSandbox extends AsyncDisposable {
   coreUrl: string | undefined;
   /** The CA to trust (NODE_EXTRA_CA_CERTS) for the IdP's HTTPS port. */
   caFile: string;
+  /** The web console's `http://127.0.0.1:<port>/`, when `consolePort` was given (none starts otherwise). */
+  consoleUrl: string | undefined;
   /** The clock the IdP and mock-core share: yours if you passed one, else a SandboxClock (freeze, advance, reset). */
   clock: Clock;
   /** An access token for a tenant user, from a real password grant (the API audience by default). */
@@ -56,6 +58,7 @@ export async function startSandbox(environment: string | Environment = DEFAULT_E
     modelsUrl: models.url,
     coreUrl: core?.url,
     caFile: idp.caFile,
+    consoleUrl: running.console?.url,
     clock: running.clock,
     // The users as they are now, Management API changes included.
     token: (email, tokenOptions) => passwordGrant(loaded, idp.httpUrl, email, tokenOptions, idp.accounts.all),

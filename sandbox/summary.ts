@@ -4,7 +4,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { CONTROL_TOKEN_ENV } from '../common/control-token.ts';
 import { DEFAULT_ENVIRONMENT } from '../common/environment-folder.ts';
 import type { Idp } from '../mock-idp/idp.ts';
-import type { TenantUser } from '../mock-idp/tenant.ts';
+import { passwordGrantClient, type TenantUser } from '../mock-idp/tenant.ts';
 import { IDP_DEFAULTS } from '../mock-idp/defaults.ts';
 import { hasAccess } from '../mock-core/access.ts';
 import type { Core } from '../mock-core/core.ts';
@@ -12,13 +12,14 @@ import { CORE_DEFAULTS } from '../mock-core/defaults.ts';
 import { SETTING_PREFIXES } from '../mock-core/vertx-env.ts';
 import type { Models } from '../mock-models/models.ts';
 import type { Environment } from './environment.ts';
-import { passwordGrantClient } from './password-grant.ts';
 
 export interface SummaryInput {
   environment: Environment;
   idp: Idp;
   models: Models;
   core?: Core;
+  /** The web console, when it started. */
+  console?: { url: string };
   controlToken: boolean;
   startedInMs: number;
   /** Where the `aidial.*` variables in force are read: the process environment, as loadEnvironment read Core's settings. */
@@ -29,7 +30,7 @@ export function printSummary(input: SummaryInput): void {
   process.stdout.write(formatSummary(input));
 }
 
-export function formatSummary({ environment, idp, models, core, controlToken, startedInMs, env = process.env }: SummaryInput): string {
+export function formatSummary({ environment, idp, models, core, console, controlToken, startedInMs, env = process.env }: SummaryInput): string {
   const { tenant } = environment;
   // The users as the running IdP has them: tenant.yaml's, or the Management API's changes kept in the state folder.
   const users = idp.accounts.all;
@@ -52,6 +53,7 @@ export function formatSummary({ environment, idp, models, core, controlToken, st
     `  e.g.       ${models.url}/v1/openai/deployments/${models.definitions[0]?.name ?? '<name>'}/chat/completions`,
     '',
     ...(core && environment.core ? coreLines(environment, core, users, env, show) : []),
+    ...(console ? consoleLines(console.url, controlToken) : []),
     'users (the IdP\'s directory in force)',
     ...users.map((u) => `  ${u.email.padEnd(24)} password ${u.password.padEnd(10)} roles ${u.roles.join(', ') || '(none)'}`),
     ...directoryDrift(tenant.users, users, { idp, core }),
@@ -67,6 +69,14 @@ export function formatSummary({ environment, idp, models, core, controlToken, st
     'Ctrl-C stops.',
   ];
   return `${lines.join('\n')}\n`;
+}
+
+function consoleLines(url: string, controlToken: boolean): string[] {
+  return [
+    'console (in a browser: who may call what and why, tokens read as Core reads them, the three logs live, faults, clock, try it)',
+    `  url        ${url}    loopback only${controlToken ? '; asks for the control token once, then keeps a session cookie' : ''} (--no-console: none)`,
+    '',
+  ];
 }
 
 function coreLines(environment: Environment, core: Core, users: readonly TenantUser[], env: Record<string, string | undefined>, show: (path: string) => string): string[] {

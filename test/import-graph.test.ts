@@ -2,7 +2,7 @@
  * The repository's import graph, read from the sources: no cycles (type-only imports included, since a type
  * that two files need each from the other lives in the wrong file), and no service importing upwards into
  * the sandbox that composes them. Layers, bottom first: common/ ← mock-idp/, mock-models/, mock-core/ ←
- * sandbox/ ← bin/, bench/, test/.
+ * console/ ← sandbox/ ← bin/, bench/, test/.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -11,14 +11,15 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SOURCE_FOLDERS = ['common', 'mock-idp', 'mock-models', 'mock-core', 'sandbox'];
+const SOURCE_FOLDERS = ['common', 'mock-idp', 'mock-models', 'mock-core', 'console', 'sandbox'];
 /** What each folder may import besides itself. */
 const MAY_IMPORT: Record<string, string[]> = {
   common: [],
   'mock-idp': ['common'],
   'mock-models': ['common'],
   'mock-core': ['common'],
-  sandbox: ['common', 'mock-idp', 'mock-models', 'mock-core'],
+  console: ['common', 'mock-idp', 'mock-models', 'mock-core'],
+  sandbox: ['common', 'mock-idp', 'mock-models', 'mock-core', 'console'],
 };
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
 

@@ -1,0 +1,176 @@
+// The console's page: one state, drawn with lit-html on each change (at most once a frame), a view per hash.
+import { html, render } from '/vendor/lit-html/lit-html.js';
+
+import { getJson } from './api.js';
+import { controlsView } from './views/controls.js';
+import { matrixView } from './views/matrix.js';
+import { timelineView, TIMELINE_KEPT } from './views/timeline.js';
+import { tokensView } from './views/tokens.js';
+import { tryView } from './views/try.js';
+import { usersView } from './views/users.js';
+
+const VIEWS = [
+  { id: 'matrix', title: 'Access', view: matrixView },
+  { id: 'users', title: 'Users and roles', view: usersView },
+  { id: 'tokens', title: 'Tokens', view: tokensView },
+  { id: 'timeline', title: 'Timeline', view: timelineView },
+  { id: 'controls', title: 'Faults and time', view: controlsView },
+  { id: 'try', title: 'Try it', view: tryView },
+];
+
+const state = {
+  view: 'matrix',
+  matrix: undefined,
+  directory: undefined,
+  tokens: undefined,
+  controls: undefined,
+  events: [],
+  timeline: { user: '', outcome: '', source: '', paused: false },
+  status: '',
+};
+
+/** Counters the tests and the bench read: events received and drawn, updates of "try it"'s answer. */
+const stats = { received: 0, shown: 0, dropped: 0, missed: 0, tryUpdates: 0 };
+window.consoleStats = stats;
+
+let drawing = false;
+export function update(patch = {}) {
+  Object.assign(state, patch);
+  if (drawing) return;
+  drawing = true;
+  requestAnimationFrame(() => {
+    drawing = false;
+    draw();
+  });
+}
+
+/** Says what an action did, to screen readers too (the status region is aria-live). */
+export function announce(text) {
+  update({ status: text });
+}
+
+const root = document.getElementById('app');
+root.replaceChildren(); // the "Loading" line, which lit-html would otherwise draw after
+
+function draw() {
+  const current = VIEWS.find((v) => v.id === state.view) ?? VIEWS[0];
+  render(
+    html`<header>
+        <h1>dial-sandbox console</h1>
+        <p class="state">${clockWords(state.controls)}${scenarioWords(state.controls)}</p>
+      </header>
+      <nav aria-label="Views">
+        <ul>
+          ${VIEWS.map((v) => html`<li><a href="#${v.id}" aria-current=${v.id === current.id ? 'page' : 'false'}>${v.title}</a></li>`)}
+        </ul>
+      </nav>
+      <main>
+        <section aria-labelledby="view-title">
+          <h2 id="view-title">${current.title}</h2>
+          ${current.view(state, actions)}
+        </section>
+      </main>
+      <p class="status" role="status" aria-live="polite">${state.status}</p>`,
+    root,
+  );
+  if (state.view === 'timeline') stats.shown = stats.received;
+  if (state.matrix && !document.documentElement.dataset.matrixDrawn && current.id === 'matrix') {
+    performance.mark('matrix-drawn');
+    document.documentElement.dataset.matrixDrawn = '1';
+  }
+}
+
+function clockWords(controls) {
+  const clock = controls?.clock;
+  if (!clock?.now) return '';
+  const ahead = clock.ahead_seconds ? ` · ${Math.abs(clock.ahead_seconds)} s ${clock.ahead_seconds > 0 ? 'ahead of' : 'behind'} the system clock` : '';
+  return `sandbox clock ${clock.now}${clock.frozen ? ' (frozen)' : ''}${ahead}`;
+}
+
+function scenarioWords(controls) {
+  const active = controls?.scenarios?.active;
+  return active ? ` · scenario ${active.name} in force${active.until ? ` until ${active.until}` : ''}` : '';
+}
+
+/** Loading what the views show; each failure is said in the status line, never thrown away. */
+const actions = {
+  update,
+  announce,
+  stats,
+  async loadMatrix() {
+    try {
+      update({ matrix: await getJson('/api/matrix') });
+    } catch (error) {
+      announce(`The matrix could not be read: ${error.message}`);
+    }
+  },
+  async loadDirectory() {
+    try {
+      update({ directory: await getJson('/api/directory') });
+    } catch (error) {
+      announce(`The directory could not be read: ${error.message}`);
+    }
+  },
+  async loadTokens() {
+    try {
+      update({ tokens: (await getJson('/api/tokens')).tokens });
+    } catch (error) {
+      announce(`The tokens could not be read: ${error.message}`);
+    }
+  },
+  async loadControls() {
+    try {
+      update({ controls: await getJson('/api/controls') });
+    } catch (error) {
+      announce(`The controls could not be read: ${error.message}`);
+    }
+  },
+  async reloadAll() {
+    await Promise.all([actions.loadMatrix(), actions.loadDirectory(), actions.loadTokens(), actions.loadControls()]);
+  },
+};
+
+function route() {
+  const id = location.hash.slice(1);
+  update({ view: VIEWS.some((v) => v.id === id) ? id : 'matrix' });
+}
+
+/** The timeline, and the changes that redraw the other views, as Server-Sent Events (EventSource reconnects by itself). */
+function listen() {
+  const source = new EventSource('/api/events');
+  let matrixSoon;
+  // Calls move limits and held tokens: the matrix and the tokens are read again, at most every 300 ms.
+  const refreshSoon = () => {
+    if (matrixSoon) return;
+    matrixSoon = setTimeout(() => {
+      matrixSoon = undefined;
+      void actions.loadMatrix();
+      void actions.loadTokens();
+    }, 300);
+  };
+  const take = (events) => {
+    stats.received += events.length;
+    const kept = state.events.concat(events);
+    state.events = kept.length > TIMELINE_KEPT ? kept.slice(-TIMELINE_KEPT) : kept;
+    if (events.some((e) => e.source !== 'models')) refreshSoon();
+    if (state.view === 'timeline' && !state.timeline.paused) update();
+  };
+  source.addEventListener('backlog', (e) => {
+    state.events = [];
+    take(JSON.parse(e.data).events);
+  });
+  source.addEventListener('events', (e) => {
+    const batch = JSON.parse(e.data);
+    stats.dropped += batch.dropped;
+    take(batch.events);
+  });
+  source.addEventListener('missed', (e) => {
+    stats.missed += JSON.parse(e.data).events;
+  });
+  source.addEventListener('changed', () => void actions.reloadAll());
+}
+
+window.addEventListener('hashchange', route);
+route();
+listen();
+void actions.reloadAll();
