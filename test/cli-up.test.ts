@@ -36,7 +36,7 @@ describe('dial-sandbox up', () => {
 
   it('serves the default environment (mock-idp, mock-models, mock-core) on loopback, prints what runs where without a warning, and stops cleanly on Ctrl-C', async () => {
     const stateDir = process.env.SANDBOX_TEST_STATE_DIR!;
-    child = runCli('up', '--idp-http-port', '0', '--idp-https-port', '0', '--models-port', '0', '--core-port', '0', '--state-dir', stateDir);
+    child = runCli('up', '--idp-http-port', '0', '--idp-https-port', '0', '--models-port', '0', '--core-port', '0', '--console-port', '0', '--state-dir', stateDir);
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
     const summary = await readUntil(child, /Ctrl-C stops/);
@@ -78,6 +78,13 @@ describe('dial-sandbox up', () => {
     };
     expect(await callAs('alice@example.com', 'alice')).toBe(200);
     expect(await callAs('bob@example.com', 'bob')).toBe(403);
+
+    // The console, on loopback: its page, and its matrix saying what Core just answered.
+    const consoleUrl = /\nconsole [^\n]*\n\s+url\s+(http:\/\/127\.0\.0\.1:\d+\/)\s+loopback only/.exec(summary)![1]!;
+    expect((await fetch(consoleUrl)).headers.get('content-security-policy')).toContain("default-src 'none'");
+    const matrix = (await (await fetch(`${consoleUrl}api/matrix`)).json()) as { rows: { label: string; next: { cells: { deployment: string; allowed: boolean }[] } }[] };
+    const verdict = (email: string) => matrix.rows.find((r) => r.label === email)!.next.cells.find((c) => c.deployment === 'chat-gpt-35-turbo')!.allowed;
+    expect([verdict('alice@example.com'), verdict('bob@example.com')]).toEqual([true, false]);
 
     child.kill('SIGINT');
     const [code] = await once(child, 'close'); // stderr read to its end too

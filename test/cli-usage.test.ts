@@ -83,6 +83,8 @@ describe('dial-sandbox: bad option values', () => {
     expect(portClash({ corePort: 4000 }, true)).toBe('--idp-http-port and --core-port are both 4000');
     expect(portClash({ corePort: 4000 }, false)).toBeUndefined(); // no Core settings: mock-core does not start
     expect(portClash({ idpHttpPort: 0, corePort: 0, modelsPort: 0, idpHttpsPort: 0 }, true)).toBeUndefined(); // 0: each its own free port
+    expect(portClash({ consolePort: 4443 }, true)).toBe('--idp-https-port and --console-port are both 4443');
+    expect(portClash({}, true)).toBeUndefined(); // --no-console: no port of its own
   });
 
   it.each([['10x'], ['abc'], ['1.5']])('refuses token --lifetime %s in one line', async (value) => {

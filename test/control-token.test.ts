@@ -121,7 +121,7 @@ describe('the control token: every /__control endpoint of every service wants it
 describe('binding beyond loopback', () => {
   /** What `up` prints to stderr from its start until Ctrl-C stops it (sent once the summary is out). */
   async function upStderr(...args: string[]): Promise<string> {
-    const child = spawn(process.execPath, [CLI, 'up', '--idp-http-port', '0', '--idp-https-port', '0', '--models-port', '0', '--core-port', '0', '--state-dir', process.env.SANDBOX_TEST_STATE_DIR!, ...args], { env: cliEnv });
+    const child = spawn(process.execPath, [CLI, 'up', '--idp-http-port', '0', '--idp-https-port', '0', '--models-port', '0', '--core-port', '0', '--no-console', '--state-dir', process.env.SANDBOX_TEST_STATE_DIR!, ...args], { env: cliEnv });
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));

@@ -156,6 +156,17 @@ describe('the start summary', () => {
     expect(await callWithKey('gpt-4-closed')).toBe(403);
   });
 
+  it('names the console when it runs, loopback only, and how a control token is asked for', async () => {
+    sandbox = await startSandbox(environmentWith(), { stateDir: privateStateDir('summary-console'), consolePort: 0 });
+    const base = { environment: sandbox.environment, idp: sandbox.idp, models: sandbox.models, core: sandbox.core, startedInMs: 0, env: {} };
+    const open = formatSummary({ ...base, console: { url: sandbox.consoleUrl! }, controlToken: false });
+    expect(section(open, 'console')).toEqual([`  url        ${sandbox.consoleUrl}    loopback only (--no-console: none)`]);
+    expect((await fetch(sandbox.consoleUrl!)).status).toBe(200);
+    const guarded = formatSummary({ ...base, console: { url: sandbox.consoleUrl! }, controlToken: true });
+    expect(section(guarded, 'console')[0]).toContain('asks for the control token once, then keeps a session cookie');
+    expect(summaryOf(sandbox)).not.toMatch(/^console/m);
+  });
+
   it('lists the aidial.* variables in force, secrets masked, and says when there are none', async () => {
     sandbox = await startSandbox(environmentWith(), { stateDir: privateStateDir('summary-vars') });
     expect(summaryOf(sandbox, { PATH: '/bin' })).toContain('  variables  none (no aidial.* variable in the environment)');
