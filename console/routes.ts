@@ -5,7 +5,7 @@
  * is set (401). A path no row has is a 404, a method its rows lack a 405; errors go to answerError, last.
  */
 import type { Handler } from './exchange.ts';
-import { directory, inspect, matrix, recentTokens } from './handlers/access.ts';
+import { directory, inspect, matrix, recentTokens, storage } from './handlers/access.ts';
 import {
   assignRoles, clearModelFault, clearScenario, controls, createUser, deleteUser, removeRoles, resetClock, revokeKey, rotateKey, setClock, setModelFault, setScenario,
 } from './handlers/changes.ts';
@@ -34,6 +34,7 @@ export const ROUTES: readonly Route[] = [
   route('GET', '/api/directory', directory),
   route('GET', '/api/tokens', recentTokens),
   route('POST', '/api/tokens/inspect', inspect),
+  route('GET', '/api/storage', storage),
   // Changes, through the services' own APIs.
   route('POST', '/api/users', createUser),
   route('DELETE', '/api/users/:id', deleteUser),

@@ -1,6 +1,7 @@
 /** The matrix, the users and roles beside it, and the tokens: read in this process. */
 import { noCore } from '../errors.ts';
 import { readJson, sendJson, type Handler } from '../exchange.ts';
+import { storageOf } from '../storage-view.ts';
 import { inspectToken } from '../token-inspection.ts';
 import { expiryInWords } from '../../common/token-words.ts';
 import { badRequest } from '../errors.ts';
@@ -45,6 +46,13 @@ export const recentTokens: Handler = ({ res, console: state }) => {
 };
 
 const consoleClient = (client: { client_id: string } | { why: string }) => ('client_id' in client ? client.client_id : undefined);
+
+/** A user's bucket, its resources and shares, as Core answers that user. */
+export const storage: Handler = async ({ res, url, console: state }) => {
+  const user = url.searchParams.get('user');
+  if (!user) throw badRequest('Name the user: /api/storage?user=<email>.');
+  sendJson(res, 200, await storageOf(state.services, user));
+};
 
 export const inspect: Handler = async ({ req, res, console: state }) => {
   const { token } = await readJson(req);

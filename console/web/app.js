@@ -4,6 +4,7 @@ import { html, render } from '/vendor/lit-html/lit-html.js';
 import { getJson } from './api.js';
 import { controlsView } from './views/controls.js';
 import { matrixView } from './views/matrix.js';
+import { storageView } from './views/storage.js';
 import { timelineView, TIMELINE_KEPT } from './views/timeline.js';
 import { tokensView } from './views/tokens.js';
 import { tryView } from './views/try.js';
@@ -16,6 +17,7 @@ const VIEWS = [
   { id: 'timeline', title: 'Timeline', view: timelineView },
   { id: 'controls', title: 'Faults and time', view: controlsView },
   { id: 'try', title: 'Try it', view: tryView },
+  { id: 'storage', title: 'Storage', view: storageView },
 ];
 
 const state = {

@@ -138,6 +138,26 @@ describe.skipIf(Boolean(unavailable))(`the web console in chromium${unavailable 
     await screenshot(page, 'try');
   });
 
+  it("shows a user's storage as Core answers them: alice's conversation in her bucket, none in bob's", async () => {
+    const token = await sandbox.token('alice@example.com');
+    const call = (method: string, path: string, body?: object) => fetch(`${sandbox.coreUrl}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body && JSON.stringify(body) });
+    const { bucket } = (await (await call('GET', '/v1/bucket')).json()) as { bucket: string };
+    const conversation = { id: 'c1', folderId: 'conversations/x', name: 'From the console test', prompt: '', temperature: 1, model: { id: 'gpt-4' }, selectedAddons: [], messages: [] };
+    expect((await call('PUT', `/v1/conversations/${bucket}/From%20the%20console%20test`, conversation)).status).toBe(200);
+
+    await view('Storage');
+    await page.getByLabel('User').selectOption('alice@example.com');
+    await page.getByRole('button', { name: 'Show their storage' }).click();
+    const storage = page.locator('.storage-of');
+    await expect.poll(() => storage.textContent(), { timeout: WAIT }).toContain(`conversations/${bucket}/From%20the%20console%20test`);
+    expect(await storage.textContent()).toContain(`Bucket ${bucket} of alice@example.com`);
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.getByLabel('User').selectOption('bob@example.com');
+    await page.getByRole('button', { name: 'Show their storage' }).click();
+    await expect.poll(() => storage.textContent(), { timeout: WAIT }).toContain('of bob@example.com');
+    expect(await storage.textContent()).toMatch(/Conversations \(0\)/);
+  });
+
   it('reads a pasted token that the sandbox clock has moved past: expired by that clock, and Core\'s 401 with the cause', async () => {
     const minted = (await (await fetch(`${sandbox.idpUrl}/__control/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'alice@example.com', lifetime_seconds: 600 }) })).json()) as { access_token: string };
     await view('Faults and time');
