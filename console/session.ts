@@ -109,5 +109,6 @@ ${wrong ? '<p role="alert" class="error">That is not the control token.</p>' : '
 export const PAGE_HEADERS = {
   'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
+  // same-origin, not no-referrer: with no-referrer a form's POST says "Origin: null", which the Origin check must refuse.
+  'referrer-policy': 'same-origin',
 };

@@ -221,3 +221,34 @@ describe.skipIf(Boolean(unavailable))(`the web console in chromium${unavailable 
     expect(pageErrors).toEqual([]);
   });
 });
+
+describe.skipIf(Boolean(unavailable))(`the web console under a control token${unavailable ? ` — skipped: ${unavailable}` : ''}`, () => {
+  let sandbox: StartedSandbox;
+  let browser: TrustingBrowser;
+  beforeAll(async () => {
+    sandbox = await startSandbox(undefined, { stateDir: privateStateDir('console-token'), consolePort: 0, controlToken: 'console-test-token' });
+    browser = await launchTrustingChromium(sandbox.caFile);
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await sandbox?.stop();
+  });
+
+  it('asks for the token in a labelled form, stays there for a wrong one, and opens the console for the right one', async () => {
+    const context = await browser.browser.newContext();
+    const page = await context.newPage();
+    await page.goto(sandbox.consoleUrl!);
+    const field = page.getByLabel(/The sandbox's control token/);
+    await field.fill('not-the-token');
+    await field.press('Enter');
+    await expect.poll(() => page.getByRole('alert').textContent(), { timeout: WAIT }).toBe('That is not the control token.');
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.getByLabel(/The sandbox's control token/).fill('console-test-token');
+    await page.getByRole('button', { name: 'Open the console' }).click();
+    await page.locator('html[data-matrix-drawn]').waitFor();
+    await expect.poll(() => page.locator('tr[data-caller="alice@example.com"] td[data-deployment="chat-gpt-35-turbo"]').getAttribute('data-verdict'), { timeout: WAIT }).toBe('allowed');
+    // The cookie is the page's alone: scripts on it cannot read it.
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { cookie: string } }).document.cookie)).toBe('');
+    await context.close();
+  });
+});
