@@ -4,6 +4,7 @@
  * (403); past the page, the token form and the page's files, every row wants a session when a control token
  * is set (401). A path no row has is a 404, a method its rows lack a 405; errors go to answerError, last.
  */
+import { matchSegments, segmentsOf, type SegmentMatch } from '../common/segment-routes.ts';
 import type { Handler } from './exchange.ts';
 import { directory, inspect, matrix, recentTokens, storage } from './handlers/access.ts';
 import {
@@ -21,7 +22,7 @@ export interface Route {
   open?: true;
 }
 
-const route = (method: string, path: string, handler: Handler, open?: true): Route => ({ method, path: path.split('/').filter(Boolean), handler, open });
+const route = (method: string, path: string, handler: Handler, open?: true): Route => ({ method, path: segmentsOf(path), handler, open });
 
 export const ROUTES: readonly Route[] = [
   route('GET', '/', page, true),
@@ -54,34 +55,11 @@ export const ROUTES: readonly Route[] = [
   route('POST', '/api/try', tryItRoute),
 ];
 
-export type Match = { route: Route; params: Record<string, string> } | { allowed: string[] } | undefined;
-
-/** The route for a method and path; or the methods the path allows; or nothing. */
-export function matchRoute(method: string, pathname: string): Match {
-  let segments: string[];
+/** The route for a method and path; or the methods the path allows; or nothing (a malformed escape names no route). */
+export function matchRoute(method: string, pathname: string): SegmentMatch<Route> {
   try {
-    segments = pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    return matchSegments(ROUTES, method, pathname);
   } catch {
-    return undefined; // a malformed escape names no route
+    return undefined;
   }
-  const allowed: string[] = [];
-  for (const candidate of ROUTES) {
-    const params = matchPath(candidate.path, segments);
-    if (!params) continue;
-    if (candidate.method === method) return { route: candidate, params };
-    allowed.push(candidate.method);
-  }
-  return allowed.length ? { allowed } : undefined;
-}
-
-function matchPath(pattern: string[], segments: string[]): Record<string, string> | undefined {
-  const rest = pattern.at(-1)?.startsWith('*');
-  if (rest ? segments.length < pattern.length : pattern.length !== segments.length) return undefined;
-  const params: Record<string, string> = {};
-  for (const [i, part] of pattern.entries()) {
-    if (part.startsWith('*')) params[part.slice(1)] = segments.slice(i).join('/');
-    else if (part.startsWith(':')) params[part.slice(1)] = segments[i]!;
-    else if (part !== segments[i]) return undefined;
-  }
-  return params;
 }

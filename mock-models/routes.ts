@@ -3,6 +3,7 @@
  * row has is notServed (404), a method its rows lack methodNotAllowed (405); an error on any row goes to the
  * one error handler (error-handler.ts), last.
  */
+import { matchSegments, segmentsOf, type SegmentMatch } from '../common/segment-routes.ts';
 import type { Handler } from './exchange.ts';
 import { chatCompletions } from './handlers/chat-completions.ts';
 import { completions } from './handlers/completions.ts';
@@ -18,7 +19,7 @@ export interface Route {
   handler: Handler;
 }
 
-const route = (method: string, path: string, handler: Handler): Route => ({ method, path: path.split('/').filter(Boolean), handler });
+const route = (method: string, path: string, handler: Handler): Route => ({ method, path: segmentsOf(path), handler });
 
 /** The operations of an OpenAI adapter, under each path family a deployment is reached at. */
 const deploymentRoutes = (prefix: string) => [
@@ -48,27 +49,5 @@ export const ROUTES: readonly Route[] = [
 /** The sandbox's own controls (/__control/…), which a control token guards. */
 export const isControl = (candidate: Route): boolean => candidate.path[0] === '__control';
 
-export type Match = { route: Route; params: Record<string, string> } | { allowed: string[] } | undefined;
-
 /** The route for a method and path; or the methods the path allows; or nothing. */
-export function matchRoute(method: string, pathname: string): Match {
-  const segments = pathname.split('/').filter(Boolean).map(decodeURIComponent);
-  const allowed: string[] = [];
-  for (const candidate of ROUTES) {
-    const params = matchPath(candidate.path, segments);
-    if (!params) continue;
-    if (candidate.method === method) return { route: candidate, params };
-    allowed.push(candidate.method);
-  }
-  return allowed.length ? { allowed } : undefined;
-}
-
-function matchPath(pattern: string[], segments: string[]): Record<string, string> | undefined {
-  if (pattern.length !== segments.length) return undefined;
-  const params: Record<string, string> = {};
-  for (const [i, part] of pattern.entries()) {
-    if (part.startsWith(':')) params[part.slice(1)] = segments[i]!;
-    else if (part !== segments[i]) return undefined;
-  }
-  return params;
-}
+export const matchRoute = (method: string, pathname: string): SegmentMatch<Route> => matchSegments(ROUTES, method, pathname);

@@ -94,39 +94,23 @@ function scenarioWords(controls) {
   return active ? ` · scenario ${active.name} in force${active.until ? ` until ${active.until}` : ''}` : '';
 }
 
-/** Loading what the views show; each failure is said in the status line, never thrown away. */
+/** Reads what a view shows into the state; a failure is said in the status line, never thrown away. */
+const loader = (key, path, what, pick = (body) => body) => async () => {
+  try {
+    update({ [key]: pick(await getJson(path)) });
+  } catch (error) {
+    announce(`${what} could not be read: ${error.message}`);
+  }
+};
+
 const actions = {
   update,
   announce,
   stats,
-  async loadMatrix() {
-    try {
-      update({ matrix: await getJson('/api/matrix') });
-    } catch (error) {
-      announce(`The matrix could not be read: ${error.message}`);
-    }
-  },
-  async loadDirectory() {
-    try {
-      update({ directory: await getJson('/api/directory') });
-    } catch (error) {
-      announce(`The directory could not be read: ${error.message}`);
-    }
-  },
-  async loadTokens() {
-    try {
-      update({ tokens: (await getJson('/api/tokens')).tokens });
-    } catch (error) {
-      announce(`The tokens could not be read: ${error.message}`);
-    }
-  },
-  async loadControls() {
-    try {
-      update({ controls: await getJson('/api/controls') });
-    } catch (error) {
-      announce(`The controls could not be read: ${error.message}`);
-    }
-  },
+  loadMatrix: loader('matrix', '/api/matrix', 'The matrix'),
+  loadDirectory: loader('directory', '/api/directory', 'The directory'),
+  loadTokens: loader('tokens', '/api/tokens', 'The tokens', (body) => body.tokens),
+  loadControls: loader('controls', '/api/controls', 'The controls'),
   async reloadAll() {
     await Promise.all([actions.loadMatrix(), actions.loadDirectory(), actions.loadTokens(), actions.loadControls()]);
   },
