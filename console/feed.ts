@@ -44,6 +44,8 @@ export class Feed {
   produced = 0;
   #timers: NodeJS.Timeout[] = [];
   #lastState = '';
+  #lastClock: { now: number; system: number } | undefined;
+  #clockMoves = 0;
 
   constructor(services: ConsoleServices) {
     this.#services = services;
@@ -135,8 +137,23 @@ export class Feed {
   }
 
   #state(): string {
-    const { idp, core, clock } = this.#services;
-    return [idp.directory.version, configIdentity(core?.config.current), idp.scenario.current ?? '', Math.round((clock.now() - Date.now()) / 1000), idp.keys.current.kid].join('|');
+    const { idp, core } = this.#services;
+    return [idp.directory.version, configIdentity(core?.config.current), idp.scenario.current ?? '', this.#clockState(), idp.keys.current.kid].join('|');
+  }
+
+  /**
+   * Changes only when the clock is moved, frozen or resumed: a clock that runs (or stands frozen) as it did
+   * at the last look reads the same, though its distance from the system clock drifts while it is frozen.
+   */
+  #clockState(): string {
+    const { clock } = this.#services;
+    const [now, system] = [clock.now(), Date.now()];
+    const last = this.#lastClock;
+    const asBefore = last && (Math.abs(now - (last.now + system - last.system)) < CLOCK_JITTER_MS || Math.abs(now - last.now) < CLOCK_JITTER_MS);
+    if (!asBefore) this.#clockMoves++;
+    this.#lastClock = { now, system };
+    const frozen = 'describe' in clock ? (clock as { describe(): { frozen: boolean } }).describe().frozen : false;
+    return `${this.#clockMoves}${frozen ? ' frozen' : ''}`;
   }
 
   #broadcast(text: string): void {
@@ -155,6 +172,9 @@ export class Feed {
     return { events: all.slice(-FEED.backlog).map((event) => ({ id: this.#nextId++, ...event })) };
   }
 }
+
+/** How far a clock may stray from its last look (timer lateness) and still be read as not moved. */
+const CLOCK_JITTER_MS = 1_000;
 
 /** Core's config is replaced as a whole on each reload: a new object, so a change, only when the files changed. */
 const configIds = new WeakMap<object, number>();
