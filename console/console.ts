@@ -56,7 +56,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, state
     const method = req.method ?? 'GET';
     const match = matchRoute(method === 'HEAD' ? 'GET' : method, url.pathname);
     if (!match) throw notServed(method, url.pathname);
-    if ('allowed' in match) throw methodNotAllowed(method, url.pathname);
+    if ('allowed' in match) throw methodNotAllowed(method, url.pathname, match.allowed);
     if (!match.route.open) requireSession(req, state.sessions);
     await match.route.handler({ req, res, url, params: match.params, console: state });
   } catch (error) {

@@ -4,16 +4,20 @@ import type { ServerResponse } from 'node:http';
 export class ConsoleError extends Error {
   readonly status: number;
   readonly code: string;
+  readonly headers: Record<string, string>;
 
-  constructor(status: number, code: string, message: string) {
+  constructor(status: number, code: string, message: string, headers: Record<string, string> = {}) {
     super(message);
     this.status = status;
     this.code = code;
+    this.headers = headers;
   }
 }
 
 export const notServed = (method: string, path: string) => new ConsoleError(404, 'not_found', `The console serves no ${method} ${path}.`);
-export const methodNotAllowed = (method: string, path: string) => new ConsoleError(405, 'method_not_allowed', `${path} takes no ${method}.`);
+/** With Allow, which a 405 must carry (https://www.rfc-editor.org/rfc/rfc9110#section-15.5.6). */
+export const methodNotAllowed = (method: string, path: string, allowed: readonly string[]) =>
+  new ConsoleError(405, 'method_not_allowed', `${path} takes no ${method}.`, { allow: allowed.join(', ') });
 export const badRequest = (message: string) => new ConsoleError(400, 'bad_request', message);
 export const notJson = () => new ConsoleError(415, 'unsupported_media_type', 'Send a JSON body (content-type: application/json).');
 export const tooLarge = (limit: number) => new ConsoleError(413, 'too_large', `The body is over ${limit} bytes.`);
@@ -32,6 +36,6 @@ export function answerError(error: unknown, res: ServerResponse): void {
     return;
   }
   const status = known?.status ?? 500;
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...known?.headers });
   res.end(JSON.stringify({ error: known?.code ?? 'internal', message: known?.message ?? `The console failed: ${(error as Error)?.message ?? String(error)}` }));
 }

@@ -39,11 +39,15 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 /** A JSON object body, at most BODY_LIMIT bytes; anything else is a 4xx. */
 export async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
   if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw notJson();
-  let text = '';
-  for await (const chunk of req) {
-    text += chunk;
-    if (text.length > BODY_LIMIT) throw tooLarge(BODY_LIMIT);
+  // Counted in bytes, and decoded once whole: a character split across two chunks stays one character.
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    bytes += chunk.length;
+    if (bytes > BODY_LIMIT) throw tooLarge(BODY_LIMIT);
+    chunks.push(chunk);
   }
+  const text = Buffer.concat(chunks).toString('utf8');
   let body: unknown;
   try {
     body = JSON.parse(text || '{}');

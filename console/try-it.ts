@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { passwordGrantClient } from '../mock-idp/tenant.ts';
+import { passwordGrantClient, type TenantUser } from '../mock-idp/tenant.ts';
 import { badRequest, noCore } from './errors.ts';
 import type { ConsoleExchange } from './exchange.ts';
 
@@ -32,11 +32,13 @@ export async function tryIt(exchange: ConsoleExchange, body: Record<string, unkn
   const config = core.config.current;
   const deployment = config.models.get(request.deployment) ?? config.applications.get(request.deployment);
   if (!deployment) throw badRequest(`No deployment ${request.deployment}; Core has ${[...config.models.keys(), ...config.applications.keys()].join(', ')}.`);
+  // Checked before the stream starts: once it has, a 400 can no longer be sent.
+  const caller = callerOf(exchange, request);
 
   res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' });
   const line = (value: Record<string, unknown>) => res.write(`${JSON.stringify(value)}\n`);
 
-  const credentials = await credentialsFor(exchange, request, line);
+  const credentials = await credentialsFor(exchange, caller, line);
   if (!credentials) return void res.end();
 
   const tryId = randomUUID();
@@ -65,16 +67,26 @@ export async function tryIt(exchange: ConsoleExchange, body: Record<string, unkn
   res.end();
 }
 
-/** The caller's header: a login's token for a user, Api-Key for a key; a refused login is said, and ends the try. */
-async function credentialsFor(exchange: ConsoleExchange, request: TryRequest, line: (value: Record<string, unknown>) => void): Promise<Record<string, string> | undefined> {
+/** The directory user or Core's API key the request names; a 400 for one that is not there. */
+function callerOf(exchange: ConsoleExchange, request: TryRequest): { key: string } | { user: TenantUser } {
   const { idp, core } = exchange.console.services;
   if (request.key !== undefined) {
     if (!core!.config.current.keys.has(request.key)) throw badRequest(`No API key ${request.key} in Core's config.`);
-    line({ kind: 'login', how: 'Api-Key header' });
-    return { 'api-key': request.key };
+    return { key: request.key };
   }
   const user = idp.accounts.byEmail(request.user!);
   if (!user) throw badRequest(`No user ${request.user}; the directory has ${idp.accounts.all.map((u) => u.email).join(', ')}.`);
+  return { user };
+}
+
+/** The caller's header: a login's token for a user, Api-Key for a key; a refused login is said, and ends the try. */
+async function credentialsFor(exchange: ConsoleExchange, caller: { key: string } | { user: TenantUser }, line: (value: Record<string, unknown>) => void): Promise<Record<string, string> | undefined> {
+  if ('key' in caller) {
+    line({ kind: 'login', how: 'Api-Key header' });
+    return { 'api-key': caller.key };
+  }
+  const { idp } = exchange.console.services;
+  const { user } = caller;
   const client = passwordGrantClient(idp.tenant);
   let answer: { status: number; body: unknown };
   let how: string;
