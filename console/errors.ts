@@ -27,6 +27,8 @@ export const foreignOrigin = (origin: string) => new ConsoleError(403, 'foreign_
 export const sessionRequired = () => new ConsoleError(401, 'session_required', 'The console needs the control token: open it in a browser and give the token, or send Authorization: Bearer <token>.');
 export const noCore = () => new ConsoleError(404, 'no_core', 'This environment has no core/ settings, so no mock-core runs: nothing to show of deployments.');
 export const noManagementClient = (why: string) => new ConsoleError(409, 'no_management_client', why);
+/** The IdP answered the console's own token request with a refusal: the service behind it failed (a scenario, say). */
+export const managementTokenRefused = (why: string) => new ConsoleError(502, 'management_token_refused', why);
 
 export function answerError(error: unknown, res: ServerResponse): void {
   const known = error instanceof ConsoleError ? error : undefined;

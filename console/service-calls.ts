@@ -6,7 +6,7 @@
  */
 import { managementAudience } from '../mock-idp/management/management-api.ts';
 import type { ConsoleServices } from './services.ts';
-import { noManagementClient } from './errors.ts';
+import { managementTokenRefused, noManagementClient } from './errors.ts';
 
 /** What the console's views do with the Management API (a grant lacking one leaves that view read-only). */
 export const MANAGEMENT_SCOPES = ['read:users', 'create:users', 'delete:users', 'read:roles', 'create:role_members', 'delete:role_members', 'read:signing_keys', 'create:signing_keys', 'update:signing_keys'];
@@ -69,7 +69,7 @@ export class ServiceCalls {
     const granted = answer.body as { access_token?: string; expires_in?: number; error?: string; error_description?: string };
     if (answer.status !== 200 || !granted.access_token) {
       const scenario = this.#services.idp.scenario.current;
-      throw noManagementClient(`The IdP refused the console's own token for the Management API (${client.client_id}): HTTP ${answer.status} ${granted.error ?? ''} ${granted.error_description ?? ''}${scenario ? `; the scenario ${scenario} is in force` : ''}.`.replace(/ +/g, ' '));
+      throw managementTokenRefused(`The IdP refused the console's own token for the Management API (${client.client_id}): HTTP ${answer.status} ${granted.error ?? ''} ${granted.error_description ?? ''}${scenario ? `; the scenario ${scenario} is in force` : ''}.`.replace(/ +/g, ' '));
     }
     this.#managementToken = { token: granted.access_token, expiresAt: now + (granted.expires_in ?? 0) * 1000 };
     return granted.access_token;

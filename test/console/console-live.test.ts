@@ -95,9 +95,9 @@ describe('a change while the IdP refuses the console its Management API token (t
     expect((await consoleCall(sandbox.consoleUrl!, 'PUT', '/api/scenario', { name: 'token-500' })).status).toBe(200);
     const before = sandbox.idp.directory.version;
     const refused = await consoleCall(sandbox.consoleUrl!, 'POST', '/api/users', { email: 'carol@example.com', password: 'Passw0rd-1' });
-    expect(refused.status).toBe(409);
+    expect(refused.status).toBe(502);
     expect(refused.body).toEqual({
-      error: 'no_management_client',
+      error: 'management_token_refused',
       message: "The IdP refused the console's own token for the Management API (ci-runner): HTTP 500 server_error Internal Server Error; the scenario token-500 is in force.",
     });
     expect(sandbox.idp.directory.version).toBe(before);
