@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
+import type { CoreLogEntry } from '../mock-core/request-log-entry.ts';
 import { passwordGrantClient, type TenantUser } from '../mock-idp/tenant.ts';
 import { badRequest, noCore } from './errors.ts';
 import type { ConsoleExchange } from './exchange.ts';
@@ -47,11 +48,15 @@ export async function tryIt(exchange: ConsoleExchange, body: Record<string, unkn
   const payload = embedding ? { input: request.prompt } : deployment.type === 'completion' ? { prompt: request.prompt, stream: true } : { messages: [{ role: 'user', content: request.prompt }], stream: true };
   const sent = { 'content-type': 'application/json', [TRY_HEADER]: tryId, ...credentials };
   state.feed.note(`try it: ${request.user ?? `API key of ${config.keys.get(request.key!)?.project}`} → ${deployment.name}`, { deployment: deployment.name });
-  const answer = await fetch(`${core.url}/openai/deployments/${encodeURIComponent(deployment.name)}/${api}`, { method: 'POST', headers: sent, body: JSON.stringify(payload) });
+  const path = `/openai/deployments/${encodeURIComponent(deployment.name)}/${api}`;
+  // Core's log entry for this call, for its reason, cause and rule: among those logged while it runs.
+  const loggedMeanwhile: (() => CoreLogEntry)[] = [];
+  const unsubscribe = core.log.subscribe((read) => loggedMeanwhile.push(read));
+  const answer = await fetch(`${core.url}${path}`, { method: 'POST', headers: sent, body: JSON.stringify(payload) }).finally(unsubscribe);
   line({ kind: 'answer', status: answer.status, headers: Object.fromEntries(answer.headers) });
   if (answer.status !== 200) {
     const text = await answer.text();
-    const logged = core.log.entries().findLast((e) => e.path.endsWith(`/${api}`) && e.status === answer.status);
+    const logged = loggedMeanwhile.map((read) => read()).find((e) => e.path === path && e.status === answer.status);
     line({ kind: 'error', status: answer.status, body: text, reason: logged?.reason, cause: logged?.cause, rule: logged?.rule });
   } else if (embedding) {
     const json = (await answer.json()) as { data?: { embedding?: number[] }[] };
