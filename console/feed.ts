@@ -31,7 +31,8 @@ export interface TimelineEvent {
 type Pending = () => Omit<TimelineEvent, 'id'>;
 
 /** A change the page should redraw for: the directory, Core's config, the scenario, the clock, the keys. */
-export type Change = 'directory' | 'config' | 'scenario' | 'clock' | 'keys';
+const CHANGES = ['directory', 'config', 'scenario', 'clock', 'keys'] as const;
+export type Change = (typeof CHANGES)[number];
 
 export class Feed {
   readonly #services: ConsoleServices;
@@ -43,7 +44,7 @@ export class Feed {
   /** Events sent, for /api/events' counters and the bench. */
   produced = 0;
   #timers: NodeJS.Timeout[] = [];
-  #lastState = '';
+  #lastState = {} as Record<Change, unknown>;
   #lastClock: { now: number; system: number } | undefined;
   #clockMoves = 0;
 
@@ -129,16 +130,14 @@ export class Feed {
   /** The directory, Core's config, the scenario, the clock and the keys, compared while a browser watches. */
   #checkChanges(): void {
     const state = this.#state();
-    if (state === this.#lastState) return;
-    const [before, after] = [this.#lastState.split('|'), state.split('|')];
+    const changed = CHANGES.filter((name) => state[name] !== this.#lastState[name]);
     this.#lastState = state;
-    const names: Change[] = ['directory', 'config', 'scenario', 'clock', 'keys'];
-    this.#broadcast(`event: changed\ndata: ${JSON.stringify(names.filter((_, i) => before[i] !== after[i]))}\n\n`);
+    if (changed.length) this.#broadcast(`event: changed\ndata: ${JSON.stringify(changed)}\n\n`);
   }
 
-  #state(): string {
+  #state(): Record<Change, unknown> {
     const { idp, core } = this.#services;
-    return [idp.directory.version, configIdentity(core?.config.current), idp.scenario.current ?? '', this.#clockState(), idp.keys.current.kid].join('|');
+    return { directory: idp.directory.version, config: configText(core?.config.current), scenario: idp.scenario.current, clock: this.#clockState(), keys: idp.keys.current.kid };
   }
 
   /**
@@ -176,14 +175,19 @@ export class Feed {
 /** How far a clock may stray from its last look (timer lateness) and still be read as not moved. */
 const CLOCK_JITTER_MS = 1_000;
 
-/** Core's config is replaced as a whole on each reload: a new object, so a change, only when the files changed. */
-const configIds = new WeakMap<object, number>();
-let nextConfigId = 1;
-function configIdentity(config: object | undefined): number {
-  if (!config) return 0;
-  let id = configIds.get(config);
-  if (!id) configIds.set(config, (id = nextConfigId++));
-  return id;
+/**
+ * Core's config as text, to compare: a reload makes a new object every `config.reload` ms even when the files
+ * did not change, so identity says nothing; each object's text is made once.
+ */
+const configTexts = new WeakMap<object, string>();
+function configText(config: object | undefined): string {
+  if (!config) return '';
+  let text = configTexts.get(config);
+  if (text === undefined) {
+    text = JSON.stringify(config, (_key, value: unknown) => (value instanceof Map ? [...value] : value instanceof RegExp ? String(value) : value));
+    configTexts.set(config, text);
+  }
+  return text;
 }
 
 function send(res: ServerResponse, event: string, data: unknown): void {

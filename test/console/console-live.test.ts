@@ -4,13 +4,16 @@
  * stream (a backlog, then batches; the services' logs listened to only while someone watches), and "try it"
  * (a real login and a real call through mock-core, streamed line by line).
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 
 import { DEFAULT_ENVIRONMENT } from '../../common/environment-folder.ts';
 import { loadEnvironment } from '../../sandbox/environment.ts';
 import { startSandbox, type StartedSandbox } from '../../sandbox/index.ts';
 import { chatStatus, privateStateDir } from '../support/sandbox-helpers.ts';
-import { consoleCall, openEvents, type EventStream } from './console-client.ts';
+import { consoleCall, openEvents, tutorialVariant, type EventStream } from './console-client.ts';
 
 const CHAT = 'chat-gpt-35-turbo';
 /** The console's change watcher compares every 500 ms; a flush of the timeline every 100 ms. */
@@ -165,6 +168,36 @@ describe('the timeline, streamed', () => {
     expect((await consoleCall(sandbox.consoleUrl!, 'POST', '/api/users', { email: 'dave@example.com', password: 'Passw0rd-1' })).status).toBe(201);
     await expect.poll(() => stream.events.find((e) => e.event === 'changed')?.data, WATCH).toEqual(['directory']);
     expect(eventsOf(stream)).toContainEqual(expect.objectContaining({ source: 'console', title: 'user dave@example.com created' }));
+  });
+});
+
+describe("the console's view of Core's config", () => {
+  let sandbox: StartedSandbox;
+  let dir: string;
+  beforeAll(async () => {
+    dir = tutorialVariant('config-changes', {});
+    sandbox = await startSandbox(dir, { stateDir: privateStateDir('console-config'), consolePort: 0 });
+  });
+  afterAll(() => sandbox?.stop());
+
+  it('says "changed" for the config only when its files changed, not at every reload, and the matrix then shows the new userRoles', async () => {
+    const stream = await openEvents(sandbox.consoleUrl!);
+    onTestFinished(() => stream.close());
+    await expect.poll(() => stream.events.length, WATCH).toBeGreaterThan(0);
+    const changes = () => stream.events.filter((e) => e.event === 'changed').map((e) => e.data as string[]);
+    // A reload of the same files (Core's every config.reload ms) makes a new object, and is no change.
+    expect(sandbox.core!.config.reload()).toBe(true);
+    expect((await consoleCall(sandbox.consoleUrl!, 'POST', '/api/users', { email: 'erin@example.com', password: 'Passw0rd-1' })).status).toBe(201);
+    await expect.poll(changes, WATCH).toEqual([['directory']]);
+
+    const file = join(dir, 'core', 'aidial.config.json');
+    const config = JSON.parse(readFileSync(file, 'utf8'));
+    config.models['gpt-4'].userRoles = ['auth0-role-name'];
+    writeFileSync(file, JSON.stringify(config, null, 2));
+    expect(sandbox.core!.config.reload()).toBe(true);
+    await expect.poll(changes, WATCH).toEqual([['directory'], ['config']]);
+    const matrix = (await consoleCall(sandbox.consoleUrl!, 'GET', '/api/matrix')).body as { columns: { name: string; userRoles?: string[] }[] };
+    expect(matrix.columns.find((c) => c.name === 'gpt-4')!.userRoles).toEqual(['auth0-role-name']);
   });
 });
 
