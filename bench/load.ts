@@ -4,6 +4,9 @@
  * code, then Content-Length or chunked framing). On a 2-core machine the load generator shares the cores with
  * the servers under test, so what it spends per request is taken from them: node:http's client spent ~58 µs
  * per request here, this one spends a fraction of that.
+ *
+ * Closed loops find a server's most; an open loop (ratePerSecond) holds a given rate whatever the answers
+ * take, as wrk2 does: a steady load's latency, and what else the server spends on it, at a rate it can keep.
  */
 import net from 'node:net';
 
@@ -27,10 +30,23 @@ export interface LoadOptions {
   seconds: number;
   /** Stops early once this many answers are in. */
   maxRequests?: number;
+  /**
+   * Paced instead of closed loops: request i starts at t0 + i/rate on any free connection (waiting for one
+   * when all are busy: a late start), for `seconds`; `connections` is then how many may be busy at once.
+   */
+  ratePerSecond?: number;
+}
+
+export interface PacedResult extends LoadResult {
+  /** Requests that started more than one interval (1/rate) after their time: the rate was not held. */
+  late: number;
 }
 
 /** Requests/s and latency percentiles (ms) of `connections` closed loops for `seconds`; any non-200 fails it. */
-export async function load(options: LoadOptions): Promise<LoadResult> {
+export async function load(options: LoadOptions & { ratePerSecond?: undefined }): Promise<LoadResult>;
+/** The same at a paced rate, with the late starts counted. */
+export async function load(options: LoadOptions & { ratePerSecond: number }): Promise<PacedResult>;
+export async function load(options: LoadOptions): Promise<LoadResult | PacedResult> {
   const requestFor = (path: string) => {
     const head = [`${options.method ?? 'POST'} ${path} HTTP/1.1`, `host: ${options.url.host}`, 'connection: keep-alive', `content-length: ${Buffer.byteLength(options.body)}`];
     for (const [name, value] of Object.entries(options.headers)) head.push(`${name}: ${value}`);
@@ -38,6 +54,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
   };
   const paths = options.paths ?? [options.path];
   const requests = paths.map(requestFor);
+  if (options.ratePerSecond) return paced(options, requests, options.ratePerSecond);
   const latencies: number[] = [];
   const deadline = performance.now() + options.seconds * 1000;
   const maxRequests = options.maxRequests ?? 1_000_000;
@@ -55,24 +72,95 @@ export function percentiles(samples: number[]): { p50: number; p99: number } {
 /** One connection's closed loop: send, read the whole answer, record its latency, send again while `more()`. */
 function connectionLoop(url: URL, request: Buffer, latencies: number[], more: () => boolean): Promise<void> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: url.hostname, port: Number(url.port), noDelay: true });
-    const answer = new AnswerReader();
     let sentAt = 0;
     const send = () => {
       sentAt = performance.now();
-      socket.write(request);
+      connection.socket.write(request);
     };
-    socket.once('connect', send);
-    socket.on('data', (chunk: Buffer) => {
-      const status = answer.read(chunk);
-      if (status === undefined) return;
-      if (status !== 200) return socket.destroy(new Error(`${url.origin}: answered ${status}`));
+    const connection = connect(url, () => {
       latencies.push(performance.now() - sentAt);
       if (more()) send();
-      else socket.end(resolve);
-    });
-    socket.on('error', reject);
+      else connection.socket.end(resolve);
+    }, reject);
+    connection.socket.once('connect', send);
   });
+}
+
+/** A keep-alive connection that calls `answered` after each whole 200 answer, and `failed` on anything else. */
+function connect(url: URL, answered: () => void, failed: (error: Error) => void): { socket: net.Socket } {
+  const socket = net.connect({ host: url.hostname, port: Number(url.port), noDelay: true });
+  const answer = new AnswerReader();
+  socket.on('data', (chunk: Buffer) => {
+    const status = answer.read(chunk);
+    if (status === undefined) return;
+    if (status !== 200) return socket.destroy(new Error(`${url.origin}: answered ${status}`));
+    answered();
+  });
+  socket.on('error', failed);
+  return { socket };
+}
+
+/**
+ * The open loop: a timer releases each request at its time to the connection free longest (connection j
+ * sends requests[j % length]), or queues it until one is free. Taken in turn, no connection idles long
+ * enough for the server's keep-alive timeout to close it (a close fails the run). Latency runs from the
+ * request's write, as the closed loops' does; `late` says whether the queue ever held one past the next's time.
+ */
+async function paced(options: LoadOptions, requests: Buffer[], rate: number): Promise<PacedResult> {
+  const interval = 1000 / rate;
+  const total = Math.min(Math.floor(options.seconds * rate), options.maxRequests ?? 1_000_000);
+  const latencies: number[] = [];
+  let late = 0;
+  let failure: Error | undefined;
+  let finished!: () => void;
+  const done = new Promise<void>((resolve) => (finished = resolve));
+  interface Paced { socket: net.Socket; request: Buffer; sentAt: number }
+  const free: Paced[] = [];
+  const waiting: number[] = [];
+  let t0 = 0;
+  let ending = false;
+  const start = (connection: Paced, i: number) => {
+    connection.sentAt = performance.now();
+    if (connection.sentAt - (t0 + i * interval) > interval) late++;
+    connection.socket.write(connection.request);
+  };
+  const fail = (error: Error) => {
+    failure ??= error;
+    finished();
+  };
+  const connections = await Promise.all(Array.from({ length: options.connections }, (_, j) => new Promise<Paced>((ready, refused) => {
+    const connection: Paced = { socket: undefined!, request: requests[j % requests.length]!, sentAt: 0 };
+    connection.socket = connect(options.url, () => {
+      latencies.push(performance.now() - connection.sentAt);
+      if (latencies.length === total) return finished();
+      const next = waiting.shift();
+      if (next === undefined) free.push(connection);
+      else start(connection, next);
+    }, (error) => (t0 ? fail(error) : refused(error))).socket;
+    connection.socket.once('connect', () => ready(connection));
+    connection.socket.once('close', () => ending || fail(new Error(`${options.url.origin}: closed a connection of the paced load`)));
+  })));
+  free.push(...connections);
+  let next = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const release = () => {
+    const now = performance.now();
+    for (; next < total && t0 + next * interval <= now; next++) {
+      const connection = free.shift();
+      if (connection) start(connection, next);
+      else waiting.push(next);
+    }
+    if (next < total) timer = setTimeout(release, t0 + next * interval - performance.now());
+  };
+  t0 = performance.now();
+  release();
+  await done;
+  ending = true;
+  clearTimeout(timer);
+  const elapsed = (performance.now() - t0) / 1000;
+  for (const connection of connections) connection.socket.destroy();
+  if (failure) throw failure;
+  return { requests: latencies.length, perSecond: latencies.length / elapsed, late, ...percentiles(latencies) };
 }
 
 const HEADER_END = Buffer.from('\r\n\r\n');

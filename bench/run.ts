@@ -9,13 +9,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSign, generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+import { browserUnavailable } from '../test/support/chromium.ts';
+import { coreUnderLoad, firstLoads, PACED_RATE, stopSandbox, warmUp, WINDOW_SECONDS, type ConsoleRun } from './console-bench.ts';
 import { load, percentiles, type LoadResult } from './load.ts';
 import { userCreateLatency } from './management-bench.ts';
 import { storageFigures } from './storage-bench.ts';
-import { actionProcessesRssMiB, coldStart, e2eWallTime, grantsPerSecond, healthy, rssMiB, spawnOauth2MockServer, spawnSandbox } from './sandbox-bench.ts';
+import { actionProcessesRssMiB, coldStart, cpuMs, e2eWallTime, grantsPerSecond, healthy, rssMiB, spawnOauth2MockServer, spawnSandbox } from './sandbox-bench.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = 32;
@@ -82,12 +83,6 @@ async function measure(server: Server, path: string, processes: ChildProcess[] =
   const before = processes.map((p) => cpuMs(p.pid!));
   const result = await loadOf(server, path, headers);
   return { ...result, cpu: processes.map((p, i) => ((cpuMs(p.pid!) - before[i]!) * 1000) / result.requests) };
-}
-
-/** CPU time a process has used, in ms (Linux: /proc/<pid>/stat, in clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 const ROUNDS = 5;
@@ -208,9 +203,69 @@ async function storageTable(): Promise<void> {
   }
 }
 
-/** BENCH_ONLY=storage: the storage table alone. */
-if (process.env.BENCH_ONLY === 'storage') {
-  await storageTable();
+/** Sandbox starts for the console's cold first loads, and loads per start (the first cold, the others warm). */
+const CONSOLE_STARTS = 5;
+const CONSOLE_LOADS = 10;
+
+/**
+ * The web console in chromium beside the sandbox it watches: its first load, then mock-core under a paced
+ * load with the page open on the timeline beside none open, in alternating rounds.
+ */
+async function consoleTables(): Promise<void> {
+  const unavailable = browserUnavailable();
+  if (unavailable) {
+    process.stdout.write(`\nthe web console: skipped, ${unavailable}\n`);
+    return;
+  }
+  const { figures, sandbox, browser } = await firstLoads(CONSOLE_STARTS, CONSOLE_LOADS);
+  try {
+    const loads = (samples: number[]) => { const { p50, p99 } = percentiles(samples); return [String(samples.length), ms(p50), ms(p99)]; };
+    printTable(`the console's first load to the matrix drawn (its 'matrix-drawn' mark, from navigation start), each load in a new browser context (target: p50 ≤ 300 ms warm)`, [
+      ['load', 'loads', 'p50', 'p99'],
+      ['a browser just launched, on a sandbox just started', '1', ms(figures.freshBrowser), '—'],
+      [`cold: a sandbox start's first (${CONSOLE_STARTS} starts)`, ...loads(figures.cold)],
+      [`warm: loads 2–${CONSOLE_LOADS} of each start`, ...loads(figures.warm)],
+      [`all ${CONSOLE_LOADS} loads of each start`, ...loads([...figures.cold, ...figures.warm])],
+    ]);
+
+    await warmUp(sandbox, SECONDS);
+    // Each round: no page open, then the page open on #timeline (a new browser context, closed after).
+    const rounds = await inRounds([() => coreUnderLoad(sandbox, SECONDS), () => coreUnderLoad(sandbox, SECONDS, browser.browser)]);
+    const side = (i: number, figure: (run: ConsoleRun) => number) => median(rounds.map((round) => figure(round[i]!)));
+    const [withPage, noPage] = [(figure: (run: ConsoleRun) => number) => side(1, figure), (figure: (run: ConsoleRun) => number) => side(0, figure)];
+    const paired = (figure: (x: ConsoleRun, y: ConsoleRun) => number) => median(rounds.map(([a, b]) => figure(b!, a!)));
+    const page = (figure: (page: NonNullable<ConsoleRun['page']>) => number) => withPage((run) => figure(run.page!));
+    const perSecond = (value: number) => value.toFixed(0);
+    printTable(`the timeline under ${PACED_RATE} requests/s through mock-core (an embedding with an API key: a Core and a models event each), the page on #timeline for ${WINDOW_SECONDS} s, medians of ${ROUNDS} rounds (target: main thread busy ≤ 25%)`, [
+      ['figure', 'value'],
+      ['events shown per second', perSecond(page((p) => p.shownPerSecond))],
+      ['events received per second', perSecond(page((p) => p.receivedPerSecond))],
+      ['events dropped by the sandbox per second (past a flush\'s 200)', perSecond(page((p) => p.droppedPerSecond))],
+      ['events missed per second (the page\'s socket too far behind)', perSecond(page((p) => p.missedPerSecond))],
+      ['main thread busy (any task)', percent(page((p) => p.busy))],
+      ['  of which scripts', percent(page((p) => p.script))],
+      ['  of which layout and style', percent(page((p) => p.layoutAndStyle))],
+    ]);
+    const micros = (value: number) => `${value.toFixed(0)} µs`;
+    const added = (value: number) => `${value < 0 ? '−' : '+'}${ms(Math.abs(value))}`;
+    const requests = withPage((run) => run.paced.requests);
+    printTable(`mock-core with the console open on #timeline beside no page open, in alternating rounds (targets: ≥ 90% of the throughput; ≤ +0.3 ms at p50 at ${PACED_RATE} requests/s)`, [
+      ['figure', 'page open', 'no page', 'ratio / added'],
+      [`requests/s (closed loops, concurrency ${CONCURRENCY})`, perSecond(withPage((r) => r.closed.perSecond)), perSecond(noPage((r) => r.closed.perSecond)), percent(paired((b, a) => b.closed.perSecond / a.closed.perSecond))],
+      [`latency p50 at ${PACED_RATE} requests/s (paced)`, ms(withPage((r) => r.paced.p50)), ms(noPage((r) => r.paced.p50)), added(paired((b, a) => b.paced.p50 - a.paced.p50))],
+      [`latency p99 at ${PACED_RATE} requests/s`, ms(withPage((r) => r.paced.p99)), ms(noPage((r) => r.paced.p99)), added(paired((b, a) => b.paced.p99 - a.paced.p99))],
+      [`sandbox CPU per request at ${PACED_RATE} requests/s`, micros(withPage((r) => r.cpuPerRequest)), micros(noPage((r) => r.cpuPerRequest)), `${paired((b, a) => b.cpuPerRequest / a.cpuPerRequest).toFixed(2)}×`],
+      [`paced requests started over ${(1000 / PACED_RATE).toFixed(0)} ms late (of ${requests.toFixed(0)})`, withPage((r) => r.paced.late).toFixed(0), noPage((r) => r.paced.late).toFixed(0), '—'],
+    ]);
+  } finally {
+    await browser.close();
+    await stopSandbox(sandbox);
+  }
+}
+
+/** BENCH_ONLY=storage or =console: that section alone. */
+if (process.env.BENCH_ONLY === 'storage' || process.env.BENCH_ONLY === 'console') {
+  await (process.env.BENCH_ONLY === 'storage' ? storageTable() : consoleTables());
   process.exit(0);
 }
 
@@ -335,3 +390,6 @@ if (!ONLY_CORE) {
 
 // The storage API as DIAL Chat uses it.
 if (!ONLY_CORE) await storageTable();
+
+// The web console beside the sandbox it watches.
+if (!ONLY_CORE) await consoleTables();

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+import { CONTROL_TOKEN_ENV } from '../common/control-token.ts';
 import { load } from './load.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -19,9 +20,20 @@ interface Running {
   idpUrl: string;
 }
 
-/** Spawns `dial-sandbox up` on free ports and resolves once its summary names the services. */
-export function spawnSandbox(): Promise<Running> {
-  const child = spawn(process.execPath, ['bin/dial-sandbox.js', 'up', '--idp-http-port', '0', '--idp-https-port', '0', '--models-port', '0', '--core-port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
+export interface RunningSandbox extends Running {
+  coreUrl: string;
+  /** The web console's page (loopback, plain HTTP). */
+  consoleUrl: string;
+  /** The sandbox CA, for a browser that trusts it. */
+  caFile: string;
+}
+
+/**
+ * Spawns `dial-sandbox up` on free ports (the console's too) and resolves once its summary names the
+ * services. Without a control token whatever the environment says: the console's page then opens with no form.
+ */
+export function spawnSandbox(): Promise<RunningSandbox> {
+  const child = spawn(process.execPath, ['bin/dial-sandbox.js', 'up', '--idp-http-port', '0', '--idp-https-port', '0', '--models-port', '0', '--core-port', '0', '--console-port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, [CONTROL_TOKEN_ENV]: undefined } });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk) => {
@@ -30,7 +42,10 @@ export function spawnSandbox(): Promise<Running> {
       const idpUrl = /https\s+\S+\s+http (http:\/\/\S+)/.exec(out)![1]!;
       const modelsUrl = /mock-models[^\n]*\n\s+url\s+(http:\/\/\S+)/.exec(out)![1]!;
       const coreUrl = /mock-core[^\n]*\n\s+url\s+(http:\/\/\S+)/.exec(out)?.[1];
-      resolve({ process: child, idpUrl, health: [`${idpUrl}/healthz`, `${modelsUrl}/healthz`, ...(coreUrl ? [`${coreUrl}/health`] : [])] });
+      const consoleUrl = /\nconsole [^\n]*\n\s+url\s+(http:\/\/\S+)/.exec(out)?.[1];
+      // Shell-quoted in the summary: '…', each ' inside written '\''.
+      const caFile = /NODE_EXTRA_CA_CERTS='((?:[^']|'\\'')*)'/.exec(out)![1]!.replaceAll("'\\''", "'");
+      resolve({ process: child, idpUrl, coreUrl: coreUrl ?? '', consoleUrl: consoleUrl ?? '', caFile, health: [`${idpUrl}/healthz`, `${modelsUrl}/healthz`, ...(coreUrl ? [`${coreUrl}/health`] : [])] });
     });
     child.once('exit', (code) => reject(new Error(`dial-sandbox up exited with ${code}`)));
   });
@@ -91,6 +106,12 @@ export function actionProcessesRssMiB(parentPid: number): number {
     }
   }
   return total;
+}
+
+/** CPU time a process has used, in ms (Linux: /proc/<pid>/stat, in clock ticks of 10 ms). */
+export function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** Resident memory of a process, in MiB (Linux). */
