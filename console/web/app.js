@@ -119,27 +119,61 @@ const actions = {
 function route() {
   const id = location.hash.slice(1);
   update({ view: VIEWS.some((v) => v.id === id) ? id : 'matrix' });
+  if (callsUnread && SHOWS_CALLS.has(state.view)) readCalls();
+}
+
+/**
+ * Calls move limits and held tokens, which the matrix (Access, Users and roles, Try it) and the tokens show:
+ * they are read again at most every 300 ms while one of those views is open, and once on the way back to
+ * one otherwise. (Read whatever the view, each answer redrew the timeline too, outside its pace below.)
+ */
+const SHOWS_CALLS = new Set(['matrix', 'users', 'tokens', 'try']);
+let callsSoon;
+let callsUnread = false;
+function refreshSoon() {
+  if (!SHOWS_CALLS.has(state.view)) {
+    callsUnread = true;
+    return;
+  }
+  callsSoon ??= setTimeout(readCalls, 300);
+}
+
+function readCalls() {
+  clearTimeout(callsSoon);
+  callsSoon = undefined;
+  callsUnread = false;
+  void actions.loadMatrix();
+  void actions.loadTokens();
+}
+
+/**
+ * New events draw the timeline at most twice a second. Each draw makes a row for every new event (up to the
+ * 300 drawn), and a row costs the main thread its template, layout, style and paint: at 1,000 events/s,
+ * drawn with each of the feed's batches (10 a second), the page was ~40% busy, for rows that scroll by faster
+ * than anyone reads them. Paced so, it makes at most 600 rows a second whatever the sandbox's rate
+ * (`npm run bench`'s console tables). A lone event still shows within a frame.
+ */
+const TIMELINE_DRAW_MS = 500;
+let timelineDrawnAt = -Infinity;
+let timelineSoon;
+function drawTimelineSoon() {
+  if (timelineSoon) return;
+  timelineSoon = setTimeout(() => {
+    timelineSoon = undefined;
+    timelineDrawnAt = performance.now();
+    update();
+  }, Math.max(0, timelineDrawnAt + TIMELINE_DRAW_MS - performance.now()));
 }
 
 /** The timeline, and the changes that redraw the other views, as Server-Sent Events (EventSource reconnects by itself). */
 function listen() {
   const source = new EventSource('/api/events');
-  let matrixSoon;
-  // Calls move limits and held tokens: the matrix and the tokens are read again, at most every 300 ms.
-  const refreshSoon = () => {
-    if (matrixSoon) return;
-    matrixSoon = setTimeout(() => {
-      matrixSoon = undefined;
-      void actions.loadMatrix();
-      void actions.loadTokens();
-    }, 300);
-  };
   const take = (events) => {
     stats.received += events.length;
     const kept = state.events.concat(events);
     state.events = kept.length > TIMELINE_KEPT ? kept.slice(-TIMELINE_KEPT) : kept;
     if (events.some((e) => e.source !== 'models')) refreshSoon();
-    if (state.view === 'timeline' && !state.timeline.paused) update();
+    if (state.view === 'timeline' && !state.timeline.paused) drawTimelineSoon();
   };
   source.addEventListener('backlog', (e) => {
     state.events = [];
