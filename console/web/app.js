@@ -52,9 +52,12 @@ export function announce(text) {
 }
 
 const root = document.getElementById('app');
-root.replaceChildren(); // the "Loading" line, which lit-html would otherwise draw after
+let firstDraw = true;
 
 function draw() {
+  // The page's "Loading" line goes at the first draw (lit-html would draw after it, not over it).
+  if (firstDraw) root.replaceChildren();
+  firstDraw = false;
   const current = VIEWS.find((v) => v.id === state.view) ?? VIEWS[0];
   render(
     html`<header>
