@@ -36,10 +36,8 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(JSON.stringify(body));
 }
 
-/** A JSON object body, at most BODY_LIMIT bytes; anything else is a 4xx. */
-export async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw notJson();
-  // Counted in bytes, and decoded once whole: a character split across two chunks stays one character.
+/** The body as text, at most BODY_LIMIT bytes (413 past it): counted in bytes, decoded once whole, so a character split across two chunks stays one. */
+export async function readText(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let bytes = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -47,7 +45,13 @@ export async function readJson(req: IncomingMessage): Promise<Record<string, unk
     if (bytes > BODY_LIMIT) throw tooLarge(BODY_LIMIT);
     chunks.push(chunk);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A JSON object body, at most BODY_LIMIT bytes; anything else is a 4xx. */
+export async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw notJson();
+  const text = await readText(req);
   let body: unknown;
   try {
     body = JSON.parse(text || '{}');

@@ -4,10 +4,9 @@ import { createRequire } from 'node:module';
 import { dirname, extname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import type { Handler } from '../exchange.ts';
+import { readText, type Handler } from '../exchange.ts';
 import { notServed } from '../errors.ts';
 import { endedSessionCookie, PAGE_HEADERS, sendTokenForm, sessionCookie } from '../session.ts';
-import { BODY_LIMIT } from '../defaults.ts';
 
 /** console/web beside this folder, from the sources and from dist/ alike (the build copies it). */
 const WEB = fileURLToPath(new URL('../web/', import.meta.url));
@@ -69,12 +68,7 @@ export const vendorLitHtml: Handler = ({ res, params }) => {
 
 /** The token form's POST (a form body): the right token opens a session and goes to the page; a wrong one gets the form again. */
 export const openSession: Handler = async ({ req, res, console: state }) => {
-  let text = '';
-  for await (const chunk of req) {
-    text += chunk;
-    if (text.length > BODY_LIMIT) break;
-  }
-  const given = new URLSearchParams(text).get('token') ?? '';
+  const given = new URLSearchParams(await readText(req)).get('token') ?? '';
   const session = state.sessions.open(given);
   if (!session) return sendTokenForm(res, 401, true);
   res.writeHead(303, { location: '/', 'set-cookie': sessionCookie(session), 'cache-control': 'no-store' });

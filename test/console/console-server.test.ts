@@ -4,7 +4,9 @@
  * control token (a form once, then a session cookie; Bearer for scripts). The browser's flows are in
  * console-browser.test.ts.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import http from 'node:http';
+
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 
 import { ROUTES } from '../../console/routes.ts';
 import { startSandbox, type StartedSandbox } from '../../sandbox/index.ts';
@@ -213,6 +215,27 @@ describe('the console with a control token', () => {
     expect(answer.status).toBe(401);
     expect(answer.headers.get('set-cookie')).toBeNull();
     expect(answer.body).toContain('That is not the control token.');
+  });
+
+  it('answers a token form over 64 KiB 413, with no cookie', async () => {
+    const answer = await logIn(TOKEN + 'x'.repeat(64 * 1024));
+    expect(answer.status).toBe(413);
+    expect(answer.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('answers HEAD on the event stream with its headers and an end: the connection then serves the next request', async () => {
+    // One keep-alive connection: had the HEAD left a stream open on it, the GET after it would never be answered.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    onTestFinished(() => agent.destroy());
+    const ask = (method: string, path: string) => new Promise<http.IncomingMessage>((answered, failed) => {
+      http.request(`${base()}${path}`, { method, agent, headers: { authorization: `Bearer ${TOKEN}` } }, (res) => {
+        res.resume();
+        res.on('end', () => answered(res));
+      }).on('error', failed).end();
+    });
+    const head = await ask('HEAD', 'api/events');
+    expect([head.statusCode, head.headers['content-type']]).toEqual([200, 'text/event-stream; charset=utf-8']);
+    expect((await ask('GET', 'api/directory')).statusCode).toBe(200);
   });
 
   it('opens a session for the right token: 303 to the page with an HttpOnly, SameSite=Strict cookie that opens the API, until DELETE /session', async () => {
