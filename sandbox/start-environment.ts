@@ -61,7 +61,11 @@ export async function startEnvironment(environment: Environment, options: Servic
     }
     if (options.consolePort !== undefined) {
       const { idp, models, core } = running;
-      running.console = await createConsole({ idp, models, core, clock }, { port: options.consolePort, host, controlToken });
+      running.console = await createConsole({ idp, models, core, clock }, { port: options.consolePort, host, controlToken }).catch((error: NodeJS.ErrnoException) => {
+        // Say which port: the console's is the one a developer is least likely to know is taken.
+        if (error.code === 'EADDRINUSE') error.message += ` (the console's: --console-port <port> takes another, --no-console none)`;
+        throw error;
+      });
     }
   } catch (error) {
     await stop(); // nothing half-started stays listening

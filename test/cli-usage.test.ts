@@ -3,13 +3,15 @@
  * values, Node's --env-file, the scenario list offline, and no warning from service code a command does not run.
  */
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 
 import { portClash } from '../sandbox/ports.ts';
 import { closedPort } from './support/ports.ts';
@@ -77,6 +79,17 @@ describe('dial-sandbox: bad option values', () => {
     expect(stderr).toContain(`--idp-http-port and --core-port are both ${port}`);
     expect(stderr).not.toContain('another sandbox may be running');
     expect(stderr).not.toContain('mock-idp');
+  });
+
+  it('names the console when its port is taken by another program', async () => {
+    const taken = net.createServer();
+    await once(taken.listen(0, '127.0.0.1'), 'listening');
+    onTestFinished(() => void taken.close());
+    const port = (taken.address() as AddressInfo).port;
+    const { code, stderr } = await cli(['up', '--idp-http-port', '0', '--idp-https-port', '0', '--models-port', '0', '--core-port', '0', '--console-port', String(port), '--state-dir', mkdtempSync(join(tmpdir(), 'console-taken-'))]);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`127.0.0.1:${port} (the console's: --console-port <port> takes another, --no-console none)`);
+    expect(stderr).not.toMatch(STACK);
   });
 
   it('finds the clash of a port with a default (--core-port 4000 and the IdP\'s HTTP port)', () => {
