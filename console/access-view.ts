@@ -74,6 +74,11 @@ export interface KeyRow {
   next: Verdicts;
 }
 
+interface IssuedToken {
+  claims: Record<string, unknown>;
+  at: string;
+}
+
 export interface Matrix {
   columns: Column[];
   rows: (UserRow | KeyRow)[];
@@ -107,14 +112,15 @@ export class AccessView {
     const wanted = filter.trim().toLowerCase();
     const users = [...this.#idp.accounts.all].filter((u) => !wanted || u.email.toLowerCase().includes(wanted)).sort((a, b) => a.email.localeCompare(b.email));
     const shown = users.slice(0, MATRIX_ROWS);
-    const userRows = await Promise.all(shown.map((user) => this.userRow(user)));
+    const issued = this.#lastIssued();
+    const userRows = await Promise.all(shown.map((user) => this.#userRow(user, issued.get(user.user_id))));
     const keyRows = [...(this.#config()?.keys ?? [])].filter(([key, k]) => !wanted || k.project.toLowerCase().includes(wanted) || key.toLowerCase().includes(wanted)).map(([key, k]) => this.#keyRow(key, k));
     return { columns: this.columns(), rows: [...userRows, ...keyRows], more: users.length - shown.length, now: new Date(this.#clock.now()).toISOString() };
   }
 
-  async userRow(user: TenantUser): Promise<UserRow> {
+  async #userRow(user: TenantUser, lastIssued: IssuedToken | undefined): Promise<UserRow> {
     const minted = await this.#nextLogin(user);
-    const held = this.#heldToken(user);
+    const held = lastIssued && this.#heldToken(lastIssued);
     return {
       kind: 'user',
       id: user.user_id,
@@ -199,20 +205,24 @@ export class AccessView {
     return minted;
   }
 
-  #heldToken(user: TenantUser): UserRow['held'] {
-    const entries = this.#idp.requestLog.entries();
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const claims = entries[i]!.access_token?.claims as Record<string, unknown> | undefined;
-      if (entries[i]!.status !== 200 || !claims || typeof claims !== 'object' || claims.sub !== user.user_id) continue;
-      const exp = claims.exp;
-      return {
-        ...this.verdicts(claims),
-        issuedAt: entries[i]!.at,
-        expiry: expiryInWords(exp, this.#clock.now()),
-        expired: typeof exp === 'number' && exp * 1000 <= this.#clock.now(),
-      };
+  /** Each user's last token from /oauth/token, by sub: the IdP's log read once for the whole matrix. */
+  #lastIssued(): Map<string, IssuedToken> {
+    const issued = new Map<string, IssuedToken>();
+    for (const entry of this.#idp.requestLog.entries()) {
+      const claims = entry.access_token?.claims as Record<string, unknown> | undefined;
+      if (entry.status === 200 && claims && typeof claims === 'object' && typeof claims.sub === 'string') issued.set(claims.sub, { claims, at: entry.at });
     }
-    return undefined;
+    return issued;
+  }
+
+  #heldToken({ claims, at }: IssuedToken): UserRow['held'] {
+    const exp = claims.exp;
+    return {
+      ...this.verdicts(claims),
+      issuedAt: at,
+      expiry: expiryInWords(exp, this.#clock.now()),
+      expired: typeof exp === 'number' && exp * 1000 <= this.#clock.now(),
+    };
   }
 
   #config(): CoreConfig | undefined {
