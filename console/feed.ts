@@ -10,6 +10,7 @@ import type { ServerResponse } from 'node:http';
 import type { IdpLogEntry } from '../mock-idp/control/token-log.ts';
 import type { CoreLogEntry } from '../mock-core/request-log-entry.ts';
 import type { RecordedRequest } from '../mock-models/registry.ts';
+import { addedByCore } from './core-headers.ts';
 import { FEED } from './defaults.ts';
 import type { ConsoleServices } from './services.ts';
 
@@ -41,8 +42,6 @@ export class Feed {
   #pending: Pending[] = [];
   #dropped = 0;
   #nextId = 1;
-  /** Events sent, for /api/events' counters and the bench. */
-  produced = 0;
   #timers: NodeJS.Timeout[] = [];
   #lastState = {} as Record<Change, unknown>;
   #lastClock: { now: number; system: number } | undefined;
@@ -50,10 +49,6 @@ export class Feed {
 
   constructor(services: ConsoleServices) {
     this.#services = services;
-  }
-
-  get watching(): number {
-    return this.#clients.size;
   }
 
   /** A browser's EventSource: the backlog first, then batches until it goes. */
@@ -68,6 +63,9 @@ export class Feed {
       if (this.#clients.size === 0) this.#stop();
     });
   }
+
+  /** A user's email by their sub (user_id), for Core's entries, which name the caller by sub. */
+  readonly #emailOf = (sub: unknown): string | undefined => (typeof sub === 'string' ? this.#services.idp.accounts.byId(sub)?.email : undefined);
 
   /** The console's own actions, so that an effect follows its cause on the timeline. */
   note(title: string, detail: Record<string, unknown>, outcome: Outcome = 'ok'): void {
@@ -84,11 +82,10 @@ export class Feed {
 
   #start(): void {
     const { idp, core, models } = this.#services;
-    const emailOf = (sub: unknown) => (typeof sub === 'string' ? idp.accounts.byId(sub)?.email : undefined);
     this.#unsubscribe = [
       idp.requestLog.subscribe((read) => this.#queue(() => fromIdp(read()))),
       models.onRequest((model, read) => this.#queue(() => fromModels(model, read()))),
-      ...(core ? [core.log.subscribe((read) => this.#queue(() => fromCore(read(), emailOf)))] : []),
+      ...(core ? [core.log.subscribe((read) => this.#queue(() => fromCore(read(), this.#emailOf)))] : []),
     ];
     this.#lastState = this.#state();
     this.#timers = [
@@ -118,7 +115,6 @@ export class Feed {
     this.#dropped += this.#pending.length;
     this.#pending = [];
     const events = batch.map((read) => ({ id: this.#nextId++, ...read() }));
-    this.produced += events.length;
     const message = `event: events\ndata: ${JSON.stringify({ events, dropped: this.#dropped })}\n\n`;
     this.#dropped = 0;
     for (const res of this.#clients) {
@@ -162,10 +158,9 @@ export class Feed {
   /** What the three logs hold now, merged by time: the last FEED.backlog. */
   #backlog(): { events: TimelineEvent[] } {
     const { idp, core, models } = this.#services;
-    const emailOf = (sub: unknown) => (typeof sub === 'string' ? idp.accounts.byId(sub)?.email : undefined);
     const all = [
       ...idp.requestLog.entries().map(fromIdp),
-      ...(core?.log.entries().map((e) => fromCore(e, emailOf)) ?? []),
+      ...(core?.log.entries().map((e) => fromCore(e, this.#emailOf)) ?? []),
       ...models.definitions.flatMap((d) => models.requests(d.name).map((r) => fromModels(d.name, r))),
     ].sort((a, b) => a.at.localeCompare(b.at));
     return { events: all.slice(-FEED.backlog).map((event) => ({ id: this.#nextId++, ...event })) };
@@ -230,11 +225,10 @@ function fromCore(entry: CoreLogEntry & { at: string }, emailOf: (sub: unknown) 
   };
 }
 
-/** What Core added on the way (the per-request key and the upstream's), shortened: the timeline shows them, not their secrets. */
-const FORWARDED = ['api-key', 'authorization', 'x-upstream-endpoint', 'x-upstream-key', 'x-upstream-extra-data', 'x-dial-override-name'];
 
 function fromModels(model: string, request: RecordedRequest): Omit<TimelineEvent, 'id'> {
-  const headers = Object.fromEntries(FORWARDED.filter((h) => request.headers[h] !== undefined).map((h) => [h, shorten(request.headers[h]!)]));
+  // Shortened: the timeline shows which were added, not the keys themselves.
+  const headers = addedByCore(request.headers, shorten);
   return { source: 'models', at: request.at, outcome: 'ok', title: `${model}: ${request.method} ${request.path}`, detail: { headers } };
 }
 

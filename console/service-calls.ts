@@ -51,6 +51,11 @@ export class ServiceCalls {
     return this.#call(`${this.#services.idp.httpUrl}/api/v2/${path}`, method, `/api/v2/${path}`, body, token);
   }
 
+  /** A grant at the IdP's /oauth/token, as any client asks for one. */
+  token(body: Record<string, unknown>): Promise<ServiceAnswer> {
+    return this.#call(`${this.#services.idp.httpUrl}/oauth/token`, 'POST', '/oauth/token', body);
+  }
+
   /** One of the IdP's /__control endpoints, with the control token when one is set. */
   idpControl(method: string, path: string, body?: unknown): Promise<ServiceAnswer> {
     return this.#call(`${this.#services.idp.httpUrl}/__control/${path}`, method, `/__control/${path}`, body, this.#controlToken);
@@ -65,7 +70,7 @@ export class ServiceCalls {
     if (this.#managementToken && this.#managementToken.expiresAt - RENEW_BEFORE_MS > now) return this.#managementToken.token;
     const client = this.managementClient();
     if ('why' in client) throw noManagementClient(client.why);
-    const answer = await this.#call(`${this.#services.idp.httpUrl}/oauth/token`, 'POST', '/oauth/token', { grant_type: 'client_credentials', ...client, audience: managementAudience(this.#services.idp.issuer) });
+    const answer = await this.token({ grant_type: 'client_credentials', ...client, audience: managementAudience(this.#services.idp.issuer) });
     const granted = answer.body as { access_token?: string; expires_in?: number; error?: string; error_description?: string };
     if (answer.status !== 200 || !granted.access_token) {
       const scenario = this.#services.idp.scenario.current;

@@ -76,7 +76,7 @@ export function inspectToken(pasted: string, services: ConsoleServices, access: 
     const ownJwks = [idp.httpUrl, idp.httpsUrl].some((origin) => provider.settings.jwksUrl === `${origin}/.well-known/jwks.json`);
     const where = ownJwks ? '' : ` (Core's jwksUrl is ${provider.settings.jwksUrl}, not this IdP's; the kid was looked for in this IdP's)`;
     if (!key) return refuse('kid', `kid ${kid} is not in the JWKS; it lists ${idp.keys.published().map((k) => k.kid).join(', ')}${where}`, shown);
-    steps.push({ step: 'kid', ok: true, words: `${kid} is the IdP's ${keyRole(idp.keys, kid)} key${where}` });
+    steps.push({ step: 'kid', ok: true, words: `${kid} is the IdP's ${KEY_ROLE_WORDS[keyRole(idp.keys, kid)]} key${where}` });
     try {
       verifyJwt(jwt, key.publicKey, now, provider.settings.audience);
     } catch (error) {
@@ -89,11 +89,14 @@ export function inspectToken(pasted: string, services: ConsoleServices, access: 
   return { ...shown, steps, core: { accepted: true, words: 'accepted: the deployment\'s userRoles decide next' }, verdicts };
 }
 
-function keyRole(keys: ConsoleServices['idp']['keys'], kid: string): string {
+/** A published key's place in the IdP's ring. */
+export function keyRole(keys: ConsoleServices['idp']['keys'], kid: string): 'current' | 'next' | 'previous' {
   if (keys.current.kid === kid) return 'current';
-  if (keys.next.kid === kid) return 'next (published ahead of a rotation)';
-  return 'previous (rotated out, still published)';
+  if (keys.next.kid === kid) return 'next';
+  return 'previous';
 }
+
+const KEY_ROLE_WORDS = { current: 'current', next: 'next (published ahead of a rotation)', previous: 'previous (rotated out, still published)' };
 
 /** "by the sandbox clock (1.0 h ahead of the system clock)". */
 export function byTheSandboxClock(now: number): string {

@@ -6,15 +6,13 @@
 import { randomUUID } from 'node:crypto';
 
 import type { CoreLogEntry } from '../mock-core/request-log-entry.ts';
-import { passwordGrantClient, type TenantUser } from '../mock-idp/tenant.ts';
+import { defaultAudience, passwordGrantBody, passwordGrantClient, type TenantUser } from '../mock-idp/tenant.ts';
+import { addedByCore } from './core-headers.ts';
 import { badRequest, noCore } from './errors.ts';
 import type { ConsoleExchange } from './exchange.ts';
 
 /** Sent with the call, passed on by Core, and looked for among the stub models' recordings. */
 export const TRY_HEADER = 'x-sandbox-console-try';
-
-/** What Core adds to a forwarded request (docs/dial-core.md#forwarding). */
-const ADDED_BY_CORE = ['api-key', 'authorization', 'x-upstream-endpoint', 'x-upstream-key', 'x-upstream-extra-data', 'x-dial-override-name'];
 
 const MAX_PROMPT = 4_000;
 
@@ -66,7 +64,7 @@ export async function tryIt(exchange: ConsoleExchange, body: Record<string, unkn
   }
   const received = models.definitions.flatMap((d) => models.requests(d.name)).find((r) => r.headers[TRY_HEADER] === tryId);
   line(received
-    ? { kind: 'forwarded', path: received.path, added: Object.fromEntries(ADDED_BY_CORE.filter((h) => received.headers[h] !== undefined).map((h) => [h, received.headers[h]])) }
+    ? { kind: 'forwarded', path: received.path, added: addedByCore(received.headers) }
     : { kind: 'forwarded', missing: `no stub model recorded it: ${deployment.name}'s upstream is not one of the sandbox's stubs, or Core did not forward it` });
   line({ kind: 'done' });
   res.end();
@@ -97,12 +95,7 @@ async function credentialsFor(exchange: ConsoleExchange, caller: { key: string }
   let how: string;
   if (client && user.password) {
     how = `password grant at /oauth/token as ${client.client_id}`;
-    const response = await fetch(`${idp.httpUrl}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ grant_type: 'password', client_id: client.client_id, client_secret: client.client_secret, username: user.email, password: user.password, audience: idp.tenant.default_audience ?? idp.tenant.resource_servers[0]?.identifier }),
-    });
-    answer = { status: response.status, body: await response.json() };
+    answer = await exchange.console.calls.token(passwordGrantBody(client, user, defaultAudience(idp.tenant)));
   } else {
     how = 'minted at /__control/tokens (no password grant for this user)';
     answer = await exchange.console.calls.idpControl('POST', 'tokens', { user: user.user_id });

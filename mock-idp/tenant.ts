@@ -126,3 +126,19 @@ export function passwordGrantClient(tenant: Pick<Tenant, 'clients'>): TenantClie
   const allowed = tenant.clients.filter((c) => c.grant_types.includes('password'));
   return allowed.find((c) => c.client_secret && c.token_endpoint_auth_method !== 'none') ?? allowed.find((c) => c.token_endpoint_auth_method === 'none') ?? allowed[0];
 }
+
+/** The API a token is for when the request names none: the tenant's default audience, else its first API. */
+export const defaultAudience = (tenant: Pick<Tenant, 'default_audience' | 'resource_servers'>): string | undefined => tenant.default_audience ?? tenant.resource_servers[0]?.identifier;
+
+/** A password grant as a client sends it to /oauth/token: the secret only from a confidential application. */
+export function passwordGrantBody(client: TenantClient, user: Pick<TenantUser, 'email' | 'password'>, audience?: string, scope?: string): Record<string, string | undefined> {
+  return {
+    grant_type: 'password',
+    client_id: client.client_id,
+    ...(client.token_endpoint_auth_method === 'none' ? {} : { client_secret: client.client_secret }),
+    username: user.email,
+    password: user.password,
+    ...(audience ? { audience } : {}),
+    ...(scope ? { scope } : {}),
+  };
+}

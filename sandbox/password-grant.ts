@@ -3,7 +3,7 @@
  * startSandbox's service code, so that `dial-sandbox token` does not load the IdP's (and oidc-provider's) code.
  */
 import { SandboxError } from '../common/sandbox-error.ts';
-import { passwordGrantClient, type TenantUser } from '../mock-idp/tenant.ts';
+import { defaultAudience, passwordGrantBody, passwordGrantClient, type TenantUser } from '../mock-idp/tenant.ts';
 import type { Environment } from './environment.ts';
 
 export interface TokenOptions {
@@ -22,11 +22,10 @@ export async function passwordGrant(environment: Environment, idpUrl: string, em
   if (!client) throw new SandboxError('ERR_SANDBOX_DEFINITION', options.clientId ? `No client ${options.clientId} in the tenant.` : 'No application of the tenant has the password grant; add "password" to the grant_types of one.');
   const user = users.find((u) => u.email.toLowerCase() === email.toLowerCase());
   if (!user) throw new SandboxError('ERR_SANDBOX_DEFINITION', `No user ${email} in the tenant; the users are: ${users.map((u) => u.email).join(', ')}.`);
-  const audience = options.audience ?? tenant.default_audience ?? tenant.resource_servers[0]?.identifier;
   const response = await fetch(`${idpUrl}/oauth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ grant_type: 'password', client_id: client.client_id, client_secret: client.client_secret, username: user.email, password: user.password, audience, scope: options.scope }),
+    body: JSON.stringify(passwordGrantBody(client, user, options.audience ?? defaultAudience(tenant), options.scope)),
   });
   const body = (await response.json()) as { access_token?: string; error?: string; error_description?: string };
   if (!body.access_token) throw new SandboxError('ERR_SANDBOX_DEFINITION', `The IdP refused the token for ${email}: ${response.status} ${body.error}: ${body.error_description}`);

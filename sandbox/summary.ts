@@ -4,7 +4,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { CONTROL_TOKEN_ENV } from '../common/control-token.ts';
 import { DEFAULT_ENVIRONMENT } from '../common/environment-folder.ts';
 import type { Idp } from '../mock-idp/idp.ts';
-import { passwordGrantClient, type TenantUser } from '../mock-idp/tenant.ts';
+import { defaultAudience, passwordGrantBody, passwordGrantClient, type TenantUser } from '../mock-idp/tenant.ts';
 import { IDP_DEFAULTS } from '../mock-idp/defaults.ts';
 import { hasAccess } from '../mock-core/access.ts';
 import type { Core } from '../mock-core/core.ts';
@@ -164,20 +164,12 @@ function directoryDrift(defined: readonly TenantUser[], inForce: readonly Tenant
  */
 function tryLines(environment: Environment, idp: Idp, users: readonly TenantUser[]): string[] {
   const { tenant } = environment;
-  const audience = tenant.default_audience ?? tenant.resource_servers[0]?.identifier;
+  const audience = defaultAudience(tenant);
   const user = users[0];
   // The application `dial-sandbox token` takes too; a public one (token_endpoint_auth_method none) sends no secret.
   const client = passwordGrantClient(tenant);
   if (client && user) {
-    const body = {
-      grant_type: 'password',
-      client_id: client.client_id,
-      ...(client.token_endpoint_auth_method === 'none' ? {} : { client_secret: client.client_secret }),
-      username: user.email,
-      password: user.password,
-      ...(audience ? { audience } : {}),
-    };
-    return [`  curl -s ${idp.httpUrl}/oauth/token -H 'content-type: application/json' \\`, `    -d ${shellQuoted(JSON.stringify(body))}`];
+    return [`  curl -s ${idp.httpUrl}/oauth/token -H 'content-type: application/json' \\`, `    -d ${shellQuoted(JSON.stringify(passwordGrantBody(client, user, audience)))}`];
   }
   // The mint endpoint stands in for a login with an interactive application: the Post-Login Actions still run.
   const interactive = tenant.clients.find((c) => c.grant_types.includes('authorization_code'));

@@ -1,10 +1,9 @@
 /** The matrix, the users and roles beside it, and the tokens: read in this process. */
-import { noCore } from '../errors.ts';
+import { badRequest, noCore } from '../errors.ts';
 import { readJson, sendJson, type Handler } from '../exchange.ts';
 import { storageOf } from '../storage-view.ts';
 import { inspectToken } from '../token-inspection.ts';
 import { expiryInWords } from '../../common/token-words.ts';
-import { badRequest } from '../errors.ts';
 
 export const matrix: Handler = async ({ res, url, console: state }) => {
   if (!state.services.core) throw noCore();

@@ -4,10 +4,12 @@
  * faults through the stub models'. The service's status and body come back as they are, with the call made;
  * each change is a line on the timeline.
  */
+import { DATABASE_CONNECTION } from '../../mock-idp/accounts.ts';
 import { SCENARIOS } from '../../mock-idp/scenarios/catalog.ts';
 import { readJson, sendJson, type ConsoleExchange, type Handler } from '../exchange.ts';
 import type { ServiceAnswer } from '../service-calls.ts';
 import { outcomeOf } from '../feed.ts';
+import { keyRole } from '../token-inspection.ts';
 
 function answer({ res, console: state }: ConsoleExchange, what: string, result: ServiceAnswer): void {
   state.feed.note(what, { call: result.call }, outcomeOf(result.status));
@@ -15,11 +17,9 @@ function answer({ res, console: state }: ConsoleExchange, what: string, result: 
   sendJson(res, result.status === 204 ? 200 : result.status, result);
 }
 
-const CONNECTION = 'Username-Password-Authentication';
-
 export const createUser: Handler = async (exchange) => {
   const { email, password, name } = await readJson(exchange.req);
-  answer(exchange, `user ${String(email)} created`, await exchange.console.calls.management('POST', 'users', { connection: CONNECTION, email, password, ...(name ? { name } : {}) }));
+  answer(exchange, `user ${String(email)} created`, await exchange.console.calls.management('POST', 'users', { connection: DATABASE_CONNECTION, email, password, ...(name ? { name } : {}) }));
 };
 
 export const deleteUser: Handler = async (exchange) => {
@@ -52,7 +52,7 @@ export const revokeKey: Handler = async (exchange) => {
 export const controls: Handler = async ({ res, console: state }) => {
   const { idp, models } = state.services;
   const [scenarios, clock] = await Promise.all([state.calls.idpControl('GET', 'scenarios'), state.calls.idpControl('GET', 'clock')]);
-  const keys = idp.keys.published().map((k) => ({ kid: k.kid, role: k.kid === idp.keys.current.kid ? 'current' : k.kid === idp.keys.next.kid ? 'next' : 'previous' }));
+  const keys = idp.keys.published().map((k) => ({ kid: k.kid, role: keyRole(idp.keys, k.kid) }));
   sendJson(res, 200, {
     scenarios: scenarios.body,
     atCore: Object.fromEntries(Object.entries(SCENARIOS).map(([name, s]) => [name, s.atCore])),

@@ -11,6 +11,7 @@ import { OIDC_SCOPES } from '../accounts.ts';
 import { Auth0Error } from '../errors.ts';
 import { auth0Audience, auth0Scopes } from '../token-shapes.ts';
 import type { ProviderDeps } from '../provider-deps.ts';
+import { defaultAudience } from '../tenant.ts';
 
 export interface MintRequest {
   /** A user's email or user_id; or… */
@@ -44,7 +45,7 @@ const mintRequestSchema = z.object({
 export async function mintToken(deps: ProviderDeps, body: unknown, now = deps.clock.now()): Promise<{ access_token: string; claims: Record<string, unknown> }> {
   const request = checkedRequest(body);
   const { tenant, keys, accounts, trigger, issuer } = deps;
-  const audience = request.audience ?? tenant.default_audience ?? tenant.resource_servers[0]?.identifier;
+  const audience = request.audience ?? defaultAudience(tenant);
   const api = tenant.resource_servers.find((r) => r.identifier === audience);
   if (!audience) throw new Auth0Error(400, 'invalid_request', 'No audience given, and the tenant has no API to default to.');
   const requested = (request.scope ?? '').split(' ').filter(Boolean);

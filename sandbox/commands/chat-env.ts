@@ -14,7 +14,7 @@ import { SandboxError } from '../../common/sandbox-error.ts';
 import { hasAccess } from '../../mock-core/access.ts';
 import { loadDynamicConfig } from '../../mock-core/config.ts';
 import { IDP_DEFAULTS } from '../../mock-idp/defaults.ts';
-import { dialChatApplication } from '../../mock-idp/tenant.ts';
+import { defaultAudience, dialChatApplication } from '../../mock-idp/tenant.ts';
 import type { Environment } from '../environment.ts';
 
 /**
@@ -42,7 +42,7 @@ export function chatEnvLines(environment: Environment, at: ChatAddresses): strin
   const { tenant } = environment;
   const chat = dialChatApplication(tenant);
   if (!chat) throw new SandboxError('ERR_SANDBOX_DEFINITION', 'No application of the tenant can log DIAL Chat in: give one with a client_secret the authorization_code grant.');
-  const audience = tenant.default_audience ?? tenant.resource_servers[0]?.identifier;
+  const audience = defaultAudience(tenant);
   if (!audience) throw new SandboxError('ERR_SANDBOX_DEFINITION', 'The tenant has no API (resourceServers): Chat\'s access tokens would be opaque, and Core refuses them (docs/auth0.md#audience).');
   const defaultModel = defaultModelOf(environment);
   return [

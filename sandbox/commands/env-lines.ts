@@ -2,6 +2,7 @@
  * `dial-sandbox env`: the environment lines that point DIAL Chat and DIAL Core at the running sandbox, with
  * the variable names the real images read (docs/dial-chat.md#auth0-provider, docs/auth0-tutorial.md#defects).
  */
+import { defaultAudience } from '../../mock-idp/tenant.ts';
 import { escapeRegex } from '../doctor/core-checks.ts';
 import type { Environment } from '../environment.ts';
 
@@ -15,7 +16,7 @@ export interface SandboxAddresses {
 export function envLines(environment: Environment, at: SandboxAddresses): string {
   const { tenant } = environment;
   const chat = tenant.clients.find((c) => c.grant_types.includes('authorization_code')) ?? tenant.clients[0];
-  const audience = tenant.default_audience ?? tenant.resource_servers[0]?.identifier;
+  const audience = defaultAudience(tenant);
   const provider = environment.core?.settings.identityProviders[0];
   return [
     '# DIAL Chat (next-auth Auth0 provider); `dial-sandbox env --chat` prints all a Chat needs to run',
