@@ -27,6 +27,7 @@ const state = {
   tokens: undefined,
   controls: undefined,
   events: [],
+  matrixFilter: '',
   timeline: { user: '', outcome: '', source: '', paused: false },
   status: '',
 };
@@ -36,7 +37,7 @@ const stats = { received: 0, shown: 0, dropped: 0, missed: 0, tryUpdates: 0 };
 window.consoleStats = stats;
 
 let drawing = false;
-export function update(patch = {}) {
+function update(patch = {}) {
   Object.assign(state, patch);
   if (drawing) return;
   drawing = true;
@@ -47,7 +48,7 @@ export function update(patch = {}) {
 }
 
 /** Says what an action did, to screen readers too (the status region is aria-live). */
-export function announce(text) {
+function announce(text) {
   update({ status: text });
 }
 
@@ -100,7 +101,7 @@ function scenarioWords(controls) {
 /** Reads what a view shows into the state; a failure is said in the status line, never thrown away. */
 const loader = (key, path, what, pick = (body) => body) => async () => {
   try {
-    update({ [key]: pick(await getJson(path)) });
+    update({ [key]: pick(await getJson(typeof path === 'function' ? path() : path)) });
   } catch (error) {
     announce(`${what} could not be read: ${error.message}`);
   }
@@ -110,7 +111,8 @@ const actions = {
   update,
   announce,
   stats,
-  loadMatrix: loader('matrix', '/api/matrix', 'The matrix'),
+  // The matrix draws at most 100 users (MATRIX_ROWS); the filter reaches the others.
+  loadMatrix: loader('matrix', () => `/api/matrix?filter=${encodeURIComponent(state.matrixFilter)}`, 'The matrix'),
   loadDirectory: loader('directory', '/api/directory', 'The directory'),
   loadTokens: loader('tokens', '/api/tokens', 'The tokens', (body) => body.tokens),
   loadControls: loader('controls', '/api/controls', 'The controls'),

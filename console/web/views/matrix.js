@@ -3,13 +3,22 @@ import { html } from '/vendor/lit-html/lit-html.js';
 
 import { cellContent, rolesWords, timeOf, verdictWord } from './cells.js';
 
-export function matrixView(state) {
+export function matrixView(state, actions) {
   const matrix = state.matrix;
   if (!matrix) return html`<p>Reading Core's config and minting each user's next login…</p>`;
   if (!matrix.columns.length) return html`<p>Core's config has no deployments.</p>`;
   return html`<p class="help">Each cell is what Core answers the caller now: the deployment's <code>userRoles</code> against the roles Core reads at
       <code>rolePath</code> in a token the user's next login would carry (the Post-Login Actions run), then the limits. Where the token the user
       holds reads otherwise, the cell says both.</p>
+    <form class="filters" @submit=${(event) => {
+      event.preventDefault();
+      state.matrixFilter = String(new FormData(event.target).get('filter'));
+      void actions.loadMatrix();
+    }}>
+      <label for="matrix-filter">Callers whose email or API key has</label>
+      <input id="matrix-filter" name="filter" type="search" .value=${state.matrixFilter}>
+      <button type="submit">Filter</button>
+    </form>
     <div class="scroll">
       <table class="matrix">
         <caption>Callers (rows) × deployments (columns), as of ${matrix.now}</caption>
@@ -24,7 +33,7 @@ export function matrixView(state) {
         </tbody>
       </table>
     </div>
-    ${matrix.more ? html`<p>${matrix.more} more users are not shown.</p>` : ''}`;
+    ${matrix.more ? html`<p>${matrix.more} more users match and are not shown: filter to see them.</p>` : ''}`;
 }
 
 const userRolesWords = (userRoles) => (userRoles === undefined ? 'no userRoles: everyone' : userRoles.length ? `userRoles ${userRoles.join(', ')}` : 'userRoles []: nobody');
