@@ -51,6 +51,11 @@ export class ServiceCalls {
     return this.#call(`${this.#services.idp.httpUrl}/api/v2/${path}`, method, `/api/v2/${path}`, body, token);
   }
 
+  /** A call of mock-core's API as the bearer of `token`. */
+  core(method: string, path: string, token: string, body?: unknown): Promise<ServiceAnswer> {
+    return this.#call(`${this.#services.core!.url}${path}`, method, path, body, token);
+  }
+
   /** A grant at the IdP's /oauth/token, as any client asks for one. */
   token(body: Record<string, unknown>): Promise<ServiceAnswer> {
     return this.#call(`${this.#services.idp.httpUrl}/oauth/token`, 'POST', '/oauth/token', body);

@@ -24,10 +24,6 @@ export class Sessions {
     this.#controlToken = controlToken;
   }
 
-  get tokenRequired(): boolean {
-    return this.#controlToken !== undefined;
-  }
-
   allows(req: IncomingMessage): boolean {
     if (this.#controlToken === undefined) return true;
     if (req.headers.authorization) return controlAllowed(req.headers, this.#controlToken);

@@ -3,6 +3,7 @@
  * shares both ways, read through mock-core's own storage API with a token the user's login would carry
  * (minted, the Actions run). So what it shows is what Core answers that user, refusals included.
  */
+import type { ServiceCalls } from './service-calls.ts';
 import type { ConsoleServices } from './services.ts';
 import { badRequest, noCore } from './errors.ts';
 
@@ -27,32 +28,24 @@ export interface UserStorage {
 
 const RESOURCE_TYPES = ['CONVERSATION', 'PROMPT', 'FILE'];
 
-export async function storageOf(services: ConsoleServices, email: string): Promise<UserStorage> {
+export async function storageOf(services: ConsoleServices, calls: ServiceCalls, email: string): Promise<UserStorage> {
   const { core, idp } = services;
   if (!core) throw noCore();
   const user = idp.accounts.byEmail(email);
   if (!user) throw badRequest(`No user ${email} in the directory.`);
   const { access_token: token } = await idp.mint({ user: user.user_id });
-  const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${core.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: response.status, text: await response.text() };
-  };
   const empty: UserStorage = { user: email, conversations: [], prompts: [], files: [], sharedByMe: [], sharedWithMe: [] };
-  const bucket = await call('GET', '/v1/bucket');
-  if (bucket.status !== 200) return { ...empty, refused: `GET /v1/bucket → ${bucket.status} ${bucket.text}` };
-  const id = (JSON.parse(bucket.text) as { bucket: string }).bucket;
+  const bucket = await calls.core('GET', '/v1/bucket', token);
+  if (bucket.status !== 200) return { ...empty, refused: `${bucket.call} ${typeof bucket.body === 'string' ? bucket.body : JSON.stringify(bucket.body ?? '')}` };
+  const id = (bucket.body as { bucket: string }).bucket;
   // An empty folder is Core's 404: nothing stored yet.
   const listing = async (kind: string) => {
-    const answer = await call('GET', `/v1/metadata/${kind}/${id}/?recursive=true&limit=1000`);
-    return answer.status === 200 ? itemsOf(JSON.parse(answer.text)) : [];
+    const answer = await calls.core('GET', `/v1/metadata/${kind}/${id}/?recursive=true&limit=1000`, token);
+    return answer.status === 200 ? itemsOf(answer.body as Node) : [];
   };
   const shared = async (withWhom: 'me' | 'others') => {
-    const answer = await call('POST', '/v1/ops/resource/share/list', { resourceTypes: RESOURCE_TYPES, with: withWhom });
-    return answer.status === 200 ? itemsOf(JSON.parse(answer.text) as Node) : [];
+    const answer = await calls.core('POST', '/v1/ops/resource/share/list', token, { resourceTypes: RESOURCE_TYPES, with: withWhom });
+    return answer.status === 200 ? itemsOf(answer.body as Node) : [];
   };
   const [conversations, prompts, files, sharedByMe, sharedWithMe] = await Promise.all([listing('conversations'), listing('prompts'), listing('files'), shared('others'), shared('me')]);
   return { user: email, bucket: id, conversations, prompts, files, sharedByMe, sharedWithMe };

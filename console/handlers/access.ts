@@ -50,7 +50,7 @@ const consoleClient = (client: { client_id: string } | { why: string }) => ('cli
 export const storage: Handler = async ({ res, url, console: state }) => {
   const user = url.searchParams.get('user');
   if (!user) throw badRequest('Name the user: /api/storage?user=<email>.');
-  sendJson(res, 200, await storageOf(state.services, user));
+  sendJson(res, 200, await storageOf(state.services, state.calls, user));
 };
 
 export const inspect: Handler = async ({ req, res, console: state }) => {
