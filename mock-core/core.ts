@@ -15,7 +15,7 @@ import { CORE_DEFAULTS } from './defaults.ts';
 import { chooseEncoding } from './compression.ts';
 import { answerError } from './error-handler.ts';
 import { pathOf } from './http.ts';
-import type { CoreState } from './exchange.ts';
+import { RequestExchange, type CoreState } from './exchange.ts';
 import { RateLimiter } from './limits/rate-limiter.ts';
 import { createCoreRequestLog, requestFacts, type CoreRequestLog, type RequestNotes } from './request-log-entry.ts';
 import { CONFIGURED_ROUTES, CONTROL_LOG, CONTROL_RESET, matchCoreRoute, PROXY_CHECKS } from './routes.ts';
@@ -105,26 +105,23 @@ const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 /** A request down the table of routes.ts, row by row; an error on any row goes to the error handler. */
 async function handle(req: http.IncomingMessage, res: http.ServerResponse, core: CoreState, validator: TokenValidator): Promise<void> {
   const notes: RequestNotes = {};
-  let url: URL | undefined;
+  let path: string | undefined;
   try {
     if (req.url?.startsWith(CONTROL_LOG.prefix)) return CONTROL_LOG.handler(req, res, core);
     if (req.url?.startsWith(CONTROL_RESET.prefix)) return await CONTROL_RESET.handler(req, res, core);
     const started = Date.now();
     res.on('finish', () => core.requestLog.add(requestFacts(req, res, notes, Date.now() - started)));
     for (let i = 0; i < PROXY_CHECKS.length; i++) if (PROXY_CHECKS[i]!(req, res, core)) return;
-    // Core takes any number of leading slashes; URL() would read "//openai/…" as a host.
     const target = req.url ?? '/';
-    url = new URL(target.startsWith('//') ? target.replace(/^\/+/, '/') : target, 'http://mock-core');
     // Core matches the path as sent (Vert.x's request.path()): "..", "%2F" and the like are not resolved.
-    const path = rawPath(target);
+    path = rawPath(target);
     const match = matchCoreRoute(req.method!, path);
-    if (match?.route.authenticated === false) return match.route.handler({ req, res, url, path, params: match.params, core, notes });
+    const exchange = new RequestExchange(req, res, path, match?.params ?? NO_PARAMS, core, notes);
+    if (match?.route.authenticated === false) return match.route.handler(exchange);
 
-    const caller = await authenticate(req, core.config(), validator, core.perRequestKeys);
-    notes.principal = caller;
-    const exchange = { req, res, url, path, params: match?.params ?? NO_PARAMS, caller, core, notes };
+    notes.principal = exchange.caller = await authenticate(req, core.config(), validator, core.perRequestKeys);
     await (match ? match.route.handler : CONFIGURED_ROUTES)(exchange);
   } catch (error) {
-    answerError(error, req, res, core.log, notes, url?.pathname);
+    answerError(error, req, res, core.log, notes, path);
   }
 }

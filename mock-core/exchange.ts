@@ -1,4 +1,4 @@
-/** What every mock-core handler receives. */
+/** What every mock-core handler receives: the request, its caller, and the running Core's state. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { Logger } from '../common/log.ts';
@@ -32,7 +32,8 @@ export interface CoreState {
 export interface OpenExchange {
   req: IncomingMessage;
   res: ServerResponse;
-  url: URL;
+  /** The request target, parsed when first read. */
+  readonly url: URL;
   /** The path as sent, not normalised (Core's request.path()): storage URLs are read from it. */
   path: string;
   params: Record<string, string>;
@@ -48,3 +49,37 @@ export interface CoreExchange extends OpenExchange {
 
 export type OpenHandler = (exchange: OpenExchange) => void;
 export type CoreHandler = (exchange: CoreExchange) => Promise<void> | void;
+
+/**
+ * One request on its way down routes.ts, as core.ts hands it on: a class, so every request's has the same
+ * shape, and its URL parsed only for a handler that reads it (a deployment call without a query does not).
+ */
+export class RequestExchange implements CoreExchange {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly path: string;
+  readonly params: Record<string, string>;
+  readonly core: CoreState;
+  readonly notes: RequestNotes;
+  /** Set once authenticated, before any handler that reads it runs. */
+  caller!: Principal;
+  #url: URL | undefined;
+
+  constructor(req: IncomingMessage, res: ServerResponse, path: string, params: Record<string, string>, core: CoreState, notes: RequestNotes) {
+    this.req = req;
+    this.res = res;
+    this.path = path;
+    this.params = params;
+    this.core = core;
+    this.notes = notes;
+  }
+
+  get url(): URL {
+    return (this.#url ??= parsedUrl(this.req.url ?? '/'));
+  }
+}
+
+/** The request target as a URL. Core takes any number of leading slashes; URL() would read "//openai/…" as a host. */
+function parsedUrl(target: string): URL {
+  return new URL(target.startsWith('//') ? target.replace(/^\/+/, '/') : target, 'http://mock-core');
+}

@@ -28,7 +28,7 @@ export async function deploymentPost(exchange: CoreExchange): Promise<void> {
 }
 
 async function callDeployment(exchange: CoreExchange, id: string, api: string): Promise<void> {
-  const { req, res, url, caller, core, notes } = exchange;
+  const { req, res, caller, core, notes } = exchange;
   const config = core.config();
   const deployment = selectDeployment(config, id);
   notes.rule = { deployment: deployment.name, userRoles: deployment.userRoles, callerRoles: caller.roles };
@@ -65,7 +65,7 @@ async function callDeployment(exchange: CoreExchange, id: string, api: string): 
     deployment,
     caller,
     body,
-    query: url.search,
+    query: queryOf(exchange),
     retriableErrorCodes: config.retriableErrorCodes,
     balancer: core.balancer,
     perRequestKeys: core.perRequestKeys,
@@ -82,7 +82,7 @@ async function callDeployment(exchange: CoreExchange, id: string, api: string): 
  */
 async function callInterceptor(exchange: CoreExchange, chain: InterceptorChain): Promise<void> {
   if (chain.index >= chain.names.length) return callDeployment(exchange, chain.initialDeployment, chain.initialApi);
-  const { req, res, url, caller, core } = exchange;
+  const { req, res, caller, core } = exchange;
   const config = core.config();
   const name = chain.names[chain.index]!;
   const interceptor = config.interceptors.get(name);
@@ -96,7 +96,7 @@ async function callInterceptor(exchange: CoreExchange, chain: InterceptorChain):
     deployment: interceptorDeployment(name, interceptor.endpoint),
     caller,
     body,
-    query: url.search,
+    query: queryOf(exchange),
     retriableErrorCodes: [],
     balancer: core.balancer,
     perRequestKeys: core.perRequestKeys,
@@ -132,4 +132,9 @@ function withDefaults(deployment: Deployment, raw: Buffer): { bytes: Buffer; jso
   for (const key of missing) changed[key] = deployment.defaults[key];
   if (deployment.overrideName) changed.model = deployment.overrideName;
   return { bytes: Buffer.from(JSON.stringify(changed)), json: changed };
+}
+
+/** The caller's query as Core appends it (URL's reading of it); a target without '?' has none, and no URL is parsed for it. */
+function queryOf(exchange: CoreExchange): string {
+  return exchange.req.url?.includes('?') ? exchange.url.search : '';
 }

@@ -68,6 +68,7 @@ export function version({ res, core }: OpenExchange): void {
  * body (docs/dial-core.md#before-authentication).
  */
 export function decodablePath(req: IncomingMessage): boolean {
-  if (/%(?![0-9a-fA-F]{2})/.test(pathOf(req.url ?? '/'))) throw new DialError(500, '');
+  const target = req.url ?? '/';
+  if (target.includes('%') && /%(?![0-9a-fA-F]{2})/.test(pathOf(target))) throw new DialError(500, '');
   return false;
 }

@@ -24,7 +24,8 @@ const PERIODS = [
   { name: 'week', label: 'Week', adjective: 'weekly', costAdjective: 'weekly' },
   { name: 'month', label: 'Month', adjective: 'monthly', costAdjective: 'monthly' },
 ] as const;
-type Periods = Record<(typeof PERIODS)[number]['name'], SlidingWindow>;
+type Period = (typeof PERIODS)[number]['name'];
+type Periods = Record<Period, SlidingWindow>;
 const periodWindows = (): Periods => ({ minute: WINDOWS.minute(), day: WINDOWS.day(), week: WINDOWS.week(), month: WINDOWS.month() });
 
 interface Counters {
@@ -76,8 +77,8 @@ export class RateLimiter {
     const counters = count ? this.#countersFor(caller, deployment) : this.#counters.get(countersKey(caller, deployment)) ?? newCounters();
     const now = this.#clock.now();
 
-    const tokenTotals = PERIODS.map(({ name }) => counters.tokens[name].total(now));
-    if (PERIODS.some(({ name }, i) => tokenTotals[i]! >= limit[name])) {
+    if (anyReached(counters.tokens, limit, now)) {
+      const tokenTotals = PERIODS.map(({ name }) => counters.tokens[name].total(now));
       const hit = PERIODS.filter(({ name }, i) => tokenTotals[i]! >= limit[name]);
       const message = `Hit token rate limit. ${PERIODS.map(({ name, label }, i) => `${label} limit: ${tokenTotals[i]} / ${show(limit[name])} tokens.`).join(' ')}`;
       const retryAfter = Math.max(...hit.map(({ name }) => counters.tokens[name].secondsUntilBelow(now, limit[name])));
@@ -103,8 +104,8 @@ export class RateLimiter {
     // The request has counted by now, as in Core, even when the budget then refuses the call.
     const budget = costLimitFor(caller, config);
     const spent = count ? this.#costsFor(caller, deployment) : this.#costs.get(bucketOf(caller, deployment)) ?? periodWindows();
-    const costTotals = PERIODS.map(({ name }) => spent[name].total(now));
-    if (PERIODS.some(({ name }, i) => costTotals[i]! >= budget[name])) {
+    if (anyReached(spent, budget, now)) {
+      const costTotals = PERIODS.map(({ name }) => spent[name].total(now));
       const message = `Hit cost rate limit. ${PERIODS.map(({ name, label }, i) => `${label} limit: ${usd(costTotals[i]!)} / ${usd(budget[name])}.`).join(' ')}`;
       const retryAfter = Math.max(...PERIODS.map(({ name }) => spent[name].secondsUntilBelow(now, budget[name])));
       const hit = PERIODS.filter(({ name }, i) => costTotals[i]! >= budget[name]).map(({ costAdjective }) => costAdjective);
@@ -175,6 +176,12 @@ export class RateLimiter {
 const countersKey = (caller: Principal, deployment: Deployment): string => `${bucketOf(caller, deployment)}${deployment.name}`;
 const newCounters = (): Counters => ({ tokens: periodWindows(), requests: { hour: WINDOWS.hour(), day: WINDOWS.day() } });
 
+/** Whether any window's total has reached its limit (checked on every call to a model: no arrays made). */
+function anyReached(windows: Periods, limits: Record<Period, number>, now: number): boolean {
+  for (const { name } of PERIODS) if (windows[name].total(now) >= limits[name]) return true;
+  return false;
+}
+
 /** Callers whose windows have all emptied need no counters: they start afresh, as they would in Core. */
 function isIdle(windows: object, now: number): boolean {
   return Object.values(windows).every((window: SlidingWindow | object) => (window instanceof SlidingWindow ? window.total(now) === 0 : isIdle(window, now)));
@@ -213,6 +220,7 @@ function limitFor(caller: Principal, deployment: Deployment, config: CoreConfig)
 
 /** Core's rule for a caller with several roles: each field's maximum over the roles that set one, else `fallback`. */
 function fieldwiseMax<T extends { [K in keyof T]: number }>(candidates: (T | undefined)[], fallback: T): T {
+  if (candidates.length === 1) return candidates[0] ?? fallback; // one role, the usual case: nothing to combine
   const defined = candidates.filter((l): l is T => l !== undefined);
   if (defined.length <= 1) return defined[0] ?? fallback;
   const fields = Object.keys(defined[0]!) as (keyof T)[];

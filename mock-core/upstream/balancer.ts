@@ -76,7 +76,8 @@ export class Balancer {
   }
 
   succeeded(deployment: string, upstream: Upstream): void {
-    this.#states.delete(key(deployment, upstream));
+    // With nothing in back-off (the usual case) there is no key to build.
+    if (this.#states.size) this.#states.delete(key(deployment, upstream));
   }
 
   /** A failed attempt: its status, and the upstream's Retry-After in seconds (-1 when it sent none). */
@@ -107,6 +108,7 @@ export class Balancer {
   }
 
   #available(deployment: string, upstream: Upstream, now: number): boolean {
+    if (this.#states.size === 0) return true;
     const state = this.#states.get(key(deployment, upstream));
     return !state || state.retryAfter < 0 || now > state.retryAfter;
   }
