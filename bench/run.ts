@@ -71,6 +71,17 @@ function post(agent: http.Agent, url: URL, path: string, body: string, onFirstBy
   });
 }
 
+/**
+ * A steady rate well under what two cores serve through mock-core (a third of it or less here): what a call
+ * takes when nothing queues for a core, as opposed to the closed loops' latency, which is mostly the queue.
+ */
+const STEADY_RATE = 2000;
+
+/** Latency percentiles at STEADY_RATE requests/s for SECONDS, on up to CONCURRENCY connections. */
+function steadyLoadOf(server: Server, path: string): Promise<LoadResult> {
+  return load({ url: server.url, path, headers: HEADERS, body: CHAT, connections: CONCURRENCY, seconds: SECONDS, ratePerSecond: STEADY_RATE });
+}
+
 /** Requests/s and latency percentiles at CONCURRENCY for SECONDS (and at most 10^6 requests). */
 function loadOf(server: Server, path: string, headers: Record<string, string> = HEADERS): Promise<LoadResult> {
   return load({ url: server.url, path, headers, body: CHAT, connections: CONCURRENCY, seconds: SECONDS });
@@ -168,6 +179,8 @@ async function timeToFirstChunk(server: Server, path: string): Promise<{ p50: nu
 
 
 const ms = (value: number) => `${value.toFixed(2)} ms`;
+/** A latency added (or taken off, −), in ms. */
+const added = (value: number) => `${value < 0 ? '−' : '+'}${ms(Math.abs(value))}`;
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
 const percent = (fraction: number) => `${(fraction * 100).toFixed(0)}%`;
 
@@ -247,7 +260,6 @@ async function consoleTables(): Promise<void> {
       ['  of which layout and style', percent(page((p) => p.layoutAndStyle))],
     ]);
     const micros = (value: number) => `${value.toFixed(0)} µs`;
-    const added = (value: number) => `${value < 0 ? '−' : '+'}${ms(Math.abs(value))}`;
     const requests = withPage((run) => run.paced.requests);
     printTable(`mock-core with the console open on #timeline beside no page open, in alternating rounds (targets: ≥ 90% of the throughput; ≤ +0.3 ms at p50 at ${PACED_RATE} requests/s)`, [
       ['figure', 'page open', 'no page', 'ratio / added'],
@@ -296,16 +308,18 @@ try {
   const rounds = await inRounds([() => measure(core, THROUGH_CORE, [core.process, models.process]), () => measure(models, DIRECT, [models.process]), () => measure(undiciCore, THROUGH_CORE, [undiciCore.process, models.process])]);
   const [throughCore, direct, throughUndici] = [sideOf(rounds, 0), sideOf(rounds, 1), sideOf(rounds, 2)];
   const [throughVsDirect, undiciVsDirect] = [comparisonOf(rounds, 0, 1), comparisonOf(rounds, 2, 1)];
+  const steady = await inTurns(() => steadyLoadOf(core, THROUGH_CORE), () => steadyLoadOf(models, DIRECT));
   const coreTtfc = await timeToFirstChunk(core, THROUGH_CORE);
   const undiciTtfc = await timeToFirstChunk(undiciCore, THROUGH_CORE);
   const micros = (value: number) => `${value.toFixed(0)} µs`;
   printTable("a chat completion through mock-core (with its own HTTP client; with undici's) beside the same call straight to mock-models (target: ≥ 70% of direct throughput, ≤ 1 ms added at p50)", [
     ['figure', 'through mock-core', 'through, undici', 'direct', 'ratio / added', 'undici: ratio / added'],
     [`requests/s (concurrency ${CONCURRENCY})`, throughCore.perSecond.toFixed(0), throughUndici.perSecond.toFixed(0), direct.perSecond.toFixed(0), percent(throughVsDirect.ratio), percent(undiciVsDirect.ratio)],
-    ['latency p50 under that load', ms(throughCore.p50), ms(throughUndici.p50), ms(direct.p50), `+${ms(throughVsDirect.addedP50)}`, `+${ms(undiciVsDirect.addedP50)}`],
-    ['latency p99 under that load', ms(throughCore.p99), ms(throughUndici.p99), ms(direct.p99), `+${ms(throughVsDirect.addedP99)}`, `+${ms(undiciVsDirect.addedP99)}`],
-    ['streaming time to first chunk, p50', ms(coreTtfc.p50), ms(undiciTtfc.p50), ms(modelsTtfc.p50), `+${ms(coreTtfc.p50 - modelsTtfc.p50)}`, `+${ms(undiciTtfc.p50 - modelsTtfc.p50)}`],
-    ['streaming time to first chunk, p99', ms(coreTtfc.p99), ms(undiciTtfc.p99), ms(modelsTtfc.p99), `+${ms(coreTtfc.p99 - modelsTtfc.p99)}`, `+${ms(undiciTtfc.p99 - modelsTtfc.p99)}`],
+    ['latency p50 under that load', ms(throughCore.p50), ms(throughUndici.p50), ms(direct.p50), added(throughVsDirect.addedP50), added(undiciVsDirect.addedP50)],
+    ['latency p99 under that load', ms(throughCore.p99), ms(throughUndici.p99), ms(direct.p99), added(throughVsDirect.addedP99), added(undiciVsDirect.addedP99)],
+    [`latency p50 at a steady ${STEADY_RATE} requests/s (nothing queued)`, ms(median(steady.map(([through]) => through.p50))), '—', ms(median(steady.map(([, straight]) => straight.p50))), added(median(steady.map(([through, straight]) => through.p50 - straight.p50))), '—'],
+    ['streaming time to first chunk, p50', ms(coreTtfc.p50), ms(undiciTtfc.p50), ms(modelsTtfc.p50), added(coreTtfc.p50 - modelsTtfc.p50), added(undiciTtfc.p50 - modelsTtfc.p50)],
+    ['streaming time to first chunk, p99', ms(coreTtfc.p99), ms(undiciTtfc.p99), ms(modelsTtfc.p99), added(coreTtfc.p99 - modelsTtfc.p99), added(undiciTtfc.p99 - modelsTtfc.p99)],
     // What each process spends, whatever the machine's core count: mock-core's share is the forwarding itself.
     ['CPU per request: mock-core (through) beside mock-models (direct)', micros(throughCore.cpu[0]!), micros(throughUndici.cpu[0]!), micros(direct.cpu[0]!), ratio(throughCore.cpu[0]!, direct.cpu[0]!), ratio(throughUndici.cpu[0]!, direct.cpu[0]!)],
   ]);
@@ -324,8 +338,8 @@ try {
     printTable('the same, with mock-core and mock-models in one process (the embedded target)', [
       ['figure', 'through mock-core', 'direct', 'ratio / added'],
       [`requests/s (concurrency ${CONCURRENCY})`, embeddedThrough.perSecond.toFixed(0), embeddedDirect.perSecond.toFixed(0), percent(embeddedVsDirect.ratio)],
-      ['latency p50 under that load', ms(embeddedThrough.p50), ms(embeddedDirect.p50), `+${ms(embeddedVsDirect.addedP50)}`],
-      ['latency p99 under that load', ms(embeddedThrough.p99), ms(embeddedDirect.p99), `+${ms(embeddedVsDirect.addedP99)}`],
+      ['latency p50 under that load', ms(embeddedThrough.p50), ms(embeddedDirect.p50), added(embeddedVsDirect.addedP50)],
+      ['latency p99 under that load', ms(embeddedThrough.p99), ms(embeddedDirect.p99), added(embeddedVsDirect.addedP99)],
     ]);
   }
 } finally {
