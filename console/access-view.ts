@@ -237,7 +237,9 @@ const WINDOWS: [keyof LimitStats, string][] = [
   ['monthTokenStats', 'tokens per month'],
   ['hourRequestStats', 'requests per hour'],
   ['dayRequestStats', 'requests per day'],
+  ['minuteCostStats', 'dollars per minute'],
   ['dayCostStats', 'dollars per day'],
+  ['weekCostStats', 'dollars per week'],
   ['monthCostStats', 'dollars per month'],
 ];
 

@@ -110,11 +110,17 @@ describe("the matrix is Core's own answer, in the tutorial", () => {
   });
 });
 
-describe('a limit of 0, which Core answers "Access denied"', () => {
+describe('a limit of 0, which Core answers "Access denied"; a cost budget', () => {
   let sandbox: StartedSandbox;
   beforeAll(async () => {
-    // The tutorial's role, with gpt-4 at zero requests a day: its holders (alice, ci-api-key) are refused, bob is not.
-    const environment = tutorialVariant('zero-limit', { config: (config) => (config.roles['auth0-role-name'].limits['gpt-4'] = { requestDay: '0' }) });
+    // The tutorial's role, with gpt-4 at zero requests a day: its holders (alice, ci-api-key) are refused, bob
+    // is not. The role has a cost budget too, in every one of Core's four windows.
+    const environment = tutorialVariant('zero-limit', {
+      config: (config) => {
+        config.roles['auth0-role-name'].limits['gpt-4'] = { requestDay: '0' };
+        config.roles['auth0-role-name'].costLimit = { minute: '1', day: '10', week: '50', month: '100' };
+      },
+    });
     sandbox = await startSandbox(environment, { stateDir: privateStateDir('console-zero-limit'), consolePort: 0 });
   });
   afterAll(() => sandbox?.stop());
@@ -128,6 +134,16 @@ describe('a limit of 0, which Core answers "Access denied"', () => {
     const alice = await callModel(sandbox, 'gpt-4', { authorization: `Bearer ${await sandbox.token('alice@example.com')}` });
     expect(JSON.parse(alice.body).error.message).toBe('Access denied');
     await expectMatrixIsCoresAnswer(sandbox);
+  });
+
+  it("lists the budget's every window that has a limit, as Core's limits API gives them", async () => {
+    const dollars = cellOf(await matrixOf(sandbox), 'ci-api-key', CHAT).limits!.filter((l) => l.window.startsWith('dollars'));
+    expect(dollars).toEqual([
+      { window: 'dollars per minute', used: 0, total: 1 },
+      { window: 'dollars per day', used: 0, total: 10 },
+      { window: 'dollars per week', used: 0, total: 50 },
+      { window: 'dollars per month', used: 0, total: 100 },
+    ]);
   });
 });
 
