@@ -225,7 +225,6 @@ function fromCore(entry: CoreLogEntry & { at: string }, emailOf: (sub: unknown) 
   };
 }
 
-
 function fromModels(model: string, request: RecordedRequest): Omit<TimelineEvent, 'id'> {
   // Shortened: the timeline shows which were added, not the keys themselves.
   const headers = addedByCore(request.headers, shorten);
