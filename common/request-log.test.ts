@@ -18,6 +18,26 @@ describe('RequestLog', () => {
     expect(log.entries().map((e) => e.id)).toEqual([2, 3]);
   });
 
+  it('keeps the newest entries in order through many turns of its ring, dropped by count and by size', () => {
+    const log = logOf({ limit: 3, maxBytes: 10 });
+    const kept: Entry[] = []; // what the log should hold: the newest three, fewer while over 10 bytes
+    for (let id = 1; id <= 40; id++) {
+      const entry = { id, text: 'x'.repeat((id * 7) % 6) };
+      log.add(entry);
+      kept.push(entry);
+      if (kept.length > 3) kept.shift();
+      while (kept.reduce((sum, e) => sum + e.text.length, 0) > 10 && kept.length > 1) kept.shift();
+      expect(log.entries().map((e) => e.id)).toEqual(kept.map((e) => e.id));
+      expect(log.bytes).toBe(kept.reduce((sum, e) => sum + e.text.length, 0));
+    }
+  });
+
+  it('keeps nothing with a limit of 0', () => {
+    const log = logOf({ limit: 0 });
+    log.add({ id: 1, text: 'x' });
+    expect([log.entries(), log.bytes]).toEqual([[], 0]);
+  });
+
   it('drops the oldest entries while their sizes together are over `maxBytes`', () => {
     const log = logOf({ maxBytes: 250 });
     for (const id of [1, 2, 3, 4]) log.add({ id, text: 'x'.repeat(100) });

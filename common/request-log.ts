@@ -33,7 +33,13 @@ export class RequestLog<Raw extends object, Shown extends object = Raw> {
   readonly #limit: number;
   readonly #maxBytes: number;
   readonly #maxEntryBytes: number;
-  #entries: { at: number; raw: Raw; bytes: number }[] = [];
+  /**
+   * A ring of `#limit` places, the oldest entry at `#first`: taking the oldest off is a step of an index, where
+   * an array's shift() on every request cost ~1% of mock-core's CPU a forwarded call.
+   */
+  #ring: ({ at: number; raw: Raw; bytes: number } | undefined)[];
+  #first = 0;
+  #count = 0;
   #bytes = 0;
   readonly #listeners = new Set<(read: () => Shown & { at: string }) => void>();
 
@@ -44,6 +50,7 @@ export class RequestLog<Raw extends object, Shown extends object = Raw> {
     this.#limit = options.limit ?? REQUEST_LOG_DEFAULTS.limit;
     this.#maxBytes = options.maxBytes ?? REQUEST_LOG_DEFAULTS.maxBytes;
     this.#maxEntryBytes = options.maxEntryBytes ?? REQUEST_LOG_DEFAULTS.maxEntryBytes;
+    this.#ring = new Array(this.#limit).fill(undefined);
   }
 
   add(raw: Raw): void {
@@ -53,9 +60,12 @@ export class RequestLog<Raw extends object, Shown extends object = Raw> {
       bytes = this.#size(raw);
     }
     const at = Date.now();
-    this.#entries.push({ at, raw, bytes });
-    this.#bytes += bytes;
-    while (this.#entries.length > this.#limit || (this.#bytes > this.#maxBytes && this.#entries.length > 1)) this.#bytes -= this.#entries.shift()!.bytes;
+    if (this.#limit > 0) {
+      if (this.#count === this.#limit) this.#dropOldest();
+      this.#ring[(this.#first + this.#count++) % this.#limit] = { at, raw, bytes };
+      this.#bytes += bytes;
+      while (this.#bytes > this.#maxBytes && this.#count > 1) this.#dropOldest();
+    }
     if (this.#listeners.size) {
       const kept = raw;
       const read = () => this.#shown(at, kept);
@@ -74,7 +84,10 @@ export class RequestLog<Raw extends object, Shown extends object = Raw> {
   }
 
   entries(): (Shown & { at: string })[] {
-    return this.#entries.map(({ at, raw }) => this.#shown(at, raw));
+    return Array.from({ length: this.#count }, (_, i) => {
+      const { at, raw } = this.#ring[(this.#first + i) % this.#limit]!;
+      return this.#shown(at, raw);
+    });
   }
 
   #shown(at: number, raw: Raw): Shown & { at: string } {
@@ -87,8 +100,17 @@ export class RequestLog<Raw extends object, Shown extends object = Raw> {
   }
 
   clear(): void {
-    this.#entries = [];
+    this.#ring.fill(undefined);
+    this.#first = 0;
+    this.#count = 0;
     this.#bytes = 0;
+  }
+
+  #dropOldest(): void {
+    this.#bytes -= this.#ring[this.#first]!.bytes;
+    this.#ring[this.#first] = undefined;
+    this.#first = (this.#first + 1) % this.#limit;
+    this.#count--;
   }
 }
 
