@@ -63,22 +63,22 @@ describe('Framer: answers framed as RFC 9112 says, however the bytes arrive', ()
   });
 
   it.each([
-    ['a status line that is not HTTP/1.x', 'HTTP/2 200 OK\r\n\r\n'],
-    ['a status under 100', 'HTTP/1.1 099 Odd\r\ncontent-length: 0\r\n\r\n'],
-    ['a header line without a colon', 'HTTP/1.1 200 OK\r\nno colon here\r\n\r\n'],
-    ['whitespace before the colon', 'HTTP/1.1 200 OK\r\ncontent-length : 1\r\n\r\nx'],
-    ['a header name that is not a token', 'HTTP/1.1 200 OK\r\nx(a): 1\r\n\r\n'],
-    ['a control character in a header value', 'HTTP/1.1 200 OK\r\nx-a: 1\x7f2\r\n\r\n'],
-    ['a bare line feed in a header value', 'HTTP/1.1 200 OK\r\nx-a: 1\nx-b: 2\r\n\r\n'],
-    ['an obsolete folded line', 'HTTP/1.1 200 OK\r\nx-a: 1\r\n  folded\r\n\r\n'],
-    ['two different Content-Lengths', 'HTTP/1.1 200 OK\r\ncontent-length: 1\r\ncontent-length: 2\r\n\r\nxx'],
-    ['a Content-Length that is not a number', 'HTTP/1.1 200 OK\r\ncontent-length: -1\r\n\r\n'],
-    ['a chunk size that is not hex', 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n'],
-    ['a chunk longer than its size', 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n1\r\nxy\r\n0\r\n\r\n'],
-    ['a head over 8 KiB', `HTTP/1.1 200 OK\r\nx-big: ${'x'.repeat(8200)}\r\n\r\n`],
-  ])('refuses %s (BAD_RESPONSE), in one piece or byte by byte', (_what, answer) => {
+    ['a status line that is not HTTP/1.x', 'HTTP/2 200 OK\r\n\r\n', 'a status line of "HTTP/2 200 OK"'],
+    ['a status under 100', 'HTTP/1.1 099 Odd\r\ncontent-length: 0\r\n\r\n', 'a status of 099'],
+    ['a header line without a colon', 'HTTP/1.1 200 OK\r\nno colon here\r\n\r\n', 'a header line of "no colon here"'],
+    ['whitespace before the colon', 'HTTP/1.1 200 OK\r\ncontent-length : 1\r\n\r\nx', 'a header line of "content-length : 1"'],
+    ['a header name that is not a token', 'HTTP/1.1 200 OK\r\nx(a): 1\r\n\r\n', 'a header line of "x(a): 1"'],
+    ['a control character in a header value', 'HTTP/1.1 200 OK\r\nx-a: 1\x7f2\r\n\r\n', 'a header value of "1\x7f2"'],
+    ['a bare line feed in a header value', 'HTTP/1.1 200 OK\r\nx-a: 1\nx-b: 2\r\n\r\n', 'a header value of "1\nx-b: 2"'],
+    ['an obsolete folded line', 'HTTP/1.1 200 OK\r\nx-a: 1\r\n  folded\r\n\r\n', 'a header line of "  folded"'],
+    ['two different Content-Lengths', 'HTTP/1.1 200 OK\r\ncontent-length: 1\r\ncontent-length: 2\r\n\r\nxx', 'a Content-Length of "2"'],
+    ['a Content-Length that is not a number', 'HTTP/1.1 200 OK\r\ncontent-length: -1\r\n\r\n', 'a Content-Length of "-1"'],
+    ['a chunk size that is not hex', 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n', 'a chunk size of "zz"'],
+    ['a chunk longer than its size', 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n1\r\nxy\r\n0\r\n\r\n', 'a chunk longer than its size'],
+    ['a head over 8 KiB', `HTTP/1.1 200 OK\r\nx-big: ${'x'.repeat(8200)}\r\n\r\n`, 'more than 8192 bytes without the end of a line'],
+  ])('refuses %s (BAD_RESPONSE, saying what), in one piece or byte by byte', (_what, answer, saying) => {
     for (const pieces of [[answer], [...answer]]) {
-      expect(() => frame(...pieces)).toThrow(expect.objectContaining({ code: 'BAD_RESPONSE' }));
+      expect(() => frame(...pieces)).toThrow(expect.objectContaining({ code: 'BAD_RESPONSE', message: expect.stringContaining(saying) }));
     }
   });
 });

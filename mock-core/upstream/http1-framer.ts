@@ -6,7 +6,16 @@ const MAX_HEAD_BYTES = 8192;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Anything but HTAB, visible ASCII, space and obs-text (what node:http also lets through in a header value). */
 const NOT_FIELD_TEXT = /[^\t\x20-\x7e\x80-\xff]/;
-const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: .*)?$/;
+const STATUS_LINE = /^HTTP\/1\.[01] \d{3}(?: .*)?$/;
+/**
+ * A status line, then header lines of a token, a colon and field text (RFC 9112 §4, §5; RFC 9110 §5.5), CRLF
+ * between them: what an upstream sends. (The same rules as STATUS_LINE, TOKEN and NOT_FIELD_TEXT, in one pass.)
+ */
+const WELL_FORMED_HEAD = /^HTTP\/1\.[01] \d{3}(?: [^\r\n]*)?(?:\r\n[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*)*$/;
+
+/** A Connection header's tokens, case-insensitive, whitespace around them ignored. */
+const CLOSE_TOKEN = /(?:^|,)\s*close\s*(?:,|$)/i;
+const KEEP_ALIVE_TOKEN = /(?:^|,)\s*keep-alive\s*(?:,|$)/i;
 
 /** Where the Framer hands what it found. */
 export interface FramerSink {
@@ -122,26 +131,21 @@ export class Framer {
 
   /** Reads a head; for a final (non-1xx) answer, tells the sink and decides how the body is framed. */
   #startBody(head: string, sink: FramerSink): void {
-    let lineEnd = head.indexOf('\r\n');
-    if (lineEnd < 0) lineEnd = head.length;
-    const statusLine = STATUS_LINE.exec(head.slice(0, lineEnd));
-    if (!statusLine) throw bad(`a status line of "${head.slice(0, Math.min(lineEnd, 40))}"`);
-    const status = Number(statusLine[2]);
-    if (status < 100) throw bad(`a status of ${statusLine[2]}`);
+    // One test of the whole head; only a head that fails it is read line by line, to say what is wrong.
+    if (!WELL_FORMED_HEAD.test(head)) throw malformation(head);
+    const status = Number(head.slice(9, 12));
+    if (status < 100) throw bad(`a status of ${head.slice(9, 12)}`);
     const headers: string[] = [];
     let contentLength: string | undefined;
     let chunked = false;
-    const connection: string[] = [];
-    for (let at = lineEnd + 2; at < head.length; at = lineEnd + 2) {
+    let close = false;
+    let keepAlive = false;
+    for (let lineEnd = head.indexOf('\r\n'); lineEnd >= 0; ) {
+      const at = lineEnd + 2;
       lineEnd = head.indexOf('\r\n', at);
-      if (lineEnd < 0) lineEnd = head.length;
       const colon = head.indexOf(':', at);
-      // A name that is not a token (whitespace before the colon, a folded line…): refused (RFC 9112 §5).
-      if (colon < 0 || colon > lineEnd || !TOKEN.test(head.slice(at, colon))) throw bad(`a header line of "${head.slice(at, Math.min(lineEnd, at + 40))}"`);
       const name = head.slice(at, colon).toLowerCase();
-      const value = withoutOws(head, colon + 1, lineEnd);
-      // A control character (a bare CR or LF too) in a value: refused (RFC 9110 §5.5), as a caller could not be sent it.
-      if (NOT_FIELD_TEXT.test(value)) throw bad(`a header value of "${value.slice(0, 40)}"`);
+      const value = withoutOws(head, colon + 1, lineEnd < 0 ? head.length : lineEnd);
       headers.push(name, value);
       if (name === 'content-length') {
         if (!/^\d+$/.test(value) || (contentLength !== undefined && contentLength !== value)) throw bad(`a Content-Length of "${value}"`);
@@ -149,11 +153,13 @@ export class Framer {
       } else if (name === 'transfer-encoding') {
         chunked = /(?:^|,)\s*chunked\s*$/i.test(value);
       } else if (name === 'connection') {
-        for (const token of value.toLowerCase().split(',')) connection.push(token.trim());
+        close ||= CLOSE_TOKEN.test(value);
+        keepAlive ||= KEEP_ALIVE_TOKEN.test(value);
       }
     }
     if (status < 200) return; // 1xx: the real answer follows on the same connection
-    this.#keepAlive = statusLine[1] === '1' ? !connection.includes('close') : connection.includes('keep-alive');
+    const http11 = head.charCodeAt(7) === 0x31;
+    this.#keepAlive = http11 ? !close : keepAlive;
     sink.start(status, headers);
     if (chunked) {
       this.#state = 'chunk-size';
@@ -168,6 +174,24 @@ export class Framer {
     }
   }
 
+}
+
+/** What is wrong with a head that is not WELL_FORMED_HEAD: its status line, or its first bad header line. */
+function malformation(head: string): UpstreamError {
+  let lineEnd = head.indexOf('\r\n');
+  if (lineEnd < 0) lineEnd = head.length;
+  if (!STATUS_LINE.test(head.slice(0, lineEnd))) return bad(`a status line of "${head.slice(0, Math.min(lineEnd, 40))}"`);
+  for (let at = lineEnd + 2; at < head.length; at = lineEnd + 2) {
+    lineEnd = head.indexOf('\r\n', at);
+    if (lineEnd < 0) lineEnd = head.length;
+    const colon = head.indexOf(':', at);
+    // A name that is not a token (whitespace before the colon, a folded line…): refused (RFC 9112 §5).
+    if (colon < 0 || colon > lineEnd || !TOKEN.test(head.slice(at, colon))) return bad(`a header line of "${head.slice(at, Math.min(lineEnd, at + 40))}"`);
+    // A control character (a bare CR or LF too) in a value: refused (RFC 9110 §5.5), as a caller could not be sent it.
+    const value = withoutOws(head, colon + 1, lineEnd);
+    if (NOT_FIELD_TEXT.test(value)) return bad(`a header value of "${value.slice(0, 40)}"`);
+  }
+  return bad('a head it cannot read');
 }
 
 /** head[from, to) without the optional whitespace (SP, HTAB) around a field value. */
