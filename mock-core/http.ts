@@ -46,8 +46,9 @@ export function limitBody(req: IncomingMessage, limit: number): void {
  */
 export function readBody(req: IncomingMessage): Promise<Buffer> {
   const limit = (req as Limited)[BODY_LIMIT] ?? DEFAULT_BODY_LIMIT;
-  // Usually the whole body is in by the time a handler asks for it: it is taken from the stream's buffer
-  // at once, without switching the stream to flowing and waiting for its events.
+  // A body already in (a handler that waited on something else first) is taken from the stream's buffer at
+  // once. Usually it is not: node:http hands over a request at the end of its head, and a handler's awaits
+  // settle before the body's bytes are read, even from the same packet; then it is read as it comes.
   if (req.complete && req.readableFlowing === null) {
     const chunks: Buffer[] = [];
     let size = 0;
