@@ -76,10 +76,10 @@ const MEMBERS = ['prompt_tokens', 'promptTokens', 'completion_tokens', 'completi
  * put there: members whose names have no escapes, and whose values are integers or objects of the same kind.
  * Anything else (a string, a fraction, an escape, an array, a literal, a syntax error) is NOT_PLAIN, for
  * JSON.parse to decide (parsedUsage). It spares each forwarded call's answer a JSON.parse of its usage
- * (~1 µs of mock-core's CPU a call); usage.test.ts holds the two readings to each other.
+ * (~1 µs of mock-core's CPU a call); limits.test.ts holds the two readings to each other.
  */
 export function plainUsage(text: string, start: number): TokenUsage | undefined | typeof NOT_PLAIN {
-  const values: (number | typeof OBJECT | undefined)[] = [undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined];
+  const values: (number | typeof OBJECT | undefined)[] = new Array(MEMBERS.length).fill(undefined);
   let depth = 0;
   let i = start + 1;
   // `i` is just past a '{' (a member or '}' follows) or, with afterValue, just past a value (',' or '}').

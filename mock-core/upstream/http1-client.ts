@@ -7,7 +7,7 @@
  *
  * Why not undici's Agent (undici-client.ts, the same interface): this is the hottest path of a forwarded
  * call, and a client that knows its one caller does less. `npm run bench` runs mock-core with each in the
- * same rounds: with undici's it spends ~15 µs (~18%) more CPU a forwarded call and adds ~1.1 ms at p50
+ * same rounds: with undici's it spends ~27 µs (~20%) more CPU a forwarded call and adds ~1.6 ms at p50
  * under load, over the 1 ms target (README, "How fast"); undici validates each request, calls back from its
  * wasm parser, and waits one event-loop turn before reusing a connection. node:http's client cost mock-core
  * ~45 µs more than undici did.

@@ -8,7 +8,7 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const NOT_FIELD_TEXT = /[^\t\x20-\x7e\x80-\xff]/;
 const STATUS_LINE = /^HTTP\/1\.[01] \d{3}(?: .*)?$/;
 /**
- * A status line, then header lines of a token, a colon and field text (RFC 9112 §4, §5; RFC 9110 §5.5), CRLF
+ * A status line, then header lines of a token, a colon and field text (RFC 9112 §4–§5, RFC 9110 §5.5), CRLF
  * between them: what an upstream sends. (The same rules as STATUS_LINE, TOKEN and NOT_FIELD_TEXT, in one pass.)
  */
 const WELL_FORMED_HEAD = /^HTTP\/1\.[01] \d{3}(?: [^\r\n]*)?(?:\r\n[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*)*$/;
