@@ -14,7 +14,7 @@ import { ConfigStore, type ConfigSource } from './config-store.ts';
 import { CORE_DEFAULTS } from './defaults.ts';
 import { chooseEncoding } from './compression.ts';
 import { answerError } from './error-handler.ts';
-import { pathOf } from './http.ts';
+import { oneLeadingSlash, pathOf } from './http.ts';
 import { RequestExchange, type CoreState } from './exchange.ts';
 import { RateLimiter } from './limits/rate-limiter.ts';
 import { createCoreRequestLog, requestFacts, type CoreRequestLog, type RequestNotes } from './request-log-entry.ts';
@@ -95,8 +95,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
 
 /** The request target's path, before any query or fragment, with leading slashes as one (as Core reads them). */
 function rawPath(target: string): string {
-  const path = pathOf(target);
-  return path.startsWith('//') ? path.replace(/^\/+/, '/') : path;
+  return oneLeadingSlash(pathOf(target));
 }
 
 /** No path parameters, for what no row of CORE_ROUTES matched (the configured routes). */

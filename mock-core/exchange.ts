@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../common/log.ts';
 import type { PerRequestKeys, Principal } from './auth/authenticate.ts';
 import type { CoreConfig } from './config.ts';
+import { oneLeadingSlash } from './http.ts';
 import type { RateLimiter } from './limits/rate-limiter.ts';
 import type { Storage } from './storage/storage.ts';
 import type { CoreRequestLog, RequestNotes } from './request-log-entry.ts';
@@ -75,11 +76,6 @@ export class RequestExchange implements CoreExchange {
   }
 
   get url(): URL {
-    return (this.#url ??= parsedUrl(this.req.url ?? '/'));
+    return (this.#url ??= new URL(oneLeadingSlash(this.req.url ?? '/'), 'http://mock-core'));
   }
-}
-
-/** The request target as a URL. Core takes any number of leading slashes; URL() would read "//openai/…" as a host. */
-function parsedUrl(target: string): URL {
-  return new URL(target.startsWith('//') ? target.replace(/^\/+/, '/') : target, 'http://mock-core');
 }

@@ -97,6 +97,11 @@ export function jsonObjectOf(bytes: Buffer, text = ''): Record<string, unknown> 
   return value;
 }
 
+/** A request target with any run of leading slashes as one, as Core reads it (URL() would take "//openai/…" for a host). */
+export function oneLeadingSlash(target: string): string {
+  return target.startsWith('//') ? target.replace(/^\/+/, '/') : target;
+}
+
 /** A request target's path, before any query or fragment. */
 export function pathOf(target: string): string {
   const end = target.search(/[?#]/);

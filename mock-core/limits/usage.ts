@@ -38,15 +38,11 @@ export function parsedUsage(text: string, start: number): TokenUsage | undefined
 
 /** Where `: {` follows (only whitespace around the colon), the brace's index; else -1. */
 function braceAfterColon(text: string, from: number): number {
-  let i = from;
-  while (i < text.length && WHITESPACE.has(text[i]!)) i++;
+  let i = pastWhitespace(text, from);
   if (text[i] !== ':') return -1;
-  i++;
-  while (i < text.length && WHITESPACE.has(text[i]!)) i++;
+  i = pastWhitespace(text, i + 1);
   return text[i] === '{' ? i : -1;
 }
-
-const WHITESPACE = new Set([' ', '\n', '\t', '\r']);
 
 /** The index just past the object that opens at `start`, strings and nesting respected; -1 when it never closes. */
 function objectEnd(text: string, start: number): number {
@@ -137,6 +133,7 @@ function memberAt(text: string, from: number, to: number): number {
   return -1;
 }
 
+/** The index of the first character from `i` on that is not JSON whitespace (space, LF, tab, CR). */
 function pastWhitespace(text: string, i: number): number {
   for (let c = text.charCodeAt(i); c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d; c = text.charCodeAt(++i));
   return i;

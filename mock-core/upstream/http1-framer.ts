@@ -3,15 +3,20 @@ import { UpstreamError } from './client.ts';
 
 /** Vert.x's default limit for an answer's headers (HttpClientOptions.DEFAULT_MAX_HEADER_SIZE). */
 const MAX_HEAD_BYTES = 8192;
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** Anything but HTAB, visible ASCII, space and obs-text (what node:http also lets through in a header value). */
-const NOT_FIELD_TEXT = /[^\t\x20-\x7e\x80-\xff]/;
-const STATUS_LINE = /^HTTP\/1\.[01] \d{3}(?: .*)?$/;
+/** A header name's characters (RFC 9110 §5.1's token). */
+const TOKEN_CHAR = "[!#$%&'*+\\-.^_`|~0-9A-Za-z]";
+/** HTAB, visible ASCII, space and obs-text: what a header value may hold (what node:http also lets through). */
+const FIELD_TEXT = '\\t\\x20-\\x7e\\x80-\\xff';
+/** A status line: the version, the code, any reason phrase. */
+const STATUS = 'HTTP\\/1\\.[01] \\d{3}(?: [^\\r\\n]*)?';
+const TOKEN = new RegExp(`^${TOKEN_CHAR}+$`);
+const NOT_FIELD_TEXT = new RegExp(`[^${FIELD_TEXT}]`);
+const STATUS_LINE = new RegExp(`^${STATUS}$`);
 /**
  * A status line, then header lines of a token, a colon and field text (RFC 9112 §4–§5, RFC 9110 §5.5), CRLF
- * between them: what an upstream sends. (The same rules as STATUS_LINE, TOKEN and NOT_FIELD_TEXT, in one pass.)
+ * between them: the rules of STATUS_LINE, TOKEN and NOT_FIELD_TEXT in one pass over the whole head.
  */
-const WELL_FORMED_HEAD = /^HTTP\/1\.[01] \d{3}(?: [^\r\n]*)?(?:\r\n[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*)*$/;
+const WELL_FORMED_HEAD = new RegExp(`^${STATUS}(?:\\r\\n${TOKEN_CHAR}+:[${FIELD_TEXT}]*)*$`);
 
 /** A Connection header's tokens, case-insensitive, whitespace around them ignored. */
 const CLOSE_TOKEN = /(?:^|,)\s*close\s*(?:,|$)/i;
